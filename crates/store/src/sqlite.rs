@@ -1,0 +1,393 @@
+//! The SQLite backend: schema, numbered migrations, and the queries behind [`Backend`].
+
+use crate::{Backend, BatchRows, CheckpointRow, NodeView, RecordRow, RecordSummary, StoreError};
+use otproof_ledger::Hash;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+/// Numbered migrations; `PRAGMA user_version` holds how many have run.
+/// Append only: never edit a migration that has shipped.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: records, their requirement index, tree nodes, checkpoints.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE records (
+        leaf      INTEGER PRIMARY KEY,         -- leaf index in the ledger, 0-based
+        id        TEXT NOT NULL UNIQUE,        -- sha256:<hex> of the canonical JSON
+        kind      TEXT NOT NULL,               -- evidence/<kind> or decision/<decision>
+        title     TEXT NOT NULL,
+        subject   TEXT NOT NULL,               -- one line for people
+        product   TEXT,
+        created   TEXT NOT NULL,
+        supersedes TEXT,
+        json      BLOB NOT NULL                -- the canonical JSON bytes
+    );
+    CREATE INDEX records_product ON records(product);
+    CREATE TABLE record_requirements (
+        leaf        INTEGER NOT NULL REFERENCES records(leaf),
+        requirement TEXT NOT NULL,
+        PRIMARY KEY (requirement, leaf)
+    ) WITHOUT ROWID;
+    CREATE TABLE nodes (
+        level INTEGER NOT NULL,
+        idx   INTEGER NOT NULL,
+        hash  BLOB NOT NULL,
+        PRIMARY KEY (level, idx)
+    ) WITHOUT ROWID;
+    CREATE TABLE checkpoints (
+        size INTEGER PRIMARY KEY,
+        root BLOB NOT NULL,
+        note TEXT NOT NULL
+    );
+    "#,
+];
+
+/// SQLite in WAL mode with full synchronous commits.
+pub struct Sqlite {
+    conn: Connection,
+}
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+impl Sqlite {
+    /// Open (creating if missing) and migrate.
+    pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
+        let conn = Connection::open(path).map_err(db_err)?;
+        conn.busy_timeout(Duration::from_secs(60)).map_err(db_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(db_err)?;
+        let mut db = Sqlite { conn };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Run the migrations not yet applied, each in its own transaction.
+    pub fn migrate(&mut self) -> Result<u32, StoreError> {
+        let current: u32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db_err)?;
+        if current as usize > MIGRATIONS.len() {
+            return Err(StoreError::Version {
+                found: current,
+                supported: MIGRATIONS.len() as u32,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            // Another process may have migrated while we waited for the lock.
+            let now: u32 = tx
+                .pragma_query_value(None, "user_version", |r| r.get(0))
+                .map_err(db_err)?;
+            if now as usize > i {
+                continue;
+            }
+            tx.execute_batch(sql).map_err(db_err)?;
+            tx.pragma_update(None, "user_version", (i + 1) as u32)
+                .map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+        }
+        Ok(MIGRATIONS.len() as u32)
+    }
+
+    /// The schema version.
+    pub fn version(&self) -> Result<u32, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db_err)
+    }
+}
+
+/// Read one tree node from a connection holding the store schema.
+pub fn read_node(conn: &Connection, level: u8, index: u64) -> Result<Option<Hash>, StoreError> {
+    let idx =
+        i64::try_from(index).map_err(|_| StoreError::Corrupt("node index overflows".into()))?;
+    let blob: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2")
+        .and_then(|mut st| st.query_row(params![level, idx], |r| r.get(0)).optional())
+        .map_err(db_err)?;
+    match blob {
+        None => Ok(None),
+        Some(b) => <Hash>::try_from(b.as_slice()).map(Some).map_err(|_| {
+            StoreError::Corrupt(format!(
+                "stored tree node ({level}, {index}) is {} bytes, expected 32",
+                b.len()
+            ))
+        }),
+    }
+}
+
+fn size_of(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))
+        .map_err(db_err)?;
+    Ok(n as u64)
+}
+
+fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecordRow> {
+    Ok(RecordRow {
+        leaf: r.get::<_, i64>(0)? as u64,
+        id: r.get(1)?,
+        json: r.get(2)?,
+    })
+}
+
+impl Backend for Sqlite {
+    fn size(&self) -> Result<u64, StoreError> {
+        size_of(&self.conn)
+    }
+
+    fn node(&self, level: u8, index: u64) -> Result<Option<Hash>, StoreError> {
+        read_node(&self.conn, level, index)
+    }
+
+    fn append_batch(
+        &mut self,
+        build: &mut dyn FnMut(&NodeView<'_>, u64) -> Result<BatchRows, StoreError>,
+    ) -> Result<u64, StoreError> {
+        // IMMEDIATE takes the write lock now: a second writer waits (busy_timeout) instead of
+        // computing nodes on a stale size.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db_err)?;
+        let size = size_of(&tx)?;
+        let lookup = |level: u8, index: u64| read_node(&tx, level, index);
+        let rows = build(&NodeView(&lookup), size)?;
+        {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO records (leaf, id, kind, title, subject, product, created, supersedes, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(db_err)?;
+            let mut req = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO record_requirements (leaf, requirement) VALUES (?1, ?2)",
+                )
+                .map_err(db_err)?;
+            for (i, r) in rows.records.iter().enumerate() {
+                let leaf = (size + i as u64) as i64;
+                ins.execute(params![
+                    leaf,
+                    r.id,
+                    r.kind,
+                    r.title,
+                    r.subject,
+                    r.product,
+                    r.created,
+                    r.supersedes,
+                    r.json
+                ])
+                .map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        StoreError::Duplicate(r.id.clone())
+                    }
+                    e => db_err(e),
+                })?;
+                for q in &r.requirements {
+                    req.execute(params![leaf, q]).map_err(db_err)?;
+                }
+            }
+            let mut node = tx
+                .prepare_cached("INSERT INTO nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
+                .map_err(db_err)?;
+            for (level, idx, hash) in &rows.nodes {
+                node.execute(params![level, *idx as i64, &hash[..]])
+                    .map_err(db_err)?;
+            }
+            if let Some(cp) = &rows.checkpoint {
+                tx.execute(
+                    "INSERT OR REPLACE INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
+                    params![cp.size as i64, &cp.root[..], cp.note],
+                )
+                .map_err(db_err)?;
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(size)
+    }
+
+    fn add_checkpoint(&mut self, cp: &CheckpointRow) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
+                params![cp.size as i64, &cp.root[..], cp.note],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    fn record_by_id(&self, id: &str) -> Result<Option<RecordRow>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT leaf, id, json FROM records WHERE id = ?1",
+                params![id],
+                row_to_record,
+            )
+            .optional()
+            .map_err(db_err)
+    }
+
+    fn record_by_prefix(&self, prefix: &str) -> Result<Vec<RecordRow>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT leaf, id, json FROM records WHERE id LIKE ?1 ESCAPE '\\' LIMIT 2")
+            .map_err(db_err)?;
+        let pat = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows = st
+            .query_map(params![pat], row_to_record)
+            .map_err(db_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        Ok(rows)
+    }
+
+    fn record_by_leaf(&self, leaf: u64) -> Result<Option<RecordRow>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT leaf, id, json FROM records WHERE leaf = ?1",
+                params![leaf as i64],
+                row_to_record,
+            )
+            .optional()
+            .map_err(db_err)
+    }
+
+    fn list(
+        &self,
+        requirement: Option<&str>,
+        product: Option<&str>,
+    ) -> Result<Vec<RecordSummary>, StoreError> {
+        let mut sql = String::from(
+            "SELECT r.leaf, r.id, r.kind, r.title, r.subject, r.created FROM records r WHERE 1=1",
+        );
+        if requirement.is_some() {
+            sql.push_str(
+                " AND r.leaf IN (SELECT leaf FROM record_requirements WHERE requirement = ?1)",
+            );
+        }
+        if product.is_some() {
+            sql.push_str(if requirement.is_some() {
+                " AND r.product = ?2"
+            } else {
+                " AND r.product = ?1"
+            });
+        }
+        sql.push_str(" ORDER BY r.leaf");
+        let mut st = self.conn.prepare(&sql).map_err(db_err)?;
+        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<RecordSummary> {
+            Ok(RecordSummary {
+                leaf: r.get::<_, i64>(0)? as u64,
+                id: r.get(1)?,
+                kind: r.get(2)?,
+                title: r.get(3)?,
+                subject: r.get(4)?,
+                created: r.get(5)?,
+            })
+        };
+        let rows = match (requirement, product) {
+            (Some(q), Some(p)) => st.query_map(params![q, p], map),
+            (Some(q), None) => st.query_map(params![q], map),
+            (None, Some(p)) => st.query_map(params![p], map),
+            (None, None) => st.query_map([], map),
+        }
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+        Ok(rows)
+    }
+
+    fn all_records(
+        &self,
+        f: &mut dyn FnMut(RecordRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT leaf, id, json FROM records ORDER BY leaf")
+            .map_err(db_err)?;
+        let mut rows = st.query([]).map_err(db_err)?;
+        while let Some(r) = rows.next().map_err(db_err)? {
+            f(row_to_record(r).map_err(db_err)?)?;
+        }
+        Ok(())
+    }
+
+    fn all_nodes(
+        &self,
+        f: &mut dyn FnMut(u8, u64, Vec<u8>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT level, idx, hash FROM nodes ORDER BY level, idx")
+            .map_err(db_err)?;
+        let mut rows = st.query([]).map_err(db_err)?;
+        while let Some(r) = rows.next().map_err(db_err)? {
+            let level: u8 = r.get(0).map_err(db_err)?;
+            let idx: i64 = r.get(1).map_err(db_err)?;
+            let hash: Vec<u8> = r.get(2).map_err(db_err)?;
+            f(level, idx as u64, hash)?;
+        }
+        Ok(())
+    }
+
+    fn checkpoints(&self) -> Result<Vec<CheckpointRow>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT size, root, note FROM checkpoints ORDER BY size")
+            .map_err(db_err)?;
+        let rows = st
+            .query_map([], |r| {
+                let root: Vec<u8> = r.get(1)?;
+                Ok((r.get::<_, i64>(0)? as u64, root, r.get::<_, String>(2)?))
+            })
+            .map_err(db_err)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(size, root, note)| {
+                let root = <Hash>::try_from(root.as_slice()).map_err(|_| {
+                    StoreError::Corrupt(format!("checkpoint at size {size}: root is not 32 bytes"))
+                })?;
+                Ok(CheckpointRow { size, root, note })
+            })
+            .collect()
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(db_err)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
