@@ -1,0 +1,702 @@
+//! A campaign: the scheduler walks (message type x mutation class) in order, each case built
+//! deterministically from the seed and its index; executors run cases on K sessions; monitors
+//! (health probe, latency baseline, process watch) and the protocol oracle classify what the
+//! target did; findings are de-duplicated and minimized.
+
+use crate::exec::{probe, Outcome, Session};
+use crate::model::ProtocolModel;
+use crate::mutate::{mutate, MutationClass, TestCase};
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Behaviour classes a monitor or oracle reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Behaviour {
+    /// The target stopped accepting connections (or its process died).
+    Crash,
+    /// The target stopped answering, health probe included.
+    Hang,
+    /// The target answers, but far slower than its baseline.
+    Degradation,
+    /// An answer that violates the protocol.
+    Conformance,
+}
+
+impl Behaviour {
+    /// kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Behaviour::Crash => "crash",
+            Behaviour::Hang => "hang",
+            Behaviour::Degradation => "degradation",
+            Behaviour::Conformance => "conformance",
+        }
+    }
+
+    /// Catalog requirements a finding of this kind bears on.
+    pub fn requirements(self) -> Vec<&'static str> {
+        match self {
+            Behaviour::Crash => vec!["CR 3.5", "CR 7.1", "SVV-3"],
+            Behaviour::Hang | Behaviour::Degradation => vec!["CR 7.1", "SVV-3"],
+            Behaviour::Conformance => vec!["CR 3.5", "SVV-3"],
+        }
+    }
+
+    /// Rule-based severity and a suggested CVSS v3.1 vector.
+    pub fn severity(self) -> (&'static str, &'static str, f32) {
+        match self {
+            Behaviour::Crash | Behaviour::Hang => {
+                ("high", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5)
+            }
+            Behaviour::Degradation => (
+                "medium",
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L",
+                5.3,
+            ),
+            Behaviour::Conformance => (
+                "medium",
+                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:L/A:N",
+                5.3,
+            ),
+        }
+    }
+}
+
+/// What a campaign observed, with the input that provokes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Behaviour class.
+    pub behaviour: Behaviour,
+    /// Message type.
+    pub message: String,
+    /// Message code.
+    pub code: u16,
+    /// Field exercised.
+    pub field: String,
+    /// Mutation class.
+    pub class: MutationClass,
+    /// What was observed.
+    pub observed: String,
+    /// Case index that first showed it.
+    pub case: u64,
+    /// The reproducer: requests in order (hex), the last one provoking the behaviour.
+    pub reproducer: Vec<String>,
+    /// The reproducer before minimization, if it was minimized.
+    pub original: Option<Vec<String>>,
+    /// Severity and CVSS suggestion.
+    pub severity: String,
+    /// CVSS v3.1 vector suggestion.
+    pub cvss_vector: String,
+    /// CVSS v3.1 base score of the vector.
+    pub cvss_score: f32,
+    /// Catalog requirements.
+    pub requirements: Vec<String>,
+    /// How many cases showed the same (behaviour, code, field, class).
+    pub occurrences: u64,
+    /// Re-run alone on a fresh connection, the reproducer gave the same behaviour.
+    pub confirmed: bool,
+}
+
+impl Finding {
+    /// The de-duplication key.
+    pub fn key(&self) -> (Behaviour, u16, String, MutationClass) {
+        (self.behaviour, self.code, self.field.clone(), self.class)
+    }
+}
+
+/// Campaign settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Target address.
+    pub target: SocketAddr,
+    /// Seed.
+    pub seed: u64,
+    /// Stop after this many cases (None: until the duration ends).
+    pub cases: Option<u64>,
+    /// Stop after this long.
+    pub duration: Option<Duration>,
+    /// Parallel sessions.
+    pub concurrency: usize,
+    /// Per-case answer timeout.
+    pub timeout: Duration,
+    /// Degradation factor over the baseline probe latency.
+    pub degradation_factor: f64,
+    /// Probe the target's health every this many cases.
+    pub probe_every: u64,
+    /// How long a refused target may take to come back before it counts as crashed.
+    pub crash_grace: Duration,
+    /// Minimize conformance findings by re-running them.
+    pub minimize: bool,
+    /// Case index to start at (resume).
+    pub start_at: u64,
+}
+
+impl Config {
+    /// Defaults for a target.
+    pub fn new(target: SocketAddr) -> Config {
+        Config {
+            target,
+            seed: 1,
+            cases: Some(1000),
+            duration: None,
+            concurrency: 1,
+            timeout: Duration::from_millis(1000),
+            degradation_factor: 10.0,
+            probe_every: 200,
+            crash_grace: Duration::from_secs(3),
+            minimize: true,
+            start_at: 0,
+        }
+    }
+}
+
+/// Coverage of the model.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Cases per (message code, field, class).
+    pub cells: BTreeMap<String, u64>,
+    /// Cases per (message code, class).
+    pub pairs: BTreeMap<String, u64>,
+    /// Message types x classes in the model.
+    pub pairs_total: u64,
+    /// Outcomes seen: response, exception, closed, timeout...
+    pub outcomes: BTreeMap<String, u64>,
+}
+
+impl Coverage {
+    /// Share of (message type, class) pairs exercised.
+    pub fn pair_percent(&self) -> f64 {
+        if self.pairs_total == 0 {
+            0.0
+        } else {
+            100.0 * self.pairs.len() as f64 / self.pairs_total as f64
+        }
+    }
+
+    /// Distinct message codes exercised.
+    pub fn codes(&self) -> Vec<u16> {
+        let mut v: Vec<u16> = self
+            .pairs
+            .keys()
+            .filter_map(|k| k.split('/').next()?.parse().ok())
+            .collect();
+        v.dedup();
+        v
+    }
+}
+
+/// Live numbers for a progress display.
+#[derive(Debug, Clone, Default)]
+pub struct Progress {
+    /// Cases run.
+    pub cases: u64,
+    /// Cases per second so far.
+    pub rate: f64,
+    /// Findings by behaviour.
+    pub findings: BTreeMap<String, usize>,
+    /// Pair coverage in percent.
+    pub coverage: f64,
+}
+
+/// What a campaign produced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    /// Protocol.
+    pub protocol: String,
+    /// Settings.
+    pub config: Config,
+    /// Cases run (this run and resumed ones).
+    pub cases: u64,
+    /// Next case index (for --resume).
+    pub next_case: u64,
+    /// Wall time of this run.
+    pub elapsed: Duration,
+    /// Baseline health-probe latency.
+    pub baseline: Option<Duration>,
+    /// Findings, de-duplicated.
+    pub findings: Vec<Finding>,
+    /// Coverage.
+    pub coverage: Coverage,
+    /// Stopped early (Ctrl-C, target gone)?
+    pub stopped: Option<String>,
+    /// Target identity, if the protocol can ask (e.g. Modbus FC 43/14).
+    pub target_identity: Vec<(String, String)>,
+}
+
+/// Build case `index` of a campaign: the scheduler cycles message types fastest, then classes.
+pub fn build_case(model: &dyn ProtocolModel, seed: u64, index: u64) -> TestCase {
+    let msgs = model.messages();
+    let n = msgs.len().max(1) as u64;
+    let def_i = (index % n) as usize;
+    let class = MutationClass::ALL[((index / n) % MutationClass::ALL.len() as u64) as usize];
+    let def = &msgs[def_i];
+    let mut rng = Rng::fork(seed, index);
+    let mut msg = def.generate(def_i, &mut rng);
+    model.prepare(&mut msg, index);
+    let (bytes, field, valid) = mutate(def, &msg, class, &mut rng);
+    TestCase {
+        index,
+        message: def.name.clone(),
+        code: def.code,
+        field,
+        class,
+        valid,
+        bytes,
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Decode a hex reproducer line.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+struct Shared {
+    findings: Mutex<Vec<Finding>>,
+    coverage: Mutex<Coverage>,
+    next: AtomicU64,
+    done: AtomicU64,
+    stop: Arc<AtomicBool>,
+    stopped_why: Mutex<Option<String>>,
+    recent: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Shared {
+    fn record(&self, f: Finding) {
+        let Ok(mut all) = self.findings.lock() else {
+            return;
+        };
+        if let Some(existing) = all.iter_mut().find(|x| x.key() == f.key()) {
+            existing.occurrences += 1;
+        } else {
+            all.push(f);
+        }
+    }
+
+    fn halt(&self, why: String) {
+        if let Ok(mut w) = self.stopped_why.lock() {
+            if w.is_none() {
+                *w = Some(why);
+            }
+        }
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn finding(
+    case: &TestCase,
+    behaviour: Behaviour,
+    observed: String,
+    repro: Vec<Vec<u8>>,
+) -> Finding {
+    let (sev, vector, score) = behaviour.severity();
+    Finding {
+        behaviour,
+        message: case.message.clone(),
+        code: case.code,
+        field: case.field.clone(),
+        class: case.class,
+        observed,
+        case: case.index,
+        reproducer: repro.iter().map(|b| hex(b)).collect(),
+        original: None,
+        severity: sev.into(),
+        cvss_vector: vector.into(),
+        cvss_score: score,
+        requirements: behaviour
+            .requirements()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        occurrences: 1,
+        confirmed: false,
+    }
+}
+
+async fn target_down(cfg: &Config, model: &dyn ProtocolModel) -> Option<String> {
+    // Give a target that restarts itself the grace period to come back.
+    let deadline = Instant::now() + cfg.crash_grace;
+    loop {
+        match probe(model, cfg.target, cfg.timeout, 0xFFFF).await {
+            Ok(_) => return None,
+            Err(e) if Instant::now() >= deadline => return Some(e),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+async fn worker(
+    model: Arc<dyn ProtocolModel>,
+    cfg: Arc<Config>,
+    shared: Arc<Shared>,
+    end: Option<Instant>,
+) {
+    let mut session = Session::new(cfg.target, cfg.timeout);
+    loop {
+        if shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
+            return;
+        }
+        let index = shared.next.fetch_add(1, Ordering::SeqCst);
+        if let Some(n) = cfg.cases {
+            if index >= cfg.start_at + n {
+                return;
+            }
+        }
+        let case = build_case(model.as_ref(), cfg.seed, index);
+        let outcome = session.exchange(model.as_ref(), &case.bytes).await;
+        if let Ok(mut r) = shared.recent.lock() {
+            r.push(case.bytes.clone());
+            let len = r.len();
+            if len > 32 {
+                r.drain(..len - 32);
+            }
+        }
+        let label = match &outcome {
+            Outcome::Response(r, _) if r.get(7).is_some_and(|fc| fc & 0x80 != 0) => "exception",
+            Outcome::Response(_, _) => "response",
+            Outcome::BadFrame(_, _) => "malformed-response",
+            Outcome::Closed => "closed",
+            Outcome::Timeout(_) => "timeout",
+            Outcome::ConnectFailed(_) => "connect-failed",
+        };
+        if let Ok(mut c) = shared.coverage.lock() {
+            *c.cells
+                .entry(format!(
+                    "{}/{}/{}",
+                    case.code,
+                    case.field,
+                    case.class.name()
+                ))
+                .or_default() += 1;
+            *c.pairs
+                .entry(format!("{}/{}", case.code, case.class.name()))
+                .or_default() += 1;
+            *c.outcomes.entry(label.to_string()).or_default() += 1;
+        }
+        match outcome {
+            Outcome::Response(resp, _) => {
+                if let Some(why) = model.check(&case.bytes, case.valid, &resp) {
+                    shared.record(finding(
+                        &case,
+                        Behaviour::Conformance,
+                        format!("{why}; response {}", hex(&resp)),
+                        vec![case.bytes.clone()],
+                    ));
+                }
+            }
+            Outcome::BadFrame(resp, why) => shared.record(finding(
+                &case,
+                Behaviour::Conformance,
+                format!(
+                    "malformed response frame: {why}; bytes {}",
+                    hex(&resp[..resp.len().min(64)])
+                ),
+                vec![case.bytes.clone()],
+            )),
+            Outcome::Closed => {
+                // Closing on bad input is legitimate; a target that stays away is not.
+                if let Some(why) = target_down(&cfg, model.as_ref()).await {
+                    shared.record(finding(
+                        &case,
+                        Behaviour::Crash,
+                        format!("connection closed after this input and the target did not come back within {:?}: {why}", cfg.crash_grace),
+                        vec![case.bytes.clone()],
+                    ));
+                    shared.halt("target is down (crash)".into());
+                }
+            }
+            Outcome::Timeout(partial) => {
+                match probe(model.as_ref(), cfg.target, cfg.timeout, index).await {
+                    Ok(_) => {}
+                    Err(why) => {
+                        let crashed = why.contains("connect");
+                        let b = if crashed {
+                            Behaviour::Crash
+                        } else {
+                            Behaviour::Hang
+                        };
+                        shared.record(finding(
+                            &case,
+                            b,
+                            format!(
+                                "no answer within {:?} ({} bytes received) and the health probe failed: {why}",
+                                cfg.timeout,
+                                partial.len()
+                            ),
+                            vec![case.bytes.clone()],
+                        ));
+                        shared.halt(format!("target stopped answering ({})", b.name()));
+                    }
+                }
+            }
+            Outcome::ConnectFailed(e) => {
+                if let Some(why) = target_down(&cfg, model.as_ref()).await {
+                    shared.record(finding(
+                        &case,
+                        Behaviour::Crash,
+                        format!("target refuses connections: {e}; {why}"),
+                        vec![case.bytes.clone()],
+                    ));
+                    shared.halt("target is down (crash)".into());
+                }
+            }
+        }
+        shared.done.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Run a campaign. `stop` ends it early (Ctrl-C); `progress` is called about every 250 ms.
+pub async fn run(
+    model: Arc<dyn ProtocolModel>,
+    cfg: Config,
+    stop: Arc<AtomicBool>,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Report {
+    let started = Instant::now();
+    let cfg = Arc::new(cfg);
+    let mut samples = Vec::new();
+    for i in 0..5u64 {
+        if let Ok(d) = probe(model.as_ref(), cfg.target, cfg.timeout, 0xF000 + i).await {
+            samples.push(d);
+        }
+    }
+    samples.sort();
+    let baseline = samples.get(samples.len() / 2).copied();
+    let pairs_total = (model.messages().len() * MutationClass::ALL.len()) as u64;
+    let shared = Arc::new(Shared {
+        findings: Mutex::new(Vec::new()),
+        coverage: Mutex::new(Coverage {
+            pairs_total,
+            ..Coverage::default()
+        }),
+        next: AtomicU64::new(cfg.start_at),
+        done: AtomicU64::new(0),
+        stop: stop.clone(),
+        stopped_why: Mutex::new(None),
+        recent: Mutex::new(Vec::new()),
+    });
+    if baseline.is_none() {
+        shared.halt(format!(
+            "target {} does not answer the health probe",
+            cfg.target
+        ));
+    }
+    let end = cfg.duration.map(|d| started + d);
+    let mut tasks = Vec::new();
+    for _ in 0..cfg.concurrency.max(1) {
+        tasks.push(tokio::spawn(worker(
+            model.clone(),
+            cfg.clone(),
+            shared.clone(),
+            end,
+        )));
+    }
+    let mut last_probe_at = 0u64;
+    loop {
+        let finished = tasks.iter().all(|t| t.is_finished());
+        let done = shared.done.load(Ordering::SeqCst);
+        // Degradation monitor: probe latency against the baseline.
+        if let Some(base) = baseline {
+            if done >= last_probe_at + cfg.probe_every && !shared.stop.load(Ordering::SeqCst) {
+                last_probe_at = done;
+                if let Ok(d) = probe(model.as_ref(), cfg.target, cfg.timeout, 0xFF00).await {
+                    let limit = base
+                        .mul_f64(cfg.degradation_factor)
+                        .max(Duration::from_millis(50));
+                    if d > limit {
+                        let recent = shared.recent.lock().map(|r| r.clone()).unwrap_or_default();
+                        let last = build_case(
+                            model.as_ref(),
+                            cfg.seed,
+                            shared.next.load(Ordering::SeqCst).saturating_sub(1),
+                        );
+                        shared.record(finding(
+                            &last,
+                            Behaviour::Degradation,
+                            format!(
+                                "health-probe latency {d:?} is over {:.0}x the baseline {base:?}",
+                                cfg.degradation_factor
+                            ),
+                            recent,
+                        ));
+                    }
+                }
+            }
+        }
+        let elapsed = started.elapsed().as_secs_f64().max(1e-3);
+        let findings = shared.findings.lock().map(|f| {
+            let mut m = BTreeMap::new();
+            for x in f.iter() {
+                *m.entry(x.behaviour.name().to_string()).or_insert(0) += 1;
+            }
+            m
+        });
+        progress(&Progress {
+            cases: done,
+            rate: done as f64 / elapsed,
+            findings: findings.unwrap_or_default(),
+            coverage: shared
+                .coverage
+                .lock()
+                .map(|c| c.pair_percent())
+                .unwrap_or(0.0),
+        });
+        if finished {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut findings = shared
+        .findings
+        .lock()
+        .map(|f| f.clone())
+        .unwrap_or_default();
+    if cfg.minimize && !stop.load(Ordering::SeqCst) {
+        for f in findings
+            .iter_mut()
+            .filter(|f| f.behaviour == Behaviour::Conformance)
+        {
+            minimize_conformance(model.as_ref(), &cfg, f).await;
+        }
+    }
+    findings.sort_by(|a, b| a.behaviour.cmp(&b.behaviour).then(a.code.cmp(&b.code)));
+    let done = shared.done.load(Ordering::SeqCst);
+    let stopped = shared
+        .stopped_why
+        .lock()
+        .ok()
+        .and_then(|w| w.clone())
+        .or_else(|| {
+            stop.load(Ordering::SeqCst)
+                .then(|| "interrupted".to_string())
+        });
+    Report {
+        protocol: model.name().to_string(),
+        next_case: cfg.start_at + done,
+        cases: done,
+        elapsed: started.elapsed(),
+        baseline,
+        findings,
+        coverage: shared
+            .coverage
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_default(),
+        stopped,
+        config: (*cfg).clone(),
+        target_identity: Vec::new(),
+    }
+}
+
+/// Does this single request still provoke a conformance violation of the same kind?
+async fn reproduces(model: &dyn ProtocolModel, cfg: &Config, bytes: &[u8], kind: &str) -> bool {
+    let mut s = Session::new(cfg.target, cfg.timeout);
+    match s.exchange(model, bytes).await {
+        Outcome::Response(r, _) => model
+            .check(bytes, false, &r)
+            .is_some_and(|why| why.split([':', ';']).next() == Some(kind)),
+        _ => false,
+    }
+}
+
+/// Delta debugging (ddmin) on the bytes of a conformance finding's last request.
+async fn minimize_conformance(model: &dyn ProtocolModel, cfg: &Config, f: &mut Finding) {
+    let Some(last) = f.reproducer.last().and_then(|h| unhex(h)) else {
+        return;
+    };
+    let kind = f
+        .observed
+        .split([':', ';'])
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    if !reproduces(model, cfg, &last, &kind).await {
+        return;
+    }
+    f.confirmed = true;
+    let mut cur = last.clone();
+    let mut n = 2usize;
+    let mut budget = 200u32;
+    while cur.len() >= 2 && budget > 0 {
+        let chunk = cur.len().div_ceil(n);
+        let mut reduced = false;
+        for i in 0..n {
+            let (a, b) = (i * chunk, ((i + 1) * chunk).min(cur.len()));
+            if a >= b {
+                continue;
+            }
+            let mut cand = cur[..a].to_vec();
+            cand.extend_from_slice(&cur[b..]);
+            budget = budget.saturating_sub(1);
+            if !cand.is_empty() && reproduces(model, cfg, &cand, &kind).await {
+                cur = cand;
+                reduced = true;
+                break;
+            }
+        }
+        if reduced {
+            n = (n - 1).max(2);
+        } else {
+            if n >= cur.len() {
+                break;
+            }
+            n = (n * 2).min(cur.len());
+        }
+    }
+    if cur != last {
+        f.original = Some(f.reproducer.clone());
+        let mut r = f.reproducer.clone();
+        if let Some(l) = r.last_mut() {
+            *l = hex(&cur);
+        }
+        f.reproducer = r;
+    }
+}
+
+/// Replay a finding's reproducer; returns what the target did to the last request.
+pub async fn replay(
+    model: &dyn ProtocolModel,
+    target: SocketAddr,
+    timeout: Duration,
+    reproducer: &[Vec<u8>],
+) -> (Outcome, Option<String>) {
+    let mut s = Session::new(target, timeout);
+    let mut last = Outcome::Closed;
+    let mut verdict = None;
+    for req in reproducer {
+        last = s.exchange(model, req).await;
+        verdict = match &last {
+            Outcome::Response(r, _) => model.check(req, false, r),
+            Outcome::BadFrame(_, why) => Some(format!("malformed response frame: {why}")),
+            Outcome::Timeout(_) => match probe(model, target, timeout, 1).await {
+                Ok(_) => None,
+                Err(e) => Some(format!("hang: {e}")),
+            },
+            Outcome::Closed | Outcome::ConnectFailed(_) => {
+                match probe(model, target, timeout, 1).await {
+                    Ok(_) => None,
+                    Err(e) => Some(format!("crash: {e}")),
+                }
+            }
+        };
+    }
+    (last, verdict)
+}

@@ -1,0 +1,29 @@
+//! # otproof-fuzz
+//!
+//! Protocol-aware robustness testing of a device's network interface, built from named,
+//! swappable parts:
+//! - **model** ([`model::ProtocolModel`]): message grammar as data (typed fields, domains,
+//!   length and count rules) plus framing and the protocol's conformance oracle; one module
+//!   per protocol ([`modbus`]);
+//! - **generator** ([`model::MessageDef::generate`]): valid messages from the model;
+//! - **mutators** ([`mutate`]): field-aware classes first, then byte-level havoc; every case
+//!   names its field and class;
+//! - **scheduler** ([`campaign::build_case`]): (message type x class) in order, each case
+//!   derived from the seed and its index, so campaigns are reproducible and resumable;
+//! - **executor** ([`exec::Session`]): async TCP with per-case timeouts, reconnects and a cap
+//!   on what a hostile target can make us read;
+//! - **monitors and oracles** ([`campaign`]): crash (target gone), hang (no answer and the
+//!   health probe fails), degradation (probe latency over a baseline), conformance (the
+//!   model's oracle);
+//! - **minimizer** (delta debugging on a finding's input).
+//!
+//! Invariants: this crate never writes to the store or to files; it returns a
+//! [`campaign::Report`] that callers turn into evidence. It only connects to the target it is
+//! given. Nothing here panics on what a target sends.
+
+pub mod campaign;
+pub mod exec;
+pub mod modbus;
+pub mod model;
+pub mod mutate;
+pub mod rng;

@@ -1,0 +1,312 @@
+//! Protocol models as data: messages are lists of typed fields with value domains and rules
+//! that tie length and count fields to other fields. The engine generates, mutates and
+//! encodes messages without knowing the protocol.
+
+use crate::rng::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Wire type of a field (big-endian integers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldType {
+    /// One byte.
+    U8,
+    /// Two bytes, big-endian.
+    U16,
+    /// Four bytes, big-endian.
+    U32,
+    /// A byte string.
+    Bytes,
+}
+
+impl FieldType {
+    /// Width in bytes of an integer type.
+    pub fn width(self) -> usize {
+        match self {
+            FieldType::U8 => 1,
+            FieldType::U16 => 2,
+            FieldType::U32 => 4,
+            FieldType::Bytes => 0,
+        }
+    }
+
+    /// Largest value of an integer type.
+    pub fn max(self) -> u64 {
+        match self {
+            FieldType::U8 => 0xff,
+            FieldType::U16 => 0xffff,
+            FieldType::U32 => 0xffff_ffff,
+            FieldType::Bytes => 0,
+        }
+    }
+}
+
+/// The valid values of a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Domain {
+    /// Anything the type holds.
+    Any,
+    /// An inclusive range.
+    Range(u64, u64),
+    /// One of these values.
+    OneOf(Vec<u64>),
+    /// Exactly this value (function codes, protocol identifiers).
+    Const(u64),
+}
+
+/// How a field's value follows from other fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Rule {
+    /// Chosen freely within its domain.
+    Free,
+    /// The number of bytes of all fields after this one (e.g. the MBAP length).
+    RestLength,
+    /// The length in bytes of the named byte field.
+    ByteLengthOf(&'static str),
+}
+
+/// The length of a byte field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum BytesLen {
+    /// Between these lengths.
+    Between(usize, usize),
+    /// One bit per unit of the named count field, rounded up to bytes (coils).
+    BitsOf(&'static str),
+    /// Two bytes per unit of the named count field (registers).
+    WordsOf(&'static str),
+    /// `multiplier` bytes per unit of the named count field.
+    Per(&'static str, usize),
+}
+
+/// One field of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldDef {
+    /// Name, unique within the message (`function`, `quantity`, `byte_count`...).
+    pub name: &'static str,
+    /// Wire type.
+    pub ty: FieldType,
+    /// Valid values (integers).
+    pub domain: Domain,
+    /// Dependency on other fields.
+    pub rule: Rule,
+    /// Length of a byte field.
+    pub len: Option<BytesLen>,
+}
+
+impl FieldDef {
+    /// A free integer field.
+    pub fn int(name: &'static str, ty: FieldType, domain: Domain) -> FieldDef {
+        FieldDef {
+            name,
+            ty,
+            domain,
+            rule: Rule::Free,
+            len: None,
+        }
+    }
+
+    /// A field computed from others.
+    pub fn derived(name: &'static str, ty: FieldType, rule: Rule) -> FieldDef {
+        FieldDef {
+            name,
+            ty,
+            domain: Domain::Any,
+            rule,
+            len: None,
+        }
+    }
+
+    /// A byte field.
+    pub fn bytes(name: &'static str, len: BytesLen) -> FieldDef {
+        FieldDef {
+            name,
+            ty: FieldType::Bytes,
+            domain: Domain::Any,
+            rule: Rule::Free,
+            len: Some(len),
+        }
+    }
+
+    /// Lowest and highest valid values.
+    pub fn bounds(&self) -> (u64, u64) {
+        match &self.domain {
+            Domain::Any => (0, self.ty.max()),
+            Domain::Range(a, b) => (*a, *b),
+            Domain::OneOf(v) => (
+                v.iter().copied().min().unwrap_or(0),
+                v.iter().copied().max().unwrap_or(0),
+            ),
+            Domain::Const(c) => (*c, *c),
+        }
+    }
+
+    /// Is `v` a valid value?
+    pub fn accepts(&self, v: u64) -> bool {
+        match &self.domain {
+            Domain::Any => v <= self.ty.max(),
+            Domain::Range(a, b) => (*a..=*b).contains(&v),
+            Domain::OneOf(vals) => vals.contains(&v),
+            Domain::Const(c) => v == *c,
+        }
+    }
+}
+
+/// A message type of a protocol.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageDef {
+    /// Short name, e.g. `FC03 read holding registers`.
+    pub name: String,
+    /// The protocol's code for it (e.g. the Modbus function code).
+    pub code: u16,
+    /// Fields in wire order (including any framing header).
+    pub fields: Vec<FieldDef>,
+}
+
+/// A field's value in a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Value {
+    /// An integer.
+    Int(u64),
+    /// Bytes.
+    Bytes(Vec<u8>),
+}
+
+/// A concrete message: one value per field, and which derived fields were overridden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Index of its definition in the model.
+    pub def: usize,
+    /// Values, one per field.
+    pub values: Vec<Value>,
+    /// Fields whose value must be written as is, even if a rule would compute it.
+    pub fixed: Vec<bool>,
+}
+
+/// A field's position in an encoded message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// Field name.
+    pub name: &'static str,
+    /// Start offset.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+}
+
+impl MessageDef {
+    /// Index of a field by name.
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    fn count(&self, values: &[Value], name: &str) -> u64 {
+        self.field(name)
+            .and_then(|i| match &values[i] {
+                Value::Int(v) => Some(*v),
+                Value::Bytes(_) => None,
+            })
+            .unwrap_or(0)
+    }
+
+    /// A valid message with random values.
+    pub fn generate(&self, def: usize, rng: &mut Rng) -> Message {
+        let mut values: Vec<Value> = Vec::with_capacity(self.fields.len());
+        for f in &self.fields {
+            let v = match (&f.ty, &f.rule) {
+                (FieldType::Bytes, _) => Value::Bytes(Vec::new()),
+                (_, Rule::Free) => Value::Int(match &f.domain {
+                    Domain::Any => rng.below(f.ty.max().saturating_add(1)),
+                    Domain::Range(a, b) => {
+                        // Favour small counts: many devices have few registers.
+                        if b - a > 16 && rng.chance(0.7) {
+                            a + rng.below(16)
+                        } else {
+                            a + rng.below(b - a + 1)
+                        }
+                    }
+                    Domain::OneOf(v) => v[rng.below(v.len() as u64) as usize],
+                    Domain::Const(c) => *c,
+                }),
+                _ => Value::Int(0),
+            };
+            values.push(v);
+        }
+        // Byte fields follow their count fields.
+        for (i, f) in self.fields.iter().enumerate() {
+            if let Some(len) = &f.len {
+                let n = match len {
+                    BytesLen::Between(a, b) => a + rng.below((b - a + 1) as u64) as usize,
+                    BytesLen::BitsOf(c) => self.count(&values, c).div_ceil(8) as usize,
+                    BytesLen::WordsOf(c) => 2 * self.count(&values, c) as usize,
+                    BytesLen::Per(c, k) => k * self.count(&values, c) as usize,
+                };
+                values[i] = Value::Bytes(rng.bytes(n));
+            }
+        }
+        Message {
+            def,
+            fixed: vec![false; values.len()],
+            values,
+        }
+    }
+
+    /// Encode, computing derived fields unless fixed. Returns the bytes and field spans.
+    pub fn encode(&self, m: &Message) -> (Vec<u8>, Vec<Span>) {
+        let widths: Vec<usize> = self
+            .fields
+            .iter()
+            .zip(&m.values)
+            .map(|(f, v)| match v {
+                Value::Bytes(b) => b.len(),
+                Value::Int(_) => f.ty.width(),
+            })
+            .collect();
+        let mut out = Vec::with_capacity(widths.iter().sum());
+        let mut spans = Vec::with_capacity(self.fields.len());
+        for (i, f) in self.fields.iter().enumerate() {
+            let start = out.len();
+            match &m.values[i] {
+                Value::Bytes(b) => out.extend_from_slice(b),
+                Value::Int(v) => {
+                    let v = if m.fixed[i] {
+                        *v
+                    } else {
+                        match f.rule {
+                            Rule::Free => *v,
+                            Rule::RestLength => widths[i + 1..].iter().sum::<usize>() as u64,
+                            Rule::ByteLengthOf(name) => {
+                                self.field(name).map_or(0, |j| widths[j] as u64)
+                            }
+                        }
+                    };
+                    let bytes = v.to_be_bytes();
+                    out.extend_from_slice(&bytes[8 - f.ty.width()..]);
+                }
+            }
+            spans.push(Span {
+                name: f.name,
+                start,
+                end: out.len(),
+            });
+        }
+        (out, spans)
+    }
+}
+
+/// What a protocol model provides to the engine.
+pub trait ProtocolModel: Send + Sync {
+    /// Protocol name, e.g. `modbus-tcp`.
+    fn name(&self) -> &'static str;
+    /// Its message types.
+    fn messages(&self) -> &[MessageDef];
+    /// Prepare a message for sending in a session (e.g. set the transaction id).
+    fn prepare(&self, m: &mut Message, seq: u64);
+    /// Read one complete response frame from the start of `buf`; `Ok(None)` if more bytes
+    /// are needed; `Err` if the bytes can never be a valid frame.
+    fn frame_len(&self, buf: &[u8]) -> Result<Option<usize>, String>;
+    /// Judge a response to a request: `None` if it conforms, else what is wrong.
+    fn check(&self, request: &[u8], request_valid: bool, response: &[u8]) -> Option<String>;
+    /// A known-good request to probe the target's health.
+    fn probe(&self, seq: u64) -> Vec<u8>;
+    /// Is this a well-formed (any, even exception) answer to the probe?
+    fn probe_ok(&self, probe: &[u8], response: &[u8]) -> bool;
+}
