@@ -220,6 +220,159 @@ impl Step for RecordEvidence {
     }
 }
 
+/// A 20-second robustness campaign against a real Modbus/TCP server (tokio-modbus, in-process).
+struct Robustness;
+
+impl Step for Robustness {
+    fn title(&self) -> &'static str {
+        "robustness campaign: Modbus/TCP server (tokio-modbus, in-process on 127.0.0.1), 20 seconds"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        use otproof_fuzz::campaign::{self, Config};
+        use otproof_fuzz::modbus::Modbus;
+        use otproof_fuzz::model::ProtocolModel;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Arc;
+        use std::time::Duration;
+        let seconds: u64 = std::env::var("OTPROOF_DEMO_FUZZ_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        // The demo target is third-party code: count its panics instead of printing them.
+        let panics = Arc::new(std::sync::Mutex::new((0u64, String::new())));
+        let default_hook = std::panic::take_hook();
+        {
+            let panics = panics.clone();
+            std::panic::set_hook(Box::new(move |info| {
+                if let Ok(mut p) = panics.lock() {
+                    p.0 += 1;
+                    if p.1.is_empty() {
+                        p.1 = format!(
+                            "{} at {}",
+                            info.payload()
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .or_else(|| info
+                                    .payload()
+                                    .downcast_ref::<&str>()
+                                    .map(|s| s.to_string()))
+                                .unwrap_or_default(),
+                            info.location()
+                                .map(|l| format!("{}:{}", l.file(), l.line()))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+            }));
+        }
+        let addr = rt.block_on(crate::demo_target::start())?;
+        let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
+        let mut cfg = Config::new(addr);
+        cfg.cases = None;
+        cfg.duration = Some(Duration::from_secs(seconds));
+        cfg.concurrency = 2;
+        cfg.seed = 2026;
+        cfg.timeout = Duration::from_millis(500);
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let stop = stop.clone();
+            rt.spawn(async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            });
+        }
+        let mut last = std::time::Instant::now();
+        let report = rt.block_on(campaign::run(model.clone(), cfg, stop, &mut |p| {
+            if last.elapsed() >= Duration::from_secs(5) {
+                last = std::time::Instant::now();
+                eprintln!(
+                    "      ... {} cases, {:.0}/s, coverage {:.0}%",
+                    p.cases, p.rate, p.coverage
+                );
+            }
+        }));
+        rt.shutdown_background();
+        std::panic::set_hook(default_hook);
+        if let Ok(p) = panics.lock() {
+            if p.0 > 0 {
+                demo.notes.push(format!(
+                    "the target's connection task panicked {} time(s), each time dropping the connection ({}); the findings name the inputs",
+                    p.0,
+                    p.1.rsplit('/').next().unwrap_or(&p.1)
+                ));
+            }
+        }
+        let scope = serde_json::json!({
+            "protocol": "Modbus/TCP (MBAP), Modbus Application Protocol V1.1b3",
+            "target": addr.to_string(),
+            "unit_id": 1,
+            "vendor": "Example Automation",
+            "product": "RIO-2000 (simulated by the tokio-modbus server)",
+            "version": "4.2.0",
+            "function_codes": model.messages().iter().map(|m| m.code).collect::<Vec<_>>(),
+        });
+        let out = demo.dir.join("robustness");
+        let files = crate::fuzz_cmd::write_outputs(&out, &report, &scope)?;
+        let mut finding_files = 0;
+        for f in &files {
+            if f.parent().is_some_and(|p| p.ends_with("findings")) {
+                finding_files += 1;
+                continue;
+            }
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let what = match name.as_str() {
+                "campaign.json" => "campaign state (for --resume)",
+                "evidence.json" => "scope, method, coverage, findings",
+                "report.html" => "report for an assessor",
+                "findings.sarif" => "SARIF 2.1.0",
+                "junit.xml" => "JUnit",
+                _ => "campaign output",
+            };
+            demo.written.push(Written {
+                path: f.clone(),
+                what: what.into(),
+            });
+        }
+        if finding_files > 0 {
+            demo.notes.push(format!(
+                "{}: {} files (one JSON and one pcap per finding; replay with `otproof fuzz replay`)",
+                out.join("findings").display(),
+                finding_files
+            ));
+        }
+        demo.notes.push(format!(
+            "{} cases in {:.0} s ({:.0}/s), coverage {:.0}% of function code x mutation class, {} finding(s)",
+            report.cases,
+            report.elapsed.as_secs_f64(),
+            report.cases as f64 / report.elapsed.as_secs_f64().max(1e-3),
+            report.coverage.pair_percent(),
+            report.findings.len()
+        ));
+        if let Some(store) = demo.store.as_mut() {
+            let subject = Subject::Product {
+                vendor: "Example Automation".into(),
+                product: "RIO-2000".into(),
+                version: Some("4.2.0".into()),
+                component_type: Some(ComponentType::EmbeddedDevice),
+                artifacts: vec![],
+            };
+            let (ev, attach) = crate::fuzz_cmd::campaign_evidence(&report, subject, &files);
+            let refs: Vec<&Path> = attach.iter().map(PathBuf::as_path).collect();
+            let id = store_cmd::record_output(store, ev, &refs, "fuzz modbus")?;
+            demo.notes.push(format!("recorded the campaign as {id}"));
+        }
+        Ok(())
+    }
+}
+
 /// Export every record as a bundle, verify it offline, and show that one changed byte fails.
 struct BundleAndVerify;
 
@@ -287,6 +440,7 @@ pub fn steps() -> Vec<Box<dyn Step>> {
         Box::new(CatalogExport),
         Box::new(SupplierSpec),
         Box::new(RecordEvidence),
+        Box::new(Robustness),
         Box::new(BundleAndVerify),
     ]
 }

@@ -3,6 +3,8 @@
 //! 0 ok, 1 a policy or finding failure, 2 a usage or input error. It never panics on user input.
 
 mod demo;
+mod demo_target;
+mod fuzz_cmd;
 mod output;
 mod store_cmd;
 
@@ -71,6 +73,9 @@ enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Key(store_cmd::KeyCmd),
+    /// Protocol robustness testing (CR 3.5, CR 7.1, SVV-3 evidence).
+    #[command(subcommand)]
+    Fuzz(fuzz_cmd::FuzzCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -306,6 +311,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(a) => store_cmd::export(a, s),
         Command::Verify(a) => store_cmd::verify(a, s),
         Command::Key(c) => store_cmd::key(c),
+        Command::Fuzz(c) => fuzz_cmd::run(c, s),
     }
 }
 

@@ -443,7 +443,23 @@ fn demo_writes_its_folder_and_says_what_it_wrote() {
         );
         assert!(s.contains(f), "output does not name {f}");
     }
-    assert!(s.contains("wrote 12 files into otproof-demo"), "{s}");
+    assert!(s.contains("files into otproof-demo"), "{s}");
+    for f in [
+        "robustness/evidence.json",
+        "robustness/report.html",
+        "robustness/findings.sarif",
+        "robustness/junit.xml",
+    ] {
+        assert!(demo.join(f).is_file(), "{f}");
+    }
+    let ev: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(demo.join("robustness/evidence.json")).expect("evidence"),
+    )
+    .expect("json");
+    assert_eq!(
+        ev["coverage"]["message_class_percent"], 100.0,
+        "every FC x class in the demo campaign"
+    );
     assert!(demo.join(".otproof").is_dir(), "the demo creates a store");
     // The bundle verifies offline with the pinned key; the tampered copy fails with exit 1.
     let out = otproof(
@@ -469,7 +485,12 @@ fn demo_writes_its_folder_and_says_what_it_wrote() {
     )
     .expect("json");
     assert_eq!(spec["sl_t_text"], "{2 2 2 2 2 2 2}");
-    let out = otproof(&["demo", "--out", "elsewhere"], dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_otproof"))
+        .args(["demo", "--out", "elsewhere"])
+        .env("OTPROOF_DEMO_FUZZ_SECONDS", "2")
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
     assert!(out.status.success() && dir.path().join("elsewhere/spec-embedded-sl2.md").is_file());
 }
 

@@ -135,6 +135,11 @@ pub struct Config {
     pub minimize: bool,
     /// Case index to start at (resume).
     pub start_at: u64,
+    /// How long to wait for an answer to a test case before treating it as unanswered and
+    /// probing the target's health (set from the baseline: 20x the probe latency, at least
+    /// 20 ms, at most `timeout`).
+    #[serde(default)]
+    pub case_timeout: Option<Duration>,
 }
 
 impl Config {
@@ -152,6 +157,7 @@ impl Config {
             crash_grace: Duration::from_secs(3),
             minimize: true,
             start_at: 0,
+            case_timeout: None,
         }
     }
 }
@@ -227,6 +233,32 @@ pub struct Report {
     pub stopped: Option<String>,
     /// Target identity, if the protocol can ask (e.g. Modbus FC 43/14).
     pub target_identity: Vec<(String, String)>,
+}
+
+impl Report {
+    /// Fold in the report of the run this one resumed: counts, coverage and findings.
+    pub fn merge_previous(&mut self, prev: Report) {
+        self.cases += prev.cases;
+        for (k, v) in prev.coverage.cells {
+            *self.coverage.cells.entry(k).or_default() += v;
+        }
+        for (k, v) in prev.coverage.pairs {
+            *self.coverage.pairs.entry(k).or_default() += v;
+        }
+        for (k, v) in prev.coverage.outcomes {
+            *self.coverage.outcomes.entry(k).or_default() += v;
+        }
+        for f in prev.findings {
+            if let Some(x) = self.findings.iter_mut().find(|x| x.key() == f.key()) {
+                x.occurrences += f.occurrences;
+            } else {
+                self.findings.push(f);
+            }
+        }
+        if self.target_identity.is_empty() {
+            self.target_identity = prev.target_identity;
+        }
+    }
 }
 
 /// Build case `index` of a campaign: the scheduler cycles message types fastest, then classes.
@@ -346,7 +378,7 @@ async fn worker(
     shared: Arc<Shared>,
     end: Option<Instant>,
 ) {
-    let mut session = Session::new(cfg.target, cfg.timeout);
+    let mut session = Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout));
     loop {
         if shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
             return;
@@ -410,7 +442,18 @@ async fn worker(
             )),
             Outcome::Closed => {
                 // Closing on bad input is legitimate; a target that stays away is not.
-                if let Some(why) = target_down(&cfg, model.as_ref()).await {
+                let down = target_down(&cfg, model.as_ref()).await;
+                if down.is_none() {
+                    if let Some(why) = model.required_answer(&case.bytes) {
+                        shared.record(finding(
+                            &case,
+                            Behaviour::Conformance,
+                            format!("connection closed without an answer where the specification requires one: {why}"),
+                            vec![case.bytes.clone()],
+                        ));
+                    }
+                }
+                if let Some(why) = down {
                     shared.record(finding(
                         &case,
                         Behaviour::Crash,
@@ -422,7 +465,34 @@ async fn worker(
             }
             Outcome::Timeout(partial) => {
                 match probe(model.as_ref(), cfg.target, cfg.timeout, index).await {
-                    Ok(_) => {}
+                    Ok(_) => {
+                        if let Some(why) = model.required_answer(&case.bytes) {
+                            // The short case timeout may just have been too short: ask again
+                            // with the full timeout before calling it a finding.
+                            let mut again = Session::new(cfg.target, cfg.timeout);
+                            match again.exchange(model.as_ref(), &case.bytes).await {
+                                Outcome::Response(r, _) => {
+                                    if let Some(bad) = model.check(&case.bytes, case.valid, &r) {
+                                        shared.record(finding(
+                                            &case,
+                                            Behaviour::Conformance,
+                                            format!("{bad}; response {}", hex(&r)),
+                                            vec![case.bytes.clone()],
+                                        ));
+                                    }
+                                }
+                                Outcome::Timeout(_) | Outcome::Closed => shared.record(finding(
+                                    &case,
+                                    Behaviour::Conformance,
+                                    format!(
+                                        "no answer where the specification requires one: {why}"
+                                    ),
+                                    vec![case.bytes.clone()],
+                                )),
+                                _ => {}
+                            }
+                        }
+                    }
                     Err(why) => {
                         let crashed = why.contains("connect");
                         let b = if crashed {
@@ -468,7 +538,7 @@ pub async fn run(
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Report {
     let started = Instant::now();
-    let cfg = Arc::new(cfg);
+    let mut cfg = cfg;
     let mut samples = Vec::new();
     for i in 0..5u64 {
         if let Ok(d) = probe(model.as_ref(), cfg.target, cfg.timeout, 0xF000 + i).await {
@@ -477,6 +547,15 @@ pub async fn run(
     }
     samples.sort();
     let baseline = samples.get(samples.len() / 2).copied();
+    if cfg.case_timeout.is_none() {
+        cfg.case_timeout = Some(
+            baseline
+                .map(|b| (b * 20).max(Duration::from_millis(20)))
+                .unwrap_or(cfg.timeout)
+                .min(cfg.timeout),
+        );
+    }
+    let cfg = Arc::new(cfg);
     let pairs_total = (model.messages().len() * MutationClass::ALL.len()) as u64;
     let shared = Arc::new(Shared {
         findings: Mutex::new(Vec::new()),
@@ -564,17 +643,27 @@ pub async fn run(
     for t in tasks {
         let _ = t.await;
     }
+    let testing_time = started.elapsed();
     let mut findings = shared
         .findings
         .lock()
         .map(|f| f.clone())
         .unwrap_or_default();
     if cfg.minimize && !stop.load(Ordering::SeqCst) {
+        // Minimization re-runs inputs against the live target: bounded to 10 s in all.
+        let deadline = Instant::now() + Duration::from_secs(10);
         for f in findings
             .iter_mut()
             .filter(|f| f.behaviour == Behaviour::Conformance)
         {
-            minimize_conformance(model.as_ref(), &cfg, f).await;
+            if Instant::now() >= deadline || stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let _ = tokio::time::timeout(
+                deadline.saturating_duration_since(Instant::now()),
+                minimize_conformance(model.as_ref(), &cfg, f),
+            )
+            .await;
         }
     }
     findings.sort_by(|a, b| a.behaviour.cmp(&b.behaviour).then(a.code.cmp(&b.code)));
@@ -592,7 +681,7 @@ pub async fn run(
         protocol: model.name().to_string(),
         next_case: cfg.start_at + done,
         cases: done,
-        elapsed: started.elapsed(),
+        elapsed: testing_time,
         baseline,
         findings,
         coverage: shared
@@ -608,11 +697,18 @@ pub async fn run(
 
 /// Does this single request still provoke a conformance violation of the same kind?
 async fn reproduces(model: &dyn ProtocolModel, cfg: &Config, bytes: &[u8], kind: &str) -> bool {
-    let mut s = Session::new(cfg.target, cfg.timeout);
+    let mut s = Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout));
     match s.exchange(model, bytes).await {
         Outcome::Response(r, _) => model
             .check(bytes, false, &r)
             .is_some_and(|why| why.split([':', ';']).next() == Some(kind)),
+        Outcome::Closed => {
+            kind.starts_with("connection closed without an answer")
+                && model.required_answer(bytes).is_some()
+        }
+        Outcome::Timeout(_) => {
+            kind.starts_with("no answer where") && model.required_answer(bytes).is_some()
+        }
         _ => false,
     }
 }
@@ -634,7 +730,7 @@ async fn minimize_conformance(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
     f.confirmed = true;
     let mut cur = last.clone();
     let mut n = 2usize;
-    let mut budget = 200u32;
+    let mut budget = 64u32;
     while cur.len() >= 2 && budget > 0 {
         let chunk = cur.len().div_ceil(n);
         let mut reduced = false;
@@ -687,12 +783,16 @@ pub async fn replay(
             Outcome::Response(r, _) => model.check(req, false, r),
             Outcome::BadFrame(_, why) => Some(format!("malformed response frame: {why}")),
             Outcome::Timeout(_) => match probe(model, target, timeout, 1).await {
-                Ok(_) => None,
+                Ok(_) => model
+                    .required_answer(req)
+                    .map(|why| format!("no answer where the specification requires one: {why}")),
                 Err(e) => Some(format!("hang: {e}")),
             },
             Outcome::Closed | Outcome::ConnectFailed(_) => {
                 match probe(model, target, timeout, 1).await {
-                    Ok(_) => None,
+                    Ok(_) => model.required_answer(req).map(|why| {
+                        format!("connection closed without an answer where the specification requires one: {why}")
+                    }),
                     Err(e) => Some(format!("crash: {e}")),
                 }
             }

@@ -235,6 +235,36 @@ pub fn parse_device_id(resp: &[u8]) -> Vec<(u8, String)> {
     out
 }
 
+/// Names of the basic device identification objects.
+pub fn device_object_name(id: u8) -> String {
+    match id {
+        0 => "vendor".into(),
+        1 => "product code".into(),
+        2 => "version".into(),
+        3 => "vendor url".into(),
+        4 => "product name".into(),
+        5 => "model name".into(),
+        6 => "user application name".into(),
+        n => format!("object {n}"),
+    }
+}
+
+/// Ask the target who it is (FC 43/14, basic identification); empty if it does not say.
+pub async fn identify(
+    model: &Modbus,
+    addr: std::net::SocketAddr,
+    timeout: std::time::Duration,
+) -> Vec<(String, String)> {
+    let mut s = crate::exec::Session::new(addr, timeout);
+    match s.exchange(model, &model.device_id_request(0x4314)).await {
+        crate::exec::Outcome::Response(r, _) => parse_device_id(&r)
+            .into_iter()
+            .map(|(id, v)| (device_object_name(id), v))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Why the specification requires an exception for this request PDU, if it does.
 fn required_exception(pdu: &[u8]) -> Option<(u8, String)> {
     let fc = *pdu.first()?;
@@ -459,6 +489,22 @@ impl ProtocolModel for Modbus {
             _ => {}
         }
         None
+    }
+
+    fn required_answer(&self, req: &[u8]) -> Option<String> {
+        let framed = req.len() >= 8
+            && req[2..4] == [0, 0]
+            && usize::from(u16::from_be_bytes([req[4], req[5]])) == req.len() - 6
+            && req[6] == self.unit;
+        if !framed {
+            return None;
+        }
+        required_exception(&req[7..]).map(|(code, why)| {
+            format!(
+                "exception {code:02} ({}) required: {why}",
+                exception_name(code)
+            )
+        })
     }
 
     fn probe(&self, seq: u64) -> Vec<u8> {

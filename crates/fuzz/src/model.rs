@@ -305,6 +305,9 @@ pub trait ProtocolModel: Send + Sync {
     fn frame_len(&self, buf: &[u8]) -> Result<Option<usize>, String>;
     /// Judge a response to a request: `None` if it conforms, else what is wrong.
     fn check(&self, request: &[u8], request_valid: bool, response: &[u8]) -> Option<String>;
+    /// For a well-framed request the specification requires an answer to (typically an
+    /// exception), why; `None` when silence or closing the connection is acceptable.
+    fn required_answer(&self, request: &[u8]) -> Option<String>;
     /// A known-good request to probe the target's health.
     fn probe(&self, seq: u64) -> Vec<u8>;
     /// Is this a well-formed (any, even exception) answer to the probe?

@@ -11,6 +11,7 @@
 //!   UUIDs: OSCAL UUIDs are name-based, v5).
 //! - Unconfirmed catalog rows are marked in every format.
 
+pub mod campaign;
 pub mod catalog;
 mod html;
 pub mod oscal;

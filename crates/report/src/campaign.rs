@@ -1,0 +1,405 @@
+//! Robustness campaign renderings: the evidence JSON, one self-contained HTML page for an
+//! assessor, SARIF 2.1.0, JUnit XML, and a pcap of each finding's reproducer.
+
+use crate::html::{esc, page};
+use crate::ReportError;
+use otproof_fuzz::campaign::{unhex, Behaviour, Finding, Report};
+use otproof_fuzz::mutate::MutationClass;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+/// Version of the campaign evidence format.
+pub const CAMPAIGN_FORMAT: &str = "otproof-robustness-campaign/1";
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// A finding's reproducer as JSON: each request in hex and base64.
+pub fn reproducer_json(f: &Finding) -> Value {
+    Value::Array(
+        f.reproducer
+            .iter()
+            .map(|h| {
+                let bytes = unhex(h).unwrap_or_default();
+                json!({ "hex": h, "base64": b64(&bytes), "length": bytes.len() })
+            })
+            .collect(),
+    )
+}
+
+/// The methodology text of a campaign (our words).
+pub fn methodology() -> Vec<String> {
+    vec![
+        "Messages are generated from a data model of the protocol (fields, value domains, length and count rules) and then mutated field by field: boundary and off-by-one values, length and count fields that disagree with the payload, undefined codes, truncation, extension, repeated and dropped fields, type confusion, then random byte-level havoc.".into(),
+        "Every case is derived from the seed and its index, so the campaign is reproducible and can be resumed; each case records the message type, field and mutation class it exercises.".into(),
+        "After each case the target's answer is checked against the protocol (framing, echoes, exception codes, the exceptions the specification requires for invalid requests). A closed connection or a missing answer triggers a health probe on a fresh connection: a target that does not come back is a crash, one that does not answer is a hang. Probe latency is compared with a baseline measured at the start to detect degradation.".into(),
+        "Conformance findings are minimized by delta debugging against the live target and confirmed by a fresh re-run.".into(),
+    ]
+}
+
+/// The evidence document (`evidence.json`).
+pub fn evidence_json(r: &Report, scope: &Value) -> Result<String, ReportError> {
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+            v["reproducer"] = reproducer_json(f);
+            v["status"] = json!("open");
+            v
+        })
+        .collect();
+    let doc = json!({
+        "format": CAMPAIGN_FORMAT,
+        "scope": scope,
+        "methodology": methodology(),
+        "configuration": {
+            "protocol": r.protocol,
+            "target": r.config.target.to_string(),
+            "seed": r.config.seed,
+            "cases_limit": r.config.cases,
+            "duration_limit_s": r.config.duration.map(|d| d.as_secs_f64()),
+            "concurrency": r.config.concurrency,
+            "timeout_ms": r.config.timeout.as_millis() as u64,
+            "degradation_factor": r.config.degradation_factor,
+            "started_at_case": r.config.start_at,
+        },
+        "result": {
+            "cases": r.cases,
+            "next_case": r.next_case,
+            "elapsed_s": r.elapsed.as_secs_f64(),
+            "cases_per_second": r.cases as f64 / r.elapsed.as_secs_f64().max(1e-3),
+            "baseline_probe_ms": r.baseline.map(|d| d.as_secs_f64() * 1000.0),
+            "stopped": r.stopped,
+            "target_identity": r.target_identity.iter().map(|(k, v)| json!({"object": k, "value": v})).collect::<Vec<_>>(),
+        },
+        "coverage": {
+            "message_class_pairs": r.coverage.pairs.len(),
+            "message_class_pairs_total": r.coverage.pairs_total,
+            "message_class_percent": r.coverage.pair_percent(),
+            "codes": r.coverage.codes(),
+            "cells": r.coverage.cells,
+            "outcomes": r.coverage.outcomes,
+        },
+        "requirements": ["CR 3.5", "CR 7.1", "SVV-3"],
+        "findings": findings,
+    });
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+/// SARIF 2.1.0 with one result per finding.
+pub fn sarif(r: &Report) -> Result<String, ReportError> {
+    let rules: Vec<Value> = [
+        Behaviour::Crash,
+        Behaviour::Hang,
+        Behaviour::Degradation,
+        Behaviour::Conformance,
+    ]
+    .iter()
+    .map(|b| {
+        json!({
+            "id": b.name(),
+            "shortDescription": {"text": format!("Target {} under malformed or excessive input", b.name())},
+            "properties": {"requirements": b.requirements(), "security-severity": format!("{:.1}", b.severity().2)},
+        })
+    })
+    .collect();
+    let results: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "ruleId": f.behaviour.name(),
+                "level": if f.behaviour == Behaviour::Conformance { "warning" } else { "error" },
+                "message": {"text": format!("{} {} / field {} / {}: {}", r.protocol, f.message, f.field, f.class.name(), f.observed)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": format!("tcp://{}", r.config.target)}}}],
+                "partialFingerprints": {"otproof/v1": format!("{}/{}/{}/{}", f.behaviour.name(), f.code, f.field, f.class.name())},
+                "properties": {
+                    "severity": f.severity,
+                    "cvss": f.cvss_vector,
+                    "requirements": f.requirements,
+                    "reproducer": reproducer_json(f),
+                    "occurrences": f.occurrences,
+                    "case": f.case,
+                },
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "otproof", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results,
+        }],
+    });
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+fn xml(s: &str) -> String {
+    esc(s)
+}
+
+/// JUnit XML: one test case per (message type, mutation class) exercised, failed where a
+/// finding fell.
+pub fn junit(r: &Report) -> String {
+    let mut cases = String::new();
+    let mut failures = 0;
+    let mut total = 0;
+    for key in r.coverage.pairs.keys() {
+        let mut parts = key.split('/');
+        let code: u16 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
+        let class = parts.next().unwrap_or("");
+        total += 1;
+        let hits: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.code == code && f.class.name() == class)
+            .collect();
+        let _ = write!(
+            cases,
+            "    <testcase classname=\"{}.fc{code:02}\" name=\"{}\">",
+            xml(&r.protocol),
+            xml(class)
+        );
+        if !hits.is_empty() {
+            failures += 1;
+            for f in hits {
+                let _ = write!(
+                    cases,
+                    "<failure type=\"{}\" message=\"{}\">{}</failure>",
+                    f.behaviour.name(),
+                    xml(&f.observed),
+                    xml(&f.reproducer.join("\n"))
+                );
+            }
+        }
+        cases.push_str("</testcase>\n");
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"otproof robustness {}\" tests=\"{total}\" failures=\"{failures}\" time=\"{:.3}\">\n{cases}  </testsuite>\n</testsuites>\n",
+        xml(&r.protocol),
+        r.elapsed.as_secs_f64()
+    )
+}
+
+fn checksum(data: &[u8]) -> u16 {
+    let mut sum = 0u32;
+    for c in data.chunks(2) {
+        sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]));
+    }
+    while sum > 0xFFFF {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// A pcap (LINKTYPE_RAW, IPv4/TCP) of the requests, client 127.0.0.1:40000 to the target port.
+pub fn pcap(requests: &[Vec<u8>], port: u16) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&0i32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend_from_slice(&101u32.to_le_bytes());
+    let mut seq: u32 = 1;
+    for (i, payload) in requests.iter().enumerate() {
+        let payload = &payload[..payload.len().min(65000)];
+        let total = 40 + payload.len();
+        let mut ip = vec![
+            0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
+        ];
+        ip[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+        ip[4..6].copy_from_slice(&(i as u16).to_be_bytes());
+        let c = checksum(&ip);
+        ip[10..12].copy_from_slice(&c.to_be_bytes());
+        let mut tcp = vec![0u8; 20];
+        tcp[0..2].copy_from_slice(&40000u16.to_be_bytes());
+        tcp[2..4].copy_from_slice(&port.to_be_bytes());
+        tcp[4..8].copy_from_slice(&seq.to_be_bytes());
+        tcp[12] = 5 << 4;
+        tcp[13] = 0x18; // PSH, ACK
+        tcp[14..16].copy_from_slice(&65535u16.to_be_bytes());
+        let mut pseudo = vec![127, 0, 0, 1, 127, 0, 0, 1, 0, 6];
+        pseudo.extend_from_slice(&((20 + payload.len()) as u16).to_be_bytes());
+        pseudo.extend_from_slice(&tcp);
+        pseudo.extend_from_slice(payload);
+        let c = checksum(&pseudo);
+        tcp[16..18].copy_from_slice(&c.to_be_bytes());
+        seq = seq.wrapping_add(payload.len() as u32);
+        out.extend_from_slice(&(i as u32).to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&(total as u32).to_le_bytes());
+        out.extend_from_slice(&(total as u32).to_le_bytes());
+        out.extend_from_slice(&ip);
+        out.extend_from_slice(&tcp);
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+/// One self-contained HTML page: scope, method, coverage matrix, findings with reproducers.
+pub fn html(r: &Report, scope: &Value) -> String {
+    let mut b = String::new();
+    let title = format!(
+        "Robustness test report: {} at {}",
+        r.protocol, r.config.target
+    );
+    let _ = writeln!(b, "<h1>{}</h1>", esc(&title));
+    let _ = writeln!(b, "<table class=\"meta\"><tbody>");
+    let mut row = |k: &str, v: String| {
+        let _ = writeln!(b, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
+    };
+    row("Scope", serde_json::to_string(scope).unwrap_or_default());
+    for (k, v) in &r.target_identity {
+        row(&format!("Target {k}"), v.clone());
+    }
+    row(
+        "Cases",
+        format!(
+            "{} ({:.0} per second over {:.1} s)",
+            r.cases,
+            r.cases as f64 / r.elapsed.as_secs_f64().max(1e-3),
+            r.elapsed.as_secs_f64()
+        ),
+    );
+    row("Seed", r.config.seed.to_string());
+    row(
+        "Concurrency / timeout",
+        format!(
+            "{} sessions / {} ms",
+            r.config.concurrency,
+            r.config.timeout.as_millis()
+        ),
+    );
+    row(
+        "Coverage",
+        format!(
+            "{} of {} message type x mutation class pairs ({:.1} %), {} distinct field cells",
+            r.coverage.pairs.len(),
+            r.coverage.pairs_total,
+            r.coverage.pair_percent(),
+            r.coverage.cells.len()
+        ),
+    );
+    row("Findings", format!("{}", r.findings.len()));
+    if let Some(s) = &r.stopped {
+        row("Stopped early", s.clone());
+    }
+    row("Requirements", "IEC 62443-4-2 CR 3.5 (input validation), CR 7.1 (denial of service protection); IEC 62443-4-1 SVV-3 (vulnerability testing)".into());
+    let _ = writeln!(b, "</tbody></table>");
+    let _ = writeln!(b, "<h2>Method</h2><ul>");
+    for m in methodology() {
+        let _ = writeln!(b, "<li>{}</li>", esc(&m));
+    }
+    let _ = writeln!(b, "</ul>");
+    let _ = writeln!(b, "<h2>Coverage matrix</h2><p class=\"muted\">Cases per message code and mutation class.</p><table><thead><tr><th>code</th>");
+    for c in MutationClass::ALL {
+        let _ = write!(b, "<th class=\"sl\">{}</th>", esc(c.name()));
+    }
+    let _ = writeln!(b, "</tr></thead><tbody>");
+    for code in r.coverage.codes() {
+        let _ = write!(b, "<tr><td class=\"id\">{code}</td>");
+        for c in MutationClass::ALL {
+            let n = r
+                .coverage
+                .pairs
+                .get(&format!("{code}/{}", c.name()))
+                .copied()
+                .unwrap_or(0);
+            let _ = write!(b, "<td class=\"sl\">{n}</td>");
+        }
+        let _ = writeln!(b, "</tr>");
+    }
+    let _ = writeln!(b, "</tbody></table>");
+    let _ = writeln!(b, "<h2>Outcomes</h2><ul>");
+    for (k, v) in &r.coverage.outcomes {
+        let _ = writeln!(b, "<li>{}: {v}</li>", esc(k));
+    }
+    let _ = writeln!(b, "</ul><h2>Findings</h2>");
+    if r.findings.is_empty() {
+        let _ = writeln!(b, "<p>No finding in {} cases.</p>", r.cases);
+    }
+    for (i, f) in r.findings.iter().enumerate() {
+        let _ = writeln!(
+            b,
+            "<h3>{}. {} in {} ({} / {})</h3><table class=\"meta\"><tbody>",
+            i + 1,
+            esc(f.behaviour.name()),
+            esc(&f.message),
+            esc(&f.field),
+            esc(f.class.name())
+        );
+        let _ = writeln!(b, "<tr><td>Observed</td><td>{}</td></tr>", esc(&f.observed));
+        let _ = writeln!(
+            b,
+            "<tr><td>Severity</td><td>{} (suggested {} = {:.1})</td></tr>",
+            esc(&f.severity),
+            esc(&f.cvss_vector),
+            f.cvss_score
+        );
+        let _ = writeln!(
+            b,
+            "<tr><td>Requirements</td><td>{}</td></tr>",
+            esc(&f.requirements.join(", "))
+        );
+        let _ = writeln!(b, "<tr><td>Status</td><td>open</td></tr>");
+        let _ = writeln!(
+            b,
+            "<tr><td>Occurrences</td><td>{} (first at case {}){}</td></tr>",
+            f.occurrences,
+            f.case,
+            if f.confirmed {
+                ", confirmed by a fresh re-run"
+            } else {
+                ""
+            }
+        );
+        for (j, h) in f.reproducer.iter().enumerate() {
+            let bytes = unhex(h).unwrap_or_default();
+            let _ = writeln!(b, "<tr><td>Reproducer {}</td><td><code>{}</code><br><span class=\"muted\">base64 {}</span></td></tr>", j + 1, esc(h), esc(&b64(&bytes)));
+        }
+        if let Some(o) = &f.original {
+            let _ = writeln!(
+                b,
+                "<tr><td>Before minimization</td><td><code>{}</code></td></tr>",
+                esc(&o.join(" "))
+            );
+        }
+        let _ = writeln!(b, "</tbody></table>");
+    }
+    let _ = writeln!(b, "<footer>Generated by otproof {}. Replay a finding: <code>otproof fuzz replay findings/N.json --target HOST:PORT</code>.</footer>", env!("CARGO_PKG_VERSION"));
+    page(&title, &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(b64(b""), "");
+        assert_eq!(b64(b"f"), "Zg==");
+        assert_eq!(b64(b"fo"), "Zm8=");
+        assert_eq!(b64(b"foo"), "Zm9v");
+        assert_eq!(b64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn pcap_has_valid_headers_and_checksums() {
+        let p = pcap(&[vec![0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1]], 502);
+        assert_eq!(&p[..4], &0xa1b2_c3d4u32.to_le_bytes());
+        assert_eq!(p.len(), 24 + 16 + 40 + 12);
+        let ip = &p[40..60];
+        assert_eq!(checksum(ip), 0, "IPv4 header checksum verifies");
+        let tcp_and_payload = &p[60..];
+        let mut pseudo = vec![127, 0, 0, 1, 127, 0, 0, 1, 0, 6];
+        pseudo.extend_from_slice(&(tcp_and_payload.len() as u16).to_be_bytes());
+        pseudo.extend_from_slice(tcp_and_payload);
+        assert_eq!(checksum(&pseudo), 0, "TCP checksum verifies");
+    }
+}
