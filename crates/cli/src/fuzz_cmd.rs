@@ -61,6 +61,10 @@ pub struct ModbusArgs {
     /// Skip minimizing findings.
     #[arg(long = "no-minimize")]
     pub no_minimize: bool,
+    /// Launch the target with this shell command: its exit or death on a signal is a crash,
+    /// and after a crash or hang it is restarted so the campaign goes on.
+    #[arg(long = "target-cmd", value_name = "CMD")]
+    pub target_cmd: Option<String>,
     /// Vendor of the device under test (for the evidence; default: what FC 43/14 reports).
     #[arg(long)]
     pub vendor: Option<String>,
@@ -303,6 +307,17 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
         }
         None => None,
     };
+    let launched = match &a.target_cmd {
+        Some(cmd) => {
+            let t =
+                otproof_fuzz::process::ProcessTarget::launch(cmd, target, Duration::from_secs(15))
+                    .map_err(|e| anyhow::anyhow!("--target-cmd: {e}"))?;
+            let t: Arc<dyn otproof_fuzz::campaign::TargetControl> = Arc::new(t);
+            Some(t)
+        }
+        None => None,
+    };
+    cfg.control = otproof_fuzz::campaign::Control(launched);
     let model = Arc::new(Modbus::new(a.unit));
     let rt = runtime()?;
     let stop = Arc::new(AtomicBool::new(false));

@@ -110,6 +110,29 @@ impl Finding {
     }
 }
 
+/// Control of a target that otproof launched (`--target-cmd`): restart it after a crash or a
+/// hang so the campaign can go on, and tell whether its process has exited.
+pub trait TargetControl: Send + Sync {
+    /// Restart the target; `Ok` once it accepts connections again.
+    fn restart(&self) -> Result<(), String>;
+    /// If the process has exited: how (exit status or signal).
+    fn exited(&self) -> Option<String>;
+}
+
+/// A shared [`TargetControl`] in a [`Config`].
+#[derive(Clone, Default)]
+pub struct Control(pub Option<Arc<dyn TargetControl>>);
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Control(process)"
+        } else {
+            "Control(none)"
+        })
+    }
+}
+
 /// Campaign settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
@@ -140,6 +163,9 @@ pub struct Config {
     /// 20 ms, at most `timeout`).
     #[serde(default)]
     pub case_timeout: Option<Duration>,
+    /// Control of a launched target (restart after crash or hang, process exit).
+    #[serde(skip)]
+    pub control: Control,
 }
 
 impl Config {
@@ -158,6 +184,7 @@ impl Config {
             minimize: true,
             start_at: 0,
             case_timeout: None,
+            control: Control::default(),
         }
     }
 }
@@ -306,6 +333,7 @@ struct Shared {
     stop: Arc<AtomicBool>,
     stopped_why: Mutex<Option<String>>,
     recent: Mutex<Vec<Vec<u8>>>,
+    restarts: Mutex<u64>,
 }
 
 impl Shared {
@@ -360,6 +388,48 @@ fn finding(
     }
 }
 
+/// The target failed (crash or hang) on `case`: record it, then restart the target if we
+/// control it, else stop the campaign. `generation` is the restart count the worker saw before
+/// sending the case: if another worker restarted the target since, the failure may be that
+/// restart, so nothing is recorded.
+fn target_failed(
+    cfg: &Config,
+    shared: &Shared,
+    generation: u64,
+    case: &TestCase,
+    behaviour: Behaviour,
+    observed: String,
+) {
+    let Ok(mut restarts) = shared.restarts.lock() else {
+        return;
+    };
+    if *restarts != generation {
+        return;
+    }
+    let exited = cfg.control.0.as_ref().and_then(|c| c.exited());
+    let (behaviour, observed) = match exited {
+        Some(how) => (
+            Behaviour::Crash,
+            format!("{observed}; the target process {how}"),
+        ),
+        None => (behaviour, observed),
+    };
+    shared.record(finding(case, behaviour, observed, vec![case.bytes.clone()]));
+    match &cfg.control.0 {
+        Some(c) => match c.restart() {
+            Ok(()) => *restarts += 1,
+            Err(e) => shared.halt(format!(
+                "target is down ({}) and could not be restarted: {e}",
+                behaviour.name()
+            )),
+        },
+        None => shared.halt(match behaviour {
+            Behaviour::Crash => "target is down (crash)".to_string(),
+            b => format!("target stopped answering ({})", b.name()),
+        }),
+    }
+}
+
 async fn target_down(cfg: &Config, model: &dyn ProtocolModel) -> Option<String> {
     // Give a target that restarts itself the grace period to come back.
     let deadline = Instant::now() + cfg.crash_grace;
@@ -390,6 +460,7 @@ async fn worker(
             }
         }
         let case = build_case(model.as_ref(), cfg.seed, index);
+        let generation = shared.restarts.lock().map(|g| *g).unwrap_or(0);
         let outcome = session.exchange(model.as_ref(), &case.bytes).await;
         if let Ok(mut r) = shared.recent.lock() {
             r.push(case.bytes.clone());
@@ -454,13 +525,15 @@ async fn worker(
                     }
                 }
                 if let Some(why) = down {
-                    shared.record(finding(
+                    target_failed(
+                        &cfg,
+                        &shared,
+                        generation,
                         &case,
                         Behaviour::Crash,
                         format!("connection closed after this input and the target did not come back within {:?}: {why}", cfg.crash_grace),
-                        vec![case.bytes.clone()],
-                    ));
-                    shared.halt("target is down (crash)".into());
+                    );
+                    session.reset();
                 }
             }
             Outcome::Timeout(partial) => {
@@ -500,29 +573,33 @@ async fn worker(
                         } else {
                             Behaviour::Hang
                         };
-                        shared.record(finding(
+                        target_failed(
+                            &cfg,
+                            &shared,
+                            generation,
                             &case,
                             b,
                             format!(
                                 "no answer within {:?} ({} bytes received) and the health probe failed: {why}",
-                                cfg.timeout,
+                                cfg.case_timeout.unwrap_or(cfg.timeout),
                                 partial.len()
                             ),
-                            vec![case.bytes.clone()],
-                        ));
-                        shared.halt(format!("target stopped answering ({})", b.name()));
+                        );
+                        session.reset();
                     }
                 }
             }
             Outcome::ConnectFailed(e) => {
                 if let Some(why) = target_down(&cfg, model.as_ref()).await {
-                    shared.record(finding(
+                    target_failed(
+                        &cfg,
+                        &shared,
+                        generation,
                         &case,
                         Behaviour::Crash,
                         format!("target refuses connections: {e}; {why}"),
-                        vec![case.bytes.clone()],
-                    ));
-                    shared.halt("target is down (crash)".into());
+                    );
+                    session.reset();
                 }
             }
         }
@@ -568,6 +645,7 @@ pub async fn run(
         stop: stop.clone(),
         stopped_why: Mutex::new(None),
         recent: Mutex::new(Vec::new()),
+        restarts: Mutex::new(0),
     });
     if baseline.is_none() {
         shared.halt(format!(
@@ -615,6 +693,25 @@ pub async fn run(
                         ));
                     }
                 }
+            }
+        }
+        // Process monitor: a launched target that exits is a crash of the last case sent.
+        if let Some(c) = &cfg.control.0 {
+            if let Some(how) = c.exited() {
+                let generation = shared.restarts.lock().map(|g| *g).unwrap_or(0);
+                let last = build_case(
+                    model.as_ref(),
+                    cfg.seed,
+                    shared.next.load(Ordering::SeqCst).saturating_sub(1),
+                );
+                target_failed(
+                    &cfg,
+                    &shared,
+                    generation,
+                    &last,
+                    Behaviour::Crash,
+                    format!("the target process {how} during the campaign"),
+                );
             }
         }
         let elapsed = started.elapsed().as_secs_f64().max(1e-3);

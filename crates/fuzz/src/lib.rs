@@ -26,4 +26,5 @@ pub mod exec;
 pub mod modbus;
 pub mod model;
 pub mod mutate;
+pub mod process;
 pub mod rng;

@@ -1,0 +1,122 @@
+//! Real Modbus/TCP servers for the tests, started on 127.0.0.1 and stopped on drop:
+//! pymodbus (Python, installed by .ci/run) and libmodbus (a C harness built here against
+//! Debian's libmodbus-dev, installed by .ci/run).
+#![allow(dead_code)]
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.signal("CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn servers_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/servers")
+}
+
+impl Server {
+    fn spawn(mut cmd: Command, port: u16, what: &str) -> Server {
+        let child = cmd
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} does not start: {e} (.ci/run installs it)"));
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "{what} did not start listening on {addr}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Server { child, addr }
+    }
+
+    /// pymodbus 3.6.9.
+    pub fn pymodbus() -> Server {
+        let mut cmd =
+            Command::new(std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into()));
+        cmd.arg(servers_dir().join("pymodbus_server.py"));
+        Server::spawn(cmd, free_port(), "the pymodbus server (pymodbus==3.6.9)")
+    }
+
+    /// libmodbus 3.1.6 behind a small C harness, compiled once per test process.
+    pub fn libmodbus() -> Server {
+        Server::spawn(
+            Command::new(libmodbus_harness()),
+            free_port(),
+            "the libmodbus server",
+        )
+    }
+
+    pub fn signal(&self, sig: &str) -> std::io::Result<std::process::ExitStatus> {
+        Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+    }
+}
+
+pub fn build_libmodbus_harness() -> PathBuf {
+    {
+        let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libmodbus_server");
+        let src = servers_dir().join("libmodbus_server.c");
+        let stale = std::fs::metadata(&bin)
+            .and_then(|b| Ok(b.modified()? < std::fs::metadata(&src)?.modified()?))
+            .unwrap_or(true);
+        if stale {
+            let flags = Command::new("pkg-config")
+                .args(["--cflags", "--libs", "libmodbus"])
+                .output()
+                .expect("pkg-config runs (.ci/run installs pkg-config and libmodbus-dev)");
+            assert!(flags.status.success(), "libmodbus-dev is not installed");
+            let flags = String::from_utf8_lossy(&flags.stdout).into_owned();
+            let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
+            let st = Command::new("cc")
+                .arg("-O1")
+                .arg("-o")
+                .arg(&tmp)
+                .arg(&src)
+                .args(flags.split_whitespace())
+                .status()
+                .expect("cc runs");
+            assert!(st.success(), "building the libmodbus harness failed");
+            std::fs::rename(&tmp, &bin).expect("install harness");
+        }
+        bin
+    }
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The libmodbus harness binary, compiled once per test process.
+pub fn libmodbus_harness() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(build_libmodbus_harness).clone()
+}

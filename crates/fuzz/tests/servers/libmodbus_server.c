@@ -1,0 +1,65 @@
+/* A real Modbus/TCP server for otproof's tests: libmodbus (Debian libmodbus-dev 3.1.6),
+ * around modbus_tcp_listen / modbus_receive / modbus_reply, serving several clients with
+ * select(). Listens on 127.0.0.1 only.
+ *
+ * usage: libmodbus_server PORT
+ */
+#include <errno.h>
+#include <modbus.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s PORT\n", argv[0]);
+        return 2;
+    }
+    modbus_t *ctx = modbus_new_tcp("127.0.0.1", atoi(argv[1]));
+    modbus_mapping_t *map = modbus_mapping_new(1000, 1000, 1000, 1000);
+    if (ctx == NULL || map == NULL) {
+        fprintf(stderr, "libmodbus setup failed\n");
+        return 1;
+    }
+    int server = modbus_tcp_listen(ctx, 16);
+    if (server < 0) {
+        fprintf(stderr, "listen: %s\n", modbus_strerror(errno));
+        return 1;
+    }
+    fd_set refset;
+    FD_ZERO(&refset);
+    FD_SET(server, &refset);
+    int fdmax = server;
+    uint8_t query[MODBUS_TCP_MAX_ADU_LENGTH];
+    for (;;) {
+        fd_set rdset = refset;
+        if (select(fdmax + 1, &rdset, NULL, NULL, NULL) == -1) {
+            if (errno == EINTR) continue;
+            return 1;
+        }
+        for (int fd = 0; fd <= fdmax; fd++) {
+            if (!FD_ISSET(fd, &rdset)) continue;
+            if (fd == server) {
+                struct sockaddr_in addr;
+                socklen_t len = sizeof(addr);
+                int client = accept(server, (struct sockaddr *)&addr, &len);
+                if (client >= 0) {
+                    FD_SET(client, &refset);
+                    if (client > fdmax) fdmax = client;
+                }
+            } else {
+                modbus_set_socket(ctx, fd);
+                int rc = modbus_receive(ctx, query);
+                if (rc > 0) {
+                    modbus_reply(ctx, query, rc, map);
+                } else if (rc == -1) {
+                    close(fd);
+                    FD_CLR(fd, &refset);
+                }
+            }
+        }
+    }
+}
