@@ -265,6 +265,32 @@ pub async fn identify(
     }
 }
 
+/// FC 15 / FC 16: quantity within 1..=max, byte count = `want_bc`, data of that length.
+fn write_multiple(pdu: &[u8], max: u16, want_bc: usize) -> Option<(u8, String)> {
+    let n = u16at(pdu, 3)?;
+    let bc = usize::from(*pdu.get(5)?);
+    if !(1..=max).contains(&n) {
+        Some((3, format!("quantity {n} outside 1..{max}")))
+    } else if bc != want_bc {
+        Some((3, format!("byte count {bc} does not match quantity {n}")))
+    } else if pdu.len() != 6 + bc {
+        let data = pdu.len().saturating_sub(6);
+        Some((
+            3,
+            format!("byte count {bc} does not match the {data} data bytes"),
+        ))
+    } else {
+        None
+    }
+}
+
+/// Is the request's MBAP header intact (protocol 0, length matching the bytes)?
+fn framed(req: &[u8]) -> bool {
+    req.len() >= 8
+        && req[2..4] == [0, 0]
+        && usize::from(u16::from_be_bytes([req[4], req[5]])) == req.len() - 6
+}
+
 /// Why the specification requires an exception for this request PDU, if it does.
 fn required_exception(pdu: &[u8]) -> Option<(u8, String)> {
     let fc = *pdu.first()?;
@@ -290,44 +316,8 @@ fn required_exception(pdu: &[u8]) -> Option<(u8, String)> {
                 )
             })
         }
-        15 => {
-            let n = q(3)?;
-            let bc = usize::from(*pdu.get(5)?);
-            if !(1..=1968).contains(&n) {
-                Some((3, format!("quantity {n} outside 1..1968")))
-            } else if bc != usize::from(n).div_ceil(8) {
-                Some((3, format!("byte count {bc} does not match quantity {n}")))
-            } else if pdu.len() != 6 + bc {
-                Some((
-                    3,
-                    format!(
-                        "byte count {bc} does not match the {} data bytes",
-                        pdu.len().saturating_sub(6)
-                    ),
-                ))
-            } else {
-                None
-            }
-        }
-        16 => {
-            let n = q(3)?;
-            let bc = usize::from(*pdu.get(5)?);
-            if !(1..=123).contains(&n) {
-                Some((3, format!("quantity {n} outside 1..123")))
-            } else if bc != 2 * usize::from(n) {
-                Some((3, format!("byte count {bc} does not match quantity {n}")))
-            } else if pdu.len() != 6 + bc {
-                Some((
-                    3,
-                    format!(
-                        "byte count {bc} does not match the {} data bytes",
-                        pdu.len().saturating_sub(6)
-                    ),
-                ))
-            } else {
-                None
-            }
-        }
+        15 => write_multiple(pdu, 1968, usize::from(q(3)?).div_ceil(8)),
+        16 => write_multiple(pdu, 123, 2 * usize::from(q(3)?)),
         23 => {
             let nr = q(3)?;
             let nw = q(7)?;
@@ -405,9 +395,7 @@ impl ProtocolModel for Modbus {
         }
         // Echo rules and content only apply to requests whose MBAP framing is intact: a server
         // reading a malformed frame may legitimately see other boundaries.
-        let framed = req.len() >= 8
-            && req[2..4] == [0, 0]
-            && usize::from(u16::from_be_bytes([req[4], req[5]])) == req.len() - 6;
+        let framed = framed(req);
         let fc = resp[7];
         if framed {
             if resp[..2] != req[..2] {
@@ -492,11 +480,7 @@ impl ProtocolModel for Modbus {
     }
 
     fn required_answer(&self, req: &[u8]) -> Option<String> {
-        let framed = req.len() >= 8
-            && req[2..4] == [0, 0]
-            && usize::from(u16::from_be_bytes([req[4], req[5]])) == req.len() - 6
-            && req[6] == self.unit;
-        if !framed {
+        if !framed(req) || req[6] != self.unit {
             return None;
         }
         required_exception(&req[7..]).map(|(code, why)| {

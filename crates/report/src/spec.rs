@@ -10,6 +10,14 @@ fn evidence_list(e: &[EvidenceKind]) -> String {
     e.iter().map(|k| k.label()).collect::<Vec<_>>().join("; ")
 }
 
+fn answer_format(it: &otproof_assess::spec::QuestionnaireItem) -> String {
+    if it.answer_options.is_empty() {
+        format!("{:?}", it.answer_type).to_ascii_lowercase()
+    } else {
+        it.answer_options.join(" / ")
+    }
+}
+
 fn sl_cell(r: &SpecRequirement) -> String {
     let sl = r
         .min_sl
@@ -215,11 +223,7 @@ pub fn markdown(spec: &Specification) -> String {
         "| ID | Question | Answer | Evidence expected |\n|---|---|---|---|"
     );
     for it in &q.items {
-        let answer = if it.answer_options.is_empty() {
-            format!("{:?}", it.answer_type).to_ascii_lowercase()
-        } else {
-            it.answer_options.join(" / ")
-        };
+        let answer = answer_format(it);
         let mark = if it.confirmed {
             ""
         } else {
@@ -399,11 +403,7 @@ pub fn html(spec: &Specification) -> String {
     let _ = writeln!(b, "<section id=\"questionnaire\"><h2 class=\"part\">Appendix A. Vendor questionnaire</h2><p>The same questions are delivered as a machine-readable YAML template (<code>{}</code>); answers are matched by ID.</p>", esc(&q.format));
     let _ = writeln!(b, "<table><thead><tr><th>ID</th><th>Question</th><th>Answer</th><th>Evidence expected</th></tr></thead><tbody>");
     for it in &q.items {
-        let answer = if it.answer_options.is_empty() {
-            format!("{:?}", it.answer_type).to_ascii_lowercase()
-        } else {
-            it.answer_options.join(" / ")
-        };
+        let answer = answer_format(it);
         let mark = if it.confirmed {
             String::new()
         } else {
