@@ -3,7 +3,7 @@
 //! (health probe, latency baseline, process watch) and the protocol oracle classify what the
 //! target did; findings are de-duplicated and minimized.
 
-use crate::exec::{probe, Outcome, Session};
+use crate::exec::{probe, probe_on, Outcome, Session};
 use crate::model::ProtocolModel;
 use crate::mutate::{mutate, MutationClass, TestCase};
 use crate::rng::Rng;
@@ -117,6 +117,10 @@ pub trait TargetControl: Send + Sync {
     fn restart(&self) -> Result<(), String>;
     /// If the process has exited: how (exit status or signal).
     fn exited(&self) -> Option<String>;
+    /// The process's resident memory in KiB, where the platform tells.
+    fn memory_kib(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A shared [`TargetControl`] in a [`Config`].
@@ -152,6 +156,10 @@ pub struct Config {
     pub degradation_factor: f64,
     /// Probe the target's health every this many cases.
     pub probe_every: u64,
+    /// A launched target whose resident memory grows past this factor of its size at the
+    /// start of the campaign (and by at least 16 MiB) shows degradation.
+    #[serde(default = "memory_factor")]
+    pub memory_factor: f64,
     /// How long a refused target may take to come back before it counts as crashed.
     pub crash_grace: Duration,
     /// Minimize conformance findings by re-running them.
@@ -159,13 +167,25 @@ pub struct Config {
     /// Case index to start at (resume).
     pub start_at: u64,
     /// How long to wait for an answer to a test case before treating it as unanswered and
-    /// probing the target's health (set from the baseline: 20x the probe latency, at least
-    /// 20 ms, at most `timeout`).
+    /// probing the target's health (set from the baseline: 10x the probe latency, at least
+    /// 2 ms, at most `timeout`).
     #[serde(default)]
     pub case_timeout: Option<Duration>,
+    /// Send a known-good sentinel request behind each test case, so that an unanswered case
+    /// is known in one round trip instead of after the case timeout.
+    #[serde(default = "yes")]
+    pub sentinel: bool,
     /// Control of a launched target (restart after crash or hang, process exit).
     #[serde(skip)]
     pub control: Control,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn memory_factor() -> f64 {
+    4.0
 }
 
 impl Config {
@@ -180,10 +200,12 @@ impl Config {
             timeout: Duration::from_millis(1000),
             degradation_factor: 10.0,
             probe_every: 200,
+            memory_factor: memory_factor(),
             crash_grace: Duration::from_secs(3),
             minimize: true,
             start_at: 0,
             case_timeout: None,
+            sentinel: true,
             control: Control::default(),
         }
     }
@@ -430,15 +452,31 @@ fn target_failed(
     }
 }
 
-async fn target_down(cfg: &Config, model: &dyn ProtocolModel) -> Option<String> {
+async fn target_down(
+    cfg: &Config,
+    model: &dyn ProtocolModel,
+    health: &mut Session,
+) -> Option<String> {
     // Give a target that restarts itself the grace period to come back.
     let deadline = Instant::now() + cfg.crash_grace;
     loop {
-        match probe(model, cfg.target, cfg.timeout, 0xFFFF).await {
+        match probe_on(health, model, 0xFFFF).await {
             Ok(_) => return None,
             Err(e) if Instant::now() >= deadline => return Some(e),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
+    }
+}
+
+/// The case sent alone on a fresh connection; an answer (good or bad) or, when there is none,
+/// an empty response, which the worker reads as "not confirmed".
+async fn alone(model: &dyn ProtocolModel, cfg: &Config, bytes: &[u8], d: Duration) -> Outcome {
+    match Session::new(cfg.target, cfg.timeout)
+        .exchange(model, bytes)
+        .await
+    {
+        o @ (Outcome::Response(_, _) | Outcome::BadFrame(_, _)) => o,
+        _ => Outcome::Response(Vec::new(), d),
     }
 }
 
@@ -449,6 +487,9 @@ async fn worker(
     end: Option<Instant>,
 ) {
     let mut session = Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout));
+    // Health probes go over their own connection, kept open between probes (a dead target
+    // resets it, and the reconnect then fails).
+    let mut health = Session::new(cfg.target, cfg.timeout);
     loop {
         if shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
             return;
@@ -461,7 +502,19 @@ async fn worker(
         }
         let case = build_case(model.as_ref(), cfg.seed, index);
         let generation = shared.restarts.lock().map(|g| *g).unwrap_or(0);
-        let outcome = session.exchange(model.as_ref(), &case.bytes).await;
+        // A request whose own framing says more bytes are to come cannot be answered: the
+        // target is expected to wait. Don't wait long for it; the health probe that follows
+        // tells whether the target still serves others meanwhile.
+        let incomplete = cfg.sentinel && matches!(model.frame_len(&case.bytes), Ok(None));
+        let sentinel = (cfg.sentinel && !incomplete).then(|| model.sentinel(&case.bytes, index));
+        let wait = if incomplete {
+            Duration::from_millis(1)
+        } else {
+            cfg.case_timeout.unwrap_or(cfg.timeout)
+        };
+        let outcome = session
+            .exchange_within(model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
+            .await;
         if let Ok(mut r) = shared.recent.lock() {
             r.push(case.bytes.clone());
             let len = r.len();
@@ -476,6 +529,7 @@ async fn worker(
             Outcome::Closed => "closed",
             Outcome::Timeout(_) => "timeout",
             Outcome::ConnectFailed(_) => "connect-failed",
+            Outcome::Silent(_) => "silent",
         };
         if let Ok(mut c) = shared.coverage.lock() {
             *c.cells
@@ -491,7 +545,21 @@ async fn worker(
                 .or_default() += 1;
             *c.outcomes.entry(label.to_string()).or_default() += 1;
         }
+        // A suspicious answer seen with a sentinel behind the case is confirmed by sending
+        // the case alone on a fresh connection: the reproducer is the case, nothing else.
+        let outcome = match outcome {
+            Outcome::Response(resp, d)
+                if sentinel.is_some() && model.check(&case.bytes, case.valid, &resp).is_some() =>
+            {
+                alone(model.as_ref(), &cfg, &case.bytes, d).await
+            }
+            Outcome::BadFrame(_, _) if sentinel.is_some() => {
+                alone(model.as_ref(), &cfg, &case.bytes, Duration::ZERO).await
+            }
+            other => other,
+        };
         match outcome {
+            Outcome::Response(resp, _) if resp.is_empty() => {} // not confirmed
             Outcome::Response(resp, _) => {
                 if let Some(why) = model.check(&case.bytes, case.valid, &resp) {
                     shared.record(finding(
@@ -513,7 +581,7 @@ async fn worker(
             )),
             Outcome::Closed => {
                 // Closing on bad input is legitimate; a target that stays away is not.
-                let down = target_down(&cfg, model.as_ref()).await;
+                let down = target_down(&cfg, model.as_ref(), &mut health).await;
                 if down.is_none() {
                     if let Some(why) = model.required_answer(&case.bytes) {
                         shared.record(finding(
@@ -536,8 +604,18 @@ async fn worker(
                     session.reset();
                 }
             }
+            Outcome::Silent(_) => {
+                if let Some(why) = model.required_answer(&case.bytes) {
+                    shared.record(finding(
+                        &case,
+                        Behaviour::Conformance,
+                        format!("no answer where the specification requires one: {why} (the target answered the request sent right after it)"),
+                        vec![case.bytes.clone()],
+                    ));
+                }
+            }
             Outcome::Timeout(partial) => {
-                match probe(model.as_ref(), cfg.target, cfg.timeout, index).await {
+                match probe_on(&mut health, model.as_ref(), index).await {
                     Ok(_) => {
                         if let Some(why) = model.required_answer(&case.bytes) {
                             // The short case timeout may just have been too short: ask again
@@ -590,7 +668,7 @@ async fn worker(
                 }
             }
             Outcome::ConnectFailed(e) => {
-                if let Some(why) = target_down(&cfg, model.as_ref()).await {
+                if let Some(why) = target_down(&cfg, model.as_ref(), &mut health).await {
                     target_failed(
                         &cfg,
                         &shared,
@@ -627,7 +705,7 @@ pub async fn run(
     if cfg.case_timeout.is_none() {
         cfg.case_timeout = Some(
             baseline
-                .map(|b| (b * 20).max(Duration::from_millis(20)))
+                .map(|b| (b * 10).max(Duration::from_millis(2)))
                 .unwrap_or(cfg.timeout)
                 .min(cfg.timeout),
         );
@@ -664,13 +742,21 @@ pub async fn run(
         )));
     }
     let mut last_probe_at = 0u64;
+    let mut last_probe_time = Instant::now();
+    let memory_start = cfg.control.0.as_ref().and_then(|c| c.memory_kib());
+    let mut memory_reported = false;
     loop {
         let finished = tasks.iter().all(|t| t.is_finished());
         let done = shared.done.load(Ordering::SeqCst);
-        // Degradation monitor: probe latency against the baseline.
+        // Degradation monitor: probe latency against the baseline, every `probe_every` cases
+        // and at least once a second.
         if let Some(base) = baseline {
-            if done >= last_probe_at + cfg.probe_every && !shared.stop.load(Ordering::SeqCst) {
+            if (done >= last_probe_at + cfg.probe_every
+                || last_probe_time.elapsed() >= Duration::from_secs(1))
+                && !shared.stop.load(Ordering::SeqCst)
+            {
                 last_probe_at = done;
+                last_probe_time = Instant::now();
                 if let Ok(d) = probe(model.as_ref(), cfg.target, cfg.timeout, 0xFF00).await {
                     let limit = base
                         .mul_f64(cfg.degradation_factor)
@@ -692,6 +778,29 @@ pub async fn run(
                             recent,
                         ));
                     }
+                }
+            }
+        }
+        // Memory monitor (launched targets): growth beyond the factor is degradation.
+        if let (Some(start), Some(c), false) = (memory_start, &cfg.control.0, memory_reported) {
+            if let Some(now) = c.memory_kib() {
+                if now as f64 > start as f64 * cfg.memory_factor && now > start + 16 * 1024 {
+                    memory_reported = true;
+                    let recent = shared.recent.lock().map(|r| r.clone()).unwrap_or_default();
+                    let last = build_case(
+                        model.as_ref(),
+                        cfg.seed,
+                        shared.next.load(Ordering::SeqCst).saturating_sub(1),
+                    );
+                    shared.record(finding(
+                        &last,
+                        Behaviour::Degradation,
+                        format!(
+                            "target resident memory grew from {start} KiB to {now} KiB (over {:.0}x) during the campaign",
+                            cfg.memory_factor
+                        ),
+                        recent,
+                    ));
                 }
             }
         }
@@ -879,6 +988,9 @@ pub async fn replay(
         verdict = match &last {
             Outcome::Response(r, _) => model.check(req, false, r),
             Outcome::BadFrame(_, why) => Some(format!("malformed response frame: {why}")),
+            Outcome::Silent(_) => model
+                .required_answer(req)
+                .map(|why| format!("no answer where the specification requires one: {why}")),
             Outcome::Timeout(_) => match probe(model, target, timeout, 1).await {
                 Ok(_) => model
                     .required_answer(req)

@@ -23,13 +23,25 @@ pub enum Outcome {
     Timeout(Vec<u8>),
     /// Could not connect.
     ConnectFailed(String),
+    /// No answer to this request, but the target answered the sentinel sent right after it:
+    /// it read the request and chose not to answer (established in one round trip, without
+    /// waiting for a timeout).
+    Silent(Duration),
 }
+
+/// Sentinels whose answers may still arrive on a connection before it is dropped.
+const MAX_PENDING: usize = 8;
 
 /// A connection to the target that reconnects when needed.
 pub struct Session {
     addr: SocketAddr,
     timeout: Duration,
     stream: Option<TcpStream>,
+    /// Bytes read and not yet consumed as a frame.
+    buf: Vec<u8>,
+    /// Sentinels sent on this connection whose answers have not been read yet; their answers
+    /// are skipped when they arrive.
+    pending: Vec<Vec<u8>>,
 }
 
 impl Session {
@@ -39,12 +51,16 @@ impl Session {
             addr,
             timeout,
             stream: None,
+            buf: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
     /// Drop the connection (the next request reconnects).
     pub fn reset(&mut self) {
         self.stream = None;
+        self.buf.clear();
+        self.pending.clear();
     }
 
     async fn connect(&mut self) -> Result<&mut TcpStream, String> {
@@ -63,60 +79,136 @@ impl Session {
 
     /// Send `bytes` and read one response frame.
     pub async fn exchange(&mut self, model: &dyn ProtocolModel, bytes: &[u8]) -> Outcome {
-        let timeout = self.timeout;
+        self.exchange_then(model, bytes, None).await
+    }
+
+    /// Send `bytes`, then (when given) a known-good `sentinel` request in the same write, and
+    /// read the answer to `bytes`. An in-order server answers the request first and the
+    /// sentinel second, so an answer to the sentinel alone means the request was read and left
+    /// unanswered ([`Outcome::Silent`]), known without waiting for a timeout. When the
+    /// request's framing swallows the sentinel, this degrades to the timeout path. The
+    /// sentinel's own answer, when the request was answered, is not waited for: it is skipped
+    /// when it arrives (or the connection is dropped after [`MAX_PENDING`] of them).
+    pub async fn exchange_then(
+        &mut self,
+        model: &dyn ProtocolModel,
+        bytes: &[u8],
+        sentinel: Option<&[u8]>,
+    ) -> Outcome {
+        self.exchange_within(model, bytes, sentinel, self.timeout)
+            .await
+    }
+
+    /// [`Session::exchange_then`] with another timeout for this one request.
+    pub async fn exchange_within(
+        &mut self,
+        model: &dyn ProtocolModel,
+        bytes: &[u8],
+        sentinel: Option<&[u8]>,
+        timeout: Duration,
+    ) -> Outcome {
         let stream = match self.connect().await {
             Ok(s) => s,
             Err(e) => return Outcome::ConnectFailed(e),
         };
         let start = Instant::now();
-        if stream.write_all(bytes).await.is_err() {
+        let written = match sentinel {
+            Some(p) => {
+                let mut both = Vec::with_capacity(bytes.len() + p.len());
+                both.extend_from_slice(bytes);
+                both.extend_from_slice(p);
+                stream.write_all(&both).await
+            }
+            None => stream.write_all(bytes).await,
+        };
+        if written.is_err() {
             self.reset();
             return Outcome::Closed;
         }
-        let mut buf = Vec::with_capacity(256);
-        let mut chunk = [0u8; 4096];
         let deadline = start + timeout;
-        loop {
-            match model.frame_len(&buf) {
-                Ok(Some(n)) => {
-                    let frame = buf[..n].to_vec();
-                    if buf.len() > n {
-                        // Trailing bytes belong to nothing we asked for: start clean.
-                        self.reset();
-                    }
-                    return Outcome::Response(frame, start.elapsed());
+        let frame = loop {
+            let frame = match self.read_frame(model, deadline).await {
+                Ok(frame) => frame,
+                Err(outcome) => return outcome,
+            };
+            // An answer to an earlier sentinel: skip it.
+            match self.pending.iter().position(|p| model.probe_ok(p, &frame)) {
+                Some(i) => {
+                    self.pending.remove(i);
                 }
+                None => break frame,
+            }
+        };
+        let elapsed = start.elapsed();
+        match sentinel {
+            Some(p) if model.probe_ok(p, &frame) => {
+                // Anything the target sends later for the request is unexpected: start clean.
+                self.reset();
+                Outcome::Silent(elapsed)
+            }
+            Some(p) => {
+                self.pending.push(p.to_vec());
+                if self.pending.len() > MAX_PENDING {
+                    self.reset();
+                }
+                Outcome::Response(frame, elapsed)
+            }
+            None => {
+                if !self.buf.is_empty() {
+                    // Trailing bytes belong to nothing we asked for: start clean.
+                    self.reset();
+                }
+                Outcome::Response(frame, elapsed)
+            }
+        }
+    }
+
+    /// Read until the buffer starts with a complete frame; remove and return it. On failure
+    /// the connection is dropped and the outcome says why.
+    async fn read_frame(
+        &mut self,
+        model: &dyn ProtocolModel,
+        deadline: Instant,
+    ) -> Result<Vec<u8>, Outcome> {
+        let mut chunk = [0u8; 4096];
+        loop {
+            match model.frame_len(&self.buf) {
+                Ok(Some(n)) => return Ok(self.buf.drain(..n).collect()),
                 Ok(None) => {}
                 Err(why) => {
+                    let bytes = std::mem::take(&mut self.buf);
                     self.reset();
-                    return Outcome::BadFrame(buf, why);
+                    return Err(Outcome::BadFrame(bytes, why));
                 }
             }
-            if buf.len() >= MAX_RESPONSE {
+            if self.buf.len() >= MAX_RESPONSE {
+                let bytes = std::mem::take(&mut self.buf);
                 self.reset();
-                return Outcome::BadFrame(
-                    buf,
+                return Err(Outcome::BadFrame(
+                    bytes,
                     format!("more than {MAX_RESPONSE} bytes without a complete frame"),
-                );
+                ));
             }
             let now = Instant::now();
-            if now >= deadline {
-                self.reset();
-                return Outcome::Timeout(buf);
-            }
-            let Some(stream) = self.stream.as_mut() else {
-                return Outcome::Closed;
-            };
-            match tokio::time::timeout(deadline - now, stream.read(&mut chunk)).await {
-                Err(_) => {
+            let read = match self.stream.as_mut().filter(|_| now < deadline) {
+                Some(stream) => tokio::time::timeout(deadline - now, stream.read(&mut chunk)).await,
+                None => {
+                    let bytes = std::mem::take(&mut self.buf);
                     self.reset();
-                    return Outcome::Timeout(buf);
+                    return Err(Outcome::Timeout(bytes));
+                }
+            };
+            match read {
+                Err(_) => {
+                    let bytes = std::mem::take(&mut self.buf);
+                    self.reset();
+                    return Err(Outcome::Timeout(bytes));
                 }
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     self.reset();
-                    return Outcome::Closed;
+                    return Err(Outcome::Closed);
                 }
-                Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
             }
         }
     }
@@ -129,14 +221,30 @@ pub async fn probe(
     timeout: Duration,
     seq: u64,
 ) -> Result<Duration, String> {
-    let mut s = Session::new(addr, timeout);
+    probe_on(&mut Session::new(addr, timeout), model, seq).await
+}
+
+/// One health probe over `session` (reconnecting if its connection is gone).
+pub async fn probe_on(
+    session: &mut Session,
+    model: &dyn ProtocolModel,
+    seq: u64,
+) -> Result<Duration, String> {
+    let timeout = session.timeout;
     let req = model.probe(seq);
-    match s.exchange(model, &req).await {
+    let reused = session.stream.is_some();
+    let mut outcome = session.exchange(model, &req).await;
+    if reused && outcome == Outcome::Closed {
+        // The kept connection may have been closed by the target long ago: ask afresh.
+        outcome = session.exchange(model, &req).await;
+    }
+    match outcome {
         Outcome::Response(r, d) if model.probe_ok(&req, &r) => Ok(d),
         Outcome::Response(_, _) => Err("answer to the health probe is not a valid response".into()),
         Outcome::BadFrame(_, why) => Err(format!("malformed answer to the health probe: {why}")),
         Outcome::Closed => Err("connection closed on the health probe".into()),
         Outcome::Timeout(_) => Err(format!("no answer to the health probe within {timeout:?}")),
         Outcome::ConnectFailed(e) => Err(e),
+        Outcome::Silent(_) => Err("no answer to the health probe".into()),
     }
 }

@@ -380,9 +380,10 @@ impl ProtocolModel for Modbus {
                 resp.len()
             ));
         }
-        if resp[2..4] != [0, 0] {
+        // The server recopies the request's protocol id (0000 for Modbus).
+        if resp[2..4] != [0, 0] && req.get(2..4) != Some(&resp[2..4]) {
             return Some(format!(
-                "protocol id {:02X}{:02X} is not 0000",
+                "protocol id {:02X}{:02X} is neither 0000 nor the request's",
                 resp[2], resp[3]
             ));
         }
@@ -498,6 +499,15 @@ impl ProtocolModel for Modbus {
         let mut v = vec![0, 0, 0, 0, 0, 6, self.unit, 3, 0, 0, 0, 1];
         v[..2].copy_from_slice(&tid.to_be_bytes());
         v
+    }
+
+    fn sentinel(&self, request: &[u8], seq: u64) -> Vec<u8> {
+        // A transaction id the request does not carry, so the answers cannot be confused.
+        let tid = match request {
+            [a, b, ..] => u16::from_be_bytes([*a, *b]) ^ 0x8000,
+            _ => (seq & 0xFFFF) as u16,
+        };
+        self.probe(u64::from(tid))
     }
 
     fn probe_ok(&self, probe: &[u8], response: &[u8]) -> bool {

@@ -312,4 +312,10 @@ pub trait ProtocolModel: Send + Sync {
     fn probe(&self, seq: u64) -> Vec<u8>;
     /// Is this a well-formed (any, even exception) answer to the probe?
     fn probe_ok(&self, probe: &[u8], response: &[u8]) -> bool;
+    /// A known-good request sent right behind `request` on the same connection, whose answer
+    /// cannot be mistaken for an answer to `request` (see `exec::Session::exchange_then`).
+    fn sentinel(&self, request: &[u8], seq: u64) -> Vec<u8> {
+        let _ = request;
+        self.probe(seq)
+    }
 }

@@ -113,6 +113,10 @@ impl TargetControl for ProcessTarget {
         self.start()
     }
 
+    fn memory_kib(&self) -> Option<u64> {
+        self.rss_kib()
+    }
+
     fn exited(&self) -> Option<String> {
         let mut c = self.child.lock().ok()?;
         let ch = c.as_mut()?;

@@ -89,7 +89,8 @@ fn libmodbus_bounded_campaign_exercises_every_function_code_and_class() {
 fn a_launched_target_dying_on_a_signal_is_a_crash_and_is_restarted() {
     let port = common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-    let cmd = format!("{} {port}", common::libmodbus_harness().display());
+    // 1 ms libmodbus timeouts: no stalls (and restarts) on invalid requests to race the signal.
+    let cmd = format!("{} {port} 1", common::libmodbus_harness().display());
     let target =
         Arc::new(ProcessTarget::launch(&cmd, addr, Duration::from_secs(10)).expect("starts"));
     let killer = {
@@ -267,4 +268,31 @@ fn same_seed_same_cases() {
         campaign::build_case(&model, 9, 3).bytes,
         campaign::build_case(&model, 10, 3).bytes
     );
+}
+
+/// A launched target whose memory grows without bound while fuzzed (the harness leaks 256 KiB
+/// per request on purpose) is reported as degradation.
+#[test]
+fn memory_growth_of_a_launched_target_is_degradation() {
+    let port = common::free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let cmd = format!("{} {port} 1 256", common::libmodbus_harness().display());
+    let target =
+        Arc::new(ProcessTarget::launch(&cmd, addr, Duration::from_secs(10)).expect("starts"));
+    let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
+    let mut cfg = Config::new(addr);
+    cfg.cases = Some(600);
+    cfg.minimize = false;
+    cfg.control = Control(Some(target.clone()));
+    let report = rt().block_on(campaign::run(
+        model,
+        cfg,
+        Arc::new(AtomicBool::new(false)),
+        &mut |_| {},
+    ));
+    let grew = report
+        .findings
+        .iter()
+        .find(|f| f.behaviour == Behaviour::Degradation && f.observed.contains("memory"));
+    assert!(grew.is_some(), "{:?}", report.findings);
 }

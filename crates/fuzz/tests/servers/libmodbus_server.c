@@ -2,7 +2,11 @@
  * around modbus_tcp_listen / modbus_receive / modbus_reply, serving several clients with
  * select(). Listens on 127.0.0.1 only.
  *
- * usage: libmodbus_server PORT
+ * usage: libmodbus_server PORT [TIMEOUT_MS [LEAK_KIB]]
+ *   TIMEOUT_MS  libmodbus's response and byte timeouts (default: libmodbus's own, 500 ms).
+ *               The server sleeps this long before answering a request it finds invalid,
+ *               and waits this long for the rest of a partial frame, blocking every client.
+ *   LEAK_KIB    deliberately leak this much memory per request (tests of the memory monitor).
  */
 #include <errno.h>
 #include <modbus.h>
@@ -14,11 +18,17 @@
 #include <unistd.h>
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PORT\n", argv[0]);
+    if (argc < 2 || argc > 4) {
+        fprintf(stderr, "usage: %s PORT [TIMEOUT_MS [LEAK_KIB]]\n", argv[0]);
         return 2;
     }
     modbus_t *ctx = modbus_new_tcp("127.0.0.1", atoi(argv[1]));
+    long leak_kib = argc > 3 ? atol(argv[3]) : 0;
+    if (ctx != NULL && argc > 2) {
+        long ms = atol(argv[2]);
+        modbus_set_response_timeout(ctx, ms / 1000, (ms % 1000) * 1000);
+        modbus_set_byte_timeout(ctx, ms / 1000, (ms % 1000) * 1000);
+    }
     modbus_mapping_t *map = modbus_mapping_new(1000, 1000, 1000, 1000);
     if (ctx == NULL || map == NULL) {
         fprintf(stderr, "libmodbus setup failed\n");
@@ -54,6 +64,10 @@ int main(int argc, char **argv) {
                 modbus_set_socket(ctx, fd);
                 int rc = modbus_receive(ctx, query);
                 if (rc > 0) {
+                    if (leak_kib > 0) {
+                        char *lost = malloc((size_t)leak_kib * 1024);
+                        if (lost != NULL) for (long i = 0; i < leak_kib * 1024; i += 4096) lost[i] = 1;
+                    }
                     modbus_reply(ctx, query, rc, map);
                 } else if (rc == -1) {
                     close(fd);
