@@ -19,6 +19,7 @@ mod component;
 mod fr;
 mod requirement;
 mod sl;
+pub mod traces;
 
 pub use catalog::{normalize_id, Catalog, CatalogError, Query, CATALOG_VERSION};
 pub use component::{ComponentType, ComponentTypeError};

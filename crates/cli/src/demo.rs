@@ -434,6 +434,131 @@ impl Step for BundleAndVerify {
     }
 }
 
+/// The sample device's SBOM, vulnerability data, VEX and policy (synthetic; see
+/// `testdata/rio-2000/README.md`), shipped inside the binary so the demo needs nothing else.
+const RIO_FILES: &[(&str, &str)] = &[
+    (
+        "rio-2000-4.2.0.cdx.json",
+        include_str!("../../../testdata/rio-2000/rio-2000-4.2.0.cdx.json"),
+    ),
+    (
+        "rio-2000.openvex.json",
+        include_str!("../../../testdata/rio-2000/rio-2000.openvex.json"),
+    ),
+    (
+        "policy.yaml",
+        include_str!("../../../testdata/rio-2000/policy.yaml"),
+    ),
+    (
+        "vulndb/osv-OTPROOF-DEMO-2026-0001.json",
+        include_str!("../../../testdata/rio-2000/vulndb/osv-OTPROOF-DEMO-2026-0001.json"),
+    ),
+    (
+        "vulndb/osv-OTPROOF-DEMO-2026-0002.json",
+        include_str!("../../../testdata/rio-2000/vulndb/osv-OTPROOF-DEMO-2026-0002.json"),
+    ),
+    (
+        "vulndb/osv-OTPROOF-DEMO-2026-0003.json",
+        include_str!("../../../testdata/rio-2000/vulndb/osv-OTPROOF-DEMO-2026-0003.json"),
+    ),
+    (
+        "vulndb/osv-OTPROOF-DEMO-2026-0004.json",
+        include_str!("../../../testdata/rio-2000/vulndb/osv-OTPROOF-DEMO-2026-0004.json"),
+    ),
+    (
+        "vulndb/kev.json",
+        include_str!("../../../testdata/rio-2000/vulndb/kev.json"),
+    ),
+];
+
+/// The sample device's SBOM checked against a small offline vulnerability set, with the
+/// vendor's VEX clearing one finding, judged by an acceptance policy, and recorded.
+struct SbomCheck;
+
+impl Step for SbomCheck {
+    fn title(&self) -> &'static str {
+        "SBOM of the RIO-2000 firmware checked offline against OSV + KEV data, with VEX and a policy"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        use crate::sbom_cmd::{self, CheckArgs, CheckFormat, DbArg};
+        let dir = demo.dir.join("sbom");
+        std::fs::create_dir_all(dir.join("vulndb"))
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        for (name, text) in RIO_FILES {
+            demo.write(&format!("sbom/{name}"), "sample input", text)?;
+        }
+        let db_path = dir.join("vulndb.sqlite");
+        let _ = std::fs::remove_file(&db_path);
+        let mut db = otproof_vulndb::VulnDb::open(&db_path)?;
+        let imported = db.import(&[dir.join("vulndb")], &mut |_| {})?;
+        demo.written.push(Written {
+            path: db_path.clone(),
+            what: format!(
+                "offline vulnerability database: {} OSV, {} KEV record(s)",
+                imported.osv_imported, imported.kev_imported
+            ),
+        });
+        let matcher = db.matcher()?;
+        let args = CheckArgs {
+            sbom: dir.join("rio-2000-4.2.0.cdx.json"),
+            vex: vec![dir.join("rio-2000.openvex.json")],
+            policy: Some(dir.join("policy.yaml")),
+            format: CheckFormat::Table,
+            out: None,
+            db: DbArg { db: Some(db_path) },
+        };
+        let (check, bytes) = sbom_cmd::run_check(&args, &matcher)?;
+        let mut outputs = Vec::new();
+        for (format, name, what) in [
+            (
+                CheckFormat::Table,
+                "sbom-check.txt",
+                "check result as a table",
+            ),
+            (
+                CheckFormat::Html,
+                "sbom-check.html",
+                "check report for an assessor",
+            ),
+            (CheckFormat::Json, "sbom-check.json", "check result as data"),
+            (
+                CheckFormat::Sarif,
+                "sbom-check.sarif",
+                "SARIF 2.1.0 (VEX-cleared results suppressed)",
+            ),
+        ] {
+            let text = sbom_cmd::render_check(&check, format, &args.sbom)?;
+            demo.write(&format!("sbom/{name}"), what, &text)?;
+            outputs.push(dir.join(name));
+        }
+        let t = &check.totals;
+        demo.notes.push(format!(
+            "{} components: {} finding(s), {} cleared by the vendor's VEX, {} open ({} in KEV); policy {}",
+            t.components,
+            t.vulnerabilities,
+            t.cleared_by_vex,
+            t.vulnerabilities - t.cleared_by_vex,
+            t.open_kev,
+            if check.verdict.passed {
+                "passed".to_string()
+            } else {
+                format!("FAILED: {}", check.verdict.reasons.join("; "))
+            }
+        ));
+        if let Some(store) = demo.store.as_mut() {
+            let id = sbom_cmd::record_check(
+                store,
+                &check,
+                &args.sbom,
+                &bytes,
+                outputs.get(1).map(PathBuf::as_path),
+            )?;
+            demo.notes.push(format!("recorded the check as {id}"));
+        }
+        Ok(())
+    }
+}
+
 /// The steps, in order.
 pub fn steps() -> Vec<Box<dyn Step>> {
     vec![
@@ -441,6 +566,7 @@ pub fn steps() -> Vec<Box<dyn Step>> {
         Box::new(SupplierSpec),
         Box::new(RecordEvidence),
         Box::new(Robustness),
+        Box::new(SbomCheck),
         Box::new(BundleAndVerify),
     ]
 }

@@ -246,7 +246,10 @@ pub fn campaign_evidence(
                 "Robustness campaign, {} at {}",
                 report.protocol, report.config.target
             ),
-            requirements: vec!["CR 3.5".into(), "CR 7.1".into(), "SVV-3".into()],
+            requirements: otproof_catalog::traces::ROBUSTNESS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             subject,
             payload: serde_json::json!({
                 "protocol": report.protocol,

@@ -6,6 +6,7 @@ mod demo;
 mod demo_target;
 mod fuzz_cmd;
 mod output;
+mod sbom_cmd;
 mod store_cmd;
 
 use anyhow::{Context, Result};
@@ -76,6 +77,12 @@ enum Command {
     /// Protocol robustness testing (CR 3.5, CR 7.1, SVV-3 evidence).
     #[command(subcommand)]
     Fuzz(fuzz_cmd::FuzzCmd),
+    /// SBOM checks against offline vulnerability data, with VEX and a policy.
+    #[command(subcommand)]
+    Sbom(sbom_cmd::SbomCmd),
+    /// The offline vulnerability database (OSV, CISA KEV, NVD CVE 2.0).
+    #[command(subcommand)]
+    Vulndb(sbom_cmd::VulndbCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -312,6 +319,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Verify(a) => store_cmd::verify(a, s),
         Command::Key(c) => store_cmd::key(c),
         Command::Fuzz(c) => fuzz_cmd::run(c, s),
+        Command::Sbom(c) => sbom_cmd::sbom(c, s),
+        Command::Vulndb(c) => sbom_cmd::vulndb(c, s),
     }
 }
 

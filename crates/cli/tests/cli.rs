@@ -449,9 +449,23 @@ fn demo_writes_its_folder_and_says_what_it_wrote() {
         "robustness/report.html",
         "robustness/findings.sarif",
         "robustness/junit.xml",
+        "sbom/sbom-check.txt",
+        "sbom/sbom-check.html",
+        "sbom/sbom-check.json",
+        "sbom/sbom-check.sarif",
+        "sbom/vulndb.sqlite",
     ] {
         assert!(demo.join(f).is_file(), "{f}");
     }
+    let check: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(demo.join("sbom/sbom-check.json")).expect("check"),
+    )
+    .expect("json");
+    assert_eq!(
+        check["totals"]["cleared_by_vex"], 1,
+        "the VEX clears one finding"
+    );
+    assert!(s.contains("recorded the check as sha256:"), "{s}");
     let ev: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(demo.join("robustness/evidence.json")).expect("evidence"),
     )

@@ -15,6 +15,7 @@ pub mod campaign;
 pub mod catalog;
 mod html;
 pub mod oscal;
+pub mod sbom;
 pub mod spec;
 
 /// A rendering failure (serialisation of data the caller built).

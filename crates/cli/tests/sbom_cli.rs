@@ -1,0 +1,328 @@
+//! `otproof vulndb` and `otproof sbom check` end to end on the RIO-2000 sample data and the
+//! shared SBOMs: every output format, the policy exit code, VEX, bad input, store records.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn otproof(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_otproof"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("OTPROOF_STORE")
+        .env_remove("OTPROOF_VULNDB")
+        .output()
+        .expect("otproof runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn rio(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/rio-2000")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn shared(name: &str) -> String {
+    std::env::var_os("OTPROOF_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("testdata")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn clean_failure(out: &Output, code: i32, needles: &[&str]) {
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "stderr: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+}
+
+/// A temp folder with the sample vulnerability data imported into `vulns.sqlite`.
+fn with_db() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = otproof(
+        &["vulndb", "import", &rio("vulndb"), "--db", "vulns.sqlite"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("4 OSV record(s) stored"),
+        "{}",
+        text(&out.stderr)
+    );
+    dir
+}
+
+#[test]
+fn vulndb_import_and_status() {
+    let dir = with_db();
+    let out = otproof(
+        &["vulndb", "status", "--db", "vulns.sqlite", "--json"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let st: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let kev = st
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["source"] == "kev")
+        .expect("kev row");
+    assert_eq!(kev["count"], 1);
+    // The published OSV test records: the invalid ones are named with a reason, the rest stored.
+    let out = otproof(
+        &["vulndb", "import", &shared("osv"), "--db", "vulns.sqlite"],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("rejected") && err.contains("nointroduced"),
+        "{err}"
+    );
+    // No database: a clear error, exit 2.
+    let out = otproof(&["vulndb", "status", "--db", "nothing.sqlite"], dir.path());
+    clean_failure(&out, 2, &["nothing.sqlite", "vulndb import"]);
+    let out = otproof(&["vulndb", "import", "missing-dir"], dir.path());
+    clean_failure(&out, 2, &["--db"]);
+}
+
+#[test]
+fn sbom_check_fails_the_policy_with_reasons_and_exit_1() {
+    let dir = with_db();
+    let out = otproof(
+        &[
+            "sbom",
+            "check",
+            &rio("rio-2000-4.2.0.cdx.json"),
+            "--db",
+            "vulns.sqlite",
+            "--vex",
+            &rio("rio-2000.openvex.json"),
+            "--policy",
+            &rio("policy.yaml"),
+        ],
+        dir.path(),
+    );
+    clean_failure(&out, 1, &["SBOM policy", "KEV", "OTPROOF-DEMO-2026-0001"]);
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("not_affected (vulnerable_code_not_in_execute_path)"),
+        "{table}"
+    );
+    assert!(table.contains("policy: FAILED"), "{table}");
+    // A policy with no rules passes: exit 0.
+    std::fs::write(dir.path().join("lenient.yaml"), "require_ntia: true\n").expect("write");
+    let out = otproof(
+        &[
+            "sbom",
+            "check",
+            &rio("rio-2000-4.2.0.cdx.json"),
+            "--db",
+            "vulns.sqlite",
+            "--policy",
+            "lenient.yaml",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("policy: passed"));
+}
+
+#[test]
+fn sbom_check_writes_every_format() {
+    let dir = with_db();
+    for (format, file) in [
+        ("json", "c.json"),
+        ("sarif", "c.sarif"),
+        ("html", "c.html"),
+        ("table", "c.txt"),
+    ] {
+        let out = otproof(
+            &[
+                "sbom",
+                "check",
+                &rio("rio-2000-4.2.0.cdx.json"),
+                "--db",
+                "vulns.sqlite",
+                "--vex",
+                &rio("rio-2000.openvex.json"),
+                "--format",
+                format,
+                "--out",
+                file,
+            ],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("c.json")).expect("r"))
+            .expect("json");
+    assert_eq!(j["totals"]["vulnerabilities"], 3);
+    assert_eq!(j["totals"]["cleared_by_vex"], 1);
+    assert!(j["requirements"]
+        .as_array()
+        .expect("trace")
+        .iter()
+        .any(|r| r == "SM-9"));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("c.sarif")).expect("r"))
+            .expect("json");
+    assert_eq!(s["version"], "2.1.0");
+    let results = s["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 3);
+    let suppressed: Vec<_> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1, "the VEX-cleared result is suppressed");
+    let html = std::fs::read_to_string(dir.path().join("c.html")).expect("html");
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("OTPROOF-DEMO-2026-0003"));
+}
+
+#[test]
+fn sbom_check_reads_spdx_and_xml_and_reports_bad_purls() {
+    let dir = with_db();
+    for f in [
+        "spdx/SPDXJSONExample-v2.3.spdx.json",
+        "spdx/SPDXTagExample-v2.3.spdx",
+        "cyclonedx/laravel-7.12.0.bom.1.4.xml",
+    ] {
+        let out = otproof(
+            &[
+                "sbom",
+                "check",
+                &shared(f),
+                "--db",
+                "vulns.sqlite",
+                "--format",
+                "json",
+            ],
+            dir.path(),
+        );
+        assert!(out.status.success(), "{f}: {}", text(&out.stderr));
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert!(j["sbom"]["components"].as_u64().unwrap_or(0) > 0, "{f}");
+    }
+    std::fs::write(dir.path().join("p.yaml"), "fail_on_malformed_purl: true\n").expect("w");
+    let out = otproof(
+        &[
+            "sbom",
+            "check",
+            &shared("cyclonedx/osv-scanner-bad-purls.cdx.xml"),
+            "--db",
+            "vulns.sqlite",
+            "--policy",
+            "p.yaml",
+        ],
+        dir.path(),
+    );
+    clean_failure(&out, 1, &["malformed package URL"]);
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_exit_2() {
+    let dir = with_db();
+    std::fs::write(
+        dir.path().join("garbage.json"),
+        "{\"bomFormat\": \"CycloneDX\", \"components\": [1,",
+    )
+    .expect("w");
+    let out = otproof(
+        &["sbom", "check", "garbage.json", "--db", "vulns.sqlite"],
+        dir.path(),
+    );
+    clean_failure(&out, 2, &["garbage.json", "line"]);
+    let out = otproof(
+        &["sbom", "check", "absent.json", "--db", "vulns.sqlite"],
+        dir.path(),
+    );
+    clean_failure(&out, 2, &["absent.json"]);
+    std::fs::write(dir.path().join("bad-policy.yaml"), "fail_on_kevs: yes\n").expect("w");
+    let out = otproof(
+        &[
+            "sbom",
+            "check",
+            &rio("rio-2000-4.2.0.cdx.json"),
+            "--db",
+            "vulns.sqlite",
+            "--policy",
+            "bad-policy.yaml",
+        ],
+        dir.path(),
+    );
+    clean_failure(&out, 2, &["bad-policy.yaml", "fail_on_kevs"]);
+    std::fs::write(dir.path().join("bad.vex.json"), "{\"statements\": 3}").expect("w");
+    let out = otproof(
+        &[
+            "sbom",
+            "check",
+            &rio("rio-2000-4.2.0.cdx.json"),
+            "--db",
+            "vulns.sqlite",
+            "--vex",
+            "bad.vex.json",
+        ],
+        dir.path(),
+    );
+    clean_failure(&out, 2, &["bad.vex.json"]);
+    let out = otproof(
+        &[
+            "sbom",
+            "check",
+            &rio("rio-2000-4.2.0.cdx.json"),
+            "--db",
+            "none.sqlite",
+        ],
+        dir.path(),
+    );
+    clean_failure(&out, 2, &["none.sqlite", "vulndb import"]);
+}
+
+#[test]
+fn with_a_store_the_check_becomes_evidence_in_the_ledger() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = otproof(&["init"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // Inside a store the database defaults to .otproof/vulndb.sqlite.
+    let out = otproof(&["vulndb", "import", &rio("vulndb")], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join(".otproof/vulndb.sqlite").is_file());
+    let out = otproof(
+        &[
+            "sbom",
+            "check",
+            &rio("rio-2000-4.2.0.cdx.json"),
+            "--vex",
+            &rio("rio-2000.openvex.json"),
+            "--format",
+            "html",
+            "--out",
+            "check.html",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("recorded as evidence sha256:"));
+    let out = otproof(&["evidence", "list", "--json"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list = text(&out.stdout);
+    assert!(list.contains("sbom-check"), "{list}");
+    let out = otproof(&["verify", "--store"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
