@@ -26,14 +26,14 @@ start() { # name port -> pid
         pymodbus) python3 crates/fuzz/tests/servers/pymodbus_server.py "$2" >/dev/null 2>&1 & ;;
         libmodbus) "$WORK/libmodbus_server" "$2" >/dev/null 2>&1 & ;;
         # libmodbus sleeps its response timeout (500 ms by default) before answering any
-        # request it finds invalid, blocking every client: with 1 ms the fuzzers are measured.
-        libmodbus-1ms) "$WORK/libmodbus_server" "$2" 1 >/dev/null 2>&1 & ;;
+        # request it finds invalid, blocking every client: with 100 µs the fuzzers are measured.
+        libmodbus-100us) "$WORK/libmodbus_server" "$2" 100us >/dev/null 2>&1 & ;;
     esac
     echo $!
 }
 
 printf '%-14s %14s %14s %14s %14s %9s %12s\n' server "ceiling 1" "ceiling $K" "boofuzz" "otproof" ratio "of ceiling"
-for server in pymodbus libmodbus libmodbus-1ms; do
+for server in pymodbus libmodbus libmodbus-100us; do
     P=$(port); PID=$(start $server $P); wait_port $P
     C1=$($LOAD 127.0.0.1:$P "$T" 1)
     CK=$($LOAD 127.0.0.1:$P "$T" "$K")

@@ -257,3 +257,18 @@ fn policy_errors_say_what_was_expected() {
     assert!(e.to_string().contains("critical, high, medium or low"));
     assert_eq!(Policy::from_yaml("").expect("empty"), Policy::default());
 }
+
+proptest::proptest! {
+    #[test]
+    fn policy_parsing_never_panics(text in "\\PC{0,200}") {
+        let _ = Policy::from_yaml(&text);
+    }
+
+    #[test]
+    fn policy_keys_with_any_values_never_panic(
+        key in proptest::sample::select(vec!["fail_on_kev", "fail_without_vex_at", "require_ntia", "other"]),
+        value in "[a-z0-9 :\\[\\]{}-]{0,20}",
+    ) {
+        let _ = Policy::from_yaml(&format!("{key}: {value}\n"));
+    }
+}

@@ -2,8 +2,9 @@
  * around modbus_tcp_listen / modbus_receive / modbus_reply, serving several clients with
  * select(). Listens on 127.0.0.1 only.
  *
- * usage: libmodbus_server PORT [TIMEOUT_MS [LEAK_KIB]]
- *   TIMEOUT_MS  libmodbus's response and byte timeouts (default: libmodbus's own, 500 ms).
+ * usage: libmodbus_server PORT [TIMEOUT [LEAK_KIB]]
+ *   TIMEOUT     libmodbus's response and byte timeouts in ms, or in µs with a "us" suffix
+ *               (default: libmodbus's own, 500 ms).
  *               The server sleeps this long before answering a request it finds invalid,
  *               and waits this long for the rest of a partial frame, blocking every client.
  *   LEAK_KIB    deliberately leak this much memory per request (tests of the memory monitor).
@@ -13,21 +14,25 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
     if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: %s PORT [TIMEOUT_MS [LEAK_KIB]]\n", argv[0]);
+        fprintf(stderr, "usage: %s PORT [TIMEOUT[us] [LEAK_KIB]]\n", argv[0]);
         return 2;
     }
     modbus_t *ctx = modbus_new_tcp("127.0.0.1", atoi(argv[1]));
     long leak_kib = argc > 3 ? atol(argv[3]) : 0;
     if (ctx != NULL && argc > 2) {
-        long ms = atol(argv[2]);
-        modbus_set_response_timeout(ctx, ms / 1000, (ms % 1000) * 1000);
-        modbus_set_byte_timeout(ctx, ms / 1000, (ms % 1000) * 1000);
+        char *unit = NULL;
+        long us = strtol(argv[2], &unit, 10);
+        if (unit == NULL || strcmp(unit, "us") != 0) us *= 1000;
+        if (us < 1) us = 1;
+        modbus_set_response_timeout(ctx, us / 1000000, us % 1000000);
+        modbus_set_byte_timeout(ctx, us / 1000000, us % 1000000);
     }
     modbus_mapping_t *map = modbus_mapping_new(1000, 1000, 1000, 1000);
     if (ctx == NULL || map == NULL) {
