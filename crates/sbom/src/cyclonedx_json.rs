@@ -1,5 +1,6 @@
-//! CycloneDX JSON (1.2–1.6): walks a `serde_json::Value` with path tracking, so a
-//! wrong type names the exact member; unknown members are ignored.
+//! CycloneDX JSON (1.2–1.6): a typed fast path (see `fast`) for well-formed input; on
+//! any error the input is re-read as a `serde_json::Value` and walked with path
+//! tracking, so a wrong type names the exact member; unknown members are ignored.
 
 use crate::common::{
     as_obj, as_str, json_syntax, non_empty, opt_arr, opt_obj, opt_str, push_license, type_err,
@@ -8,8 +9,16 @@ use crate::common::{
 use crate::{Component, Document, Format, SbomError, MAX_COMPONENT_DEPTH};
 use serde_json::{Map, Value};
 
+mod fast;
+
 /// Parses CycloneDX JSON.
+///
+/// A typed, borrowing fast path reads well-formed documents; anything it does not
+/// accept is re-read by the `Value` walker, which reports the precise error.
 pub fn parse(bytes: &[u8]) -> Result<Document, SbomError> {
+    if let Some(doc) = fast::parse(bytes) {
+        return Ok(doc);
+    }
     let v: Value = serde_json::from_slice(bytes).map_err(json_syntax)?;
     from_value(&v)
 }
