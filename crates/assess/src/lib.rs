@@ -11,6 +11,7 @@
 //! - Every requirement reference is a catalog ID; unconfirmed catalog rows stay marked.
 
 pub mod spec;
+pub mod update;
 
 pub use spec::{
     build_specification, EvidenceKind, PolicyItem, PolicySection, Questionnaire, QuestionnaireItem,

@@ -19,6 +19,19 @@ pub const SBOM_CHECK: &[&str] = &[
 /// (SM-9), the assessment and handling of the issue (DM-3, DM-4).
 pub const SBOM_FINDING: &[&str] = &["SM-9", "DM-3", "DM-4"];
 
+/// A signed release: file integrity of what is delivered (SM-6), the signing key's controls
+/// (SM-8), authentic update delivery (SUM-4), and the component's software integrity and
+/// authenticity (CR 3.4, CR 3.4 RE1).
+pub const RELEASE: &[&str] = &["SM-6", "SM-8", "SUM-4", "CR 3.4", "CR 3.4 RE1"];
+
+/// An update approval: the update was qualified (SUM-1) and delivered authentically (SUM-4);
+/// the installed software's integrity (CR 3.4).
+pub const UPDATE_APPROVAL: &[&str] = &["SUM-1", "SUM-4", "CR 3.4"];
+
+/// A device or agent identity bound to a vendor-signed statement (CR 1.2: software process and
+/// device identification and authentication).
+pub const IDENTITY: &[&str] = &["CR 1.2"];
+
 #[cfg(test)]
 mod tests {
     use crate::Catalog;
@@ -30,6 +43,9 @@ mod tests {
             .iter()
             .chain(super::SBOM_CHECK)
             .chain(super::SBOM_FINDING)
+            .chain(super::RELEASE)
+            .chain(super::UPDATE_APPROVAL)
+            .chain(super::IDENTITY)
         {
             assert!(c.get(id).is_some(), "{id} is not in the catalog");
         }

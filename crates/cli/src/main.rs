@@ -6,6 +6,7 @@ mod demo;
 mod demo_target;
 mod fuzz_cmd;
 mod output;
+mod release_cmd;
 mod sbom_cmd;
 mod store_cmd;
 
@@ -83,6 +84,20 @@ enum Command {
     /// The offline vulnerability database (OSV, CISA KEV, NVD CVE 2.0).
     #[command(subcommand)]
     Vulndb(sbom_cmd::VulndbCmd),
+    /// Signed releases: a DSSE envelope with an in-toto release statement.
+    #[command(subcommand)]
+    Release(release_cmd::ReleaseCmd),
+    /// Verify an artifact: DSSE/in-toto, Sigstore bundle (offline), CMS/PKCS#7, or TUF
+    /// (exit 1 with the failing check named when rejected).
+    VerifyArtifact(release_cmd::VerifyArtifactArgs),
+    /// Verify an in-toto layout and its links (exit 1 with the failing check named).
+    VerifyLayout(release_cmd::VerifyLayoutArgs),
+    /// Approve or reject an update on evidence, as a Decision record.
+    #[command(subcommand)]
+    Update(release_cmd::UpdateCmd),
+    /// Device and agent identities signed by their vendor.
+    #[command(subcommand)]
+    Identity(release_cmd::IdentityCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -321,6 +336,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Fuzz(c) => fuzz_cmd::run(c, s),
         Command::Sbom(c) => sbom_cmd::sbom(c, s),
         Command::Vulndb(c) => sbom_cmd::vulndb(c, s),
+        Command::Release(c) => release_cmd::release(c, s),
+        Command::VerifyArtifact(a) => release_cmd::verify_artifact(a),
+        Command::VerifyLayout(a) => release_cmd::verify_layout(a),
+        Command::Update(c) => release_cmd::update(c, s),
+        Command::Identity(c) => release_cmd::identity(c, s),
     }
 }
 

@@ -549,7 +549,9 @@ pub fn verify(a: &VerifyArgs, s: &StoreArg) -> Result<()> {
 
 #[derive(Debug, Subcommand)]
 pub enum KeyCmd {
-    /// Generate an Ed25519 signing key: NAME.skey (mode 0600) and NAME.vkey.
+    /// Generate a key. Without --alg: the ledger's Ed25519 note key, NAME.skey (mode 0600) and
+    /// NAME.vkey. With --alg ed25519|p256: a release/identity signing key, NAME.key (PKCS#8
+    /// PEM, mode 0600) and NAME.pub (SPKI PEM).
     Gen(KeyGenArgs),
 }
 
@@ -561,10 +563,18 @@ pub struct KeyGenArgs {
     /// File name prefix for the two files (default: the name with `/` replaced by `-`).
     #[arg(long, value_name = "PREFIX")]
     pub out: Option<PathBuf>,
+    /// A signing key for releases and identities: ed25519 or p256.
+    #[arg(long, value_name = "ALG")]
+    pub alg: Option<String>,
 }
 
 pub fn key(cmd: &KeyCmd) -> Result<()> {
     match cmd {
+        KeyCmd::Gen(a) if a.alg.is_some() => crate::release_cmd::key_gen(
+            &a.name,
+            a.alg.as_deref().unwrap_or_default(),
+            a.out.as_deref(),
+        ),
         KeyCmd::Gen(a) => {
             let signer =
                 Signer::generate(&a.name).map_err(|e| anyhow::anyhow!("--name {}: {e}", a.name))?;

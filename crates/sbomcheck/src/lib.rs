@@ -364,3 +364,95 @@ pub fn status_name(s: Status) -> &'static str {
         Status::UnderInvestigation => "under_investigation",
     }
 }
+
+/// What changed between two SBOMs of a product (an update).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SbomDiff {
+    /// Components only in the new SBOM (`name@version`).
+    pub added: Vec<String>,
+    /// Components only in the old SBOM.
+    pub removed: Vec<String>,
+    /// Components in both at different versions (`name: old -> new`).
+    pub changed: Vec<String>,
+    /// Vulnerabilities (ID in component) present in the old and gone in the new.
+    pub fixed: Vec<String>,
+    /// Vulnerabilities present in the new and not in the old, with severity.
+    pub introduced: Vec<(String, Option<Severity>)>,
+}
+
+fn component_key(c: &Component) -> String {
+    match &c.purl {
+        Some(p) => {
+            let mut k = format!("pkg:{}/", p.ty);
+            if let Some(ns) = &p.namespace {
+                k.push_str(ns);
+                k.push('/');
+            }
+            k.push_str(&p.name);
+            k
+        }
+        None => match &c.group {
+            Some(g) if !g.is_empty() => format!("{g}/{}", c.name),
+            _ => c.name.clone(),
+        },
+    }
+}
+
+/// Compare two SBOMs: components added, removed and changed (matched by purl without version,
+/// else by group and name); with a matcher, the vulnerabilities fixed and introduced.
+pub fn diff(old: &Document, new: &Document, matcher: Option<&Matcher>) -> SbomDiff {
+    use std::collections::{BTreeMap, BTreeSet};
+    let index = |d: &Document| -> BTreeMap<String, Option<String>> {
+        d.components
+            .iter()
+            .map(|c| (component_key(c), c.version.clone()))
+            .collect()
+    };
+    let (o, n) = (index(old), index(new));
+    let at = |k: &str, v: &Option<String>| match v {
+        Some(v) => format!("{k}@{v}"),
+        None => k.to_string(),
+    };
+    let mut out = SbomDiff::default();
+    for (k, v) in &n {
+        match o.get(k) {
+            None => out.added.push(at(k, v)),
+            Some(ov) if ov != v => out.changed.push(format!(
+                "{k}: {} -> {}",
+                ov.as_deref().unwrap_or("?"),
+                v.as_deref().unwrap_or("?")
+            )),
+            Some(_) => {}
+        }
+    }
+    for (k, v) in &o {
+        if !n.contains_key(k) {
+            out.removed.push(at(k, v));
+        }
+    }
+    if let Some(m) = matcher {
+        let vulns = |d: &Document| -> BTreeMap<String, Option<Severity>> {
+            let r = check(d, m, &VexSet::new(), &Policy::default());
+            let mut set = BTreeMap::new();
+            for (c, src) in r.components.iter().zip(&d.components) {
+                for v in &c.vulnerabilities {
+                    set.insert(format!("{} in {}", v.id, component_key(src)), v.severity);
+                }
+            }
+            set
+        };
+        let (ov, nv) = (vulns(old), vulns(new));
+        let old_ids: BTreeSet<&String> = ov.keys().collect();
+        out.fixed = ov
+            .keys()
+            .filter(|k| !nv.contains_key(*k))
+            .cloned()
+            .collect();
+        out.introduced = nv
+            .iter()
+            .filter(|(k, _)| !old_ids.contains(k))
+            .map(|(k, s)| (k.clone(), *s))
+            .collect();
+    }
+    out
+}

@@ -272,3 +272,27 @@ proptest::proptest! {
         let _ = Policy::from_yaml(&format!("{key}: {value}\n"));
     }
 }
+
+#[test]
+fn diff_between_two_releases() {
+    let (m, _) = db_of(&[rio().join("vulndb")]);
+    let old = sbom(&rio().join("rio-2000-4.2.0.cdx.json"));
+    let text = std::fs::read_to_string(rio().join("rio-2000-4.2.0.cdx.json"))
+        .expect("read")
+        .replace("4.17.20", "4.17.21")
+        .replace("\"busybox\", \"openssl\"", "\"openssl\"");
+    let mut new = otproof_sbom::parse(text.as_bytes()).expect("parse");
+    new.components.retain(|c| c.name != "busybox");
+    let d = otproof_sbomcheck::diff(&old, &new, Some(&m));
+    assert_eq!(
+        d.changed,
+        vec!["pkg:npm/lodash: 4.17.20 -> 4.17.21".to_string()]
+    );
+    assert_eq!(d.removed, vec!["pkg:generic/busybox@1.36.1".to_string()]);
+    assert!(d.added.is_empty());
+    assert_eq!(
+        d.fixed,
+        vec!["OTPROOF-DEMO-2026-0001 in pkg:npm/lodash".to_string()]
+    );
+    assert!(d.introduced.is_empty());
+}

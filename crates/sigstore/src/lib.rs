@@ -1,0 +1,645 @@
+//! # otproof-sigstore
+//!
+//! Offline verification of Sigstore bundles (media types v0.1, v0.2 and v0.3) against a
+//! given Sigstore trusted root, for supply-chain evidence: "this artifact was signed by this
+//! identity, and the signature is recorded in a transparency log we trust".
+//!
+//! What this crate owns:
+//! - parsing bundles ([`Bundle::from_json`]) and trusted roots ([`TrustedRoot::from_json`]);
+//! - [`verify`]: the Fulcio certificate chain, the certificate's validity at the log's
+//!   integration time (or at an RFC 3161 timestamp for Rekor v2), the code-signing EKU, the
+//!   artifact signature (message signature or DSSE), the consistency of the Rekor entry body
+//!   with this bundle (the CVE-2022-36056 class), the log ID, the RFC 6962 inclusion proof
+//!   (via `otproof-ledger`), the checkpoint signature, the signed entry timestamp, and the
+//!   identity/issuer policy.
+//!
+//! Invariants:
+//! - Offline only: no network, no files, and no clock (validity is judged at the
+//!   integration time the log signed, never at "now").
+//! - Every check is named; a failure is a [`SigstoreError::Check`] naming the check and the
+//!   precise reason, and [`Verified::checks`] lists every check that passed.
+//! - No acceptance on partial verification: every tlog entry, every timestamp and every
+//!   present signature must verify; anything unsupported is a rejection, not a skip.
+//! - Never panics on input: parsers return [`SigstoreError::Parse`] with the JSON path.
+//!
+//! Not covered: signed certificate timestamps (SCTs) of the CT logs, public-key (non-Fulcio)
+//! bundles, and chains carried in the bundle beyond the leaf (the chain always comes from
+//! the trusted root).
+
+mod cert;
+mod model;
+mod rekor;
+mod time;
+mod tsa;
+
+pub use cert::parse_certificate;
+pub use model::{Bundle, TrustedRoot, MAX_JSON};
+
+use cert::{parse_cert, Cert, EKU_CODE_SIGNING};
+use model::{Authority, Content, Version};
+use sha2::{Digest, Sha256};
+use time::format_unix;
+
+/// Why a bundle or trusted root is rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigstoreError {
+    /// Input is malformed: `what` document, JSON `path`, and what was `expected` there.
+    #[error("{what}: at {path}: expected {expected}")]
+    Parse {
+        /// Which document ("bundle", "trusted root", "bundle certificate", ...).
+        what: &'static str,
+        /// Where (JSON path, or line/column for invalid JSON).
+        path: String,
+        /// What was expected there.
+        expected: String,
+    },
+    /// A verification check failed.
+    #[error("check '{check}' failed: {reason}")]
+    Check {
+        /// The check's name, e.g. "certificate chain", "inclusion proof".
+        check: &'static str,
+        /// Precisely why.
+        reason: String,
+    },
+}
+
+impl SigstoreError {
+    /// The failed check's name, if this is a check failure.
+    pub fn check(&self) -> Option<&'static str> {
+        match self {
+            SigstoreError::Check { check, .. } => Some(check),
+            SigstoreError::Parse { .. } => None,
+        }
+    }
+}
+
+fn fail<T>(check: &'static str, reason: impl Into<String>) -> Result<T, SigstoreError> {
+    Err(SigstoreError::Check {
+        check,
+        reason: reason.into(),
+    })
+}
+
+/// Who must have signed. `None` fields are not checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Exact SAN (email or URI) of the signing certificate.
+    pub identity: Option<String>,
+    /// Exact OIDC issuer (Fulcio extension 1.3.6.1.4.1.57264.1.8, else .1.1).
+    pub issuer: Option<String>,
+}
+
+/// A successful verification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// First SAN (email or URI) of the signing certificate.
+    pub identity: Option<String>,
+    /// OIDC issuer of the signing certificate.
+    pub issuer: Option<String>,
+    /// Integrated time of the first tlog entry (Rekor v1); `None` for Rekor v2 entries.
+    pub integrated_time: Option<i64>,
+    /// Log index of the first tlog entry.
+    pub log_index: Option<i64>,
+    /// Every check passed, human-readable, in order.
+    pub checks: Vec<String>,
+}
+
+fn b64s(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Find the trusted CA whose chain verifies `leaf`.
+fn find_chain<'r>(leaf: &Cert, cas: &'r [Authority]) -> Result<&'r Authority, SigstoreError> {
+    let mut reasons = Vec::new();
+    for ca in cas {
+        let r = (|| -> Result<(), String> {
+            let issuer = ca.chain.first().ok_or("empty chain")?;
+            if !leaf.issued_by_name(issuer) {
+                return Err(format!(
+                    "leaf issuer '{}' is not '{}'",
+                    leaf.issuer(),
+                    issuer.subject()
+                ));
+            }
+            leaf.verify_signed_by(&issuer.key)
+                .map_err(|e| format!("leaf signature by '{}': {e}", issuer.subject()))?;
+            for (i, c) in ca.chain.iter().enumerate() {
+                if !c.is_ca()? {
+                    return Err(format!("'{}' is not a CA (basicConstraints)", c.subject()));
+                }
+                if let Some(ku) = c.key_usage()? {
+                    if !ku.key_cert_sign() {
+                        return Err(format!("'{}' may not sign certificates", c.subject()));
+                    }
+                }
+                let parent = ca.chain.get(i + 1).unwrap_or(c);
+                if !c.issued_by_name(parent) {
+                    return Err(format!(
+                        "'{}' is not issued by '{}'",
+                        c.subject(),
+                        parent.subject()
+                    ));
+                }
+                c.verify_signed_by(&parent.key).map_err(|e| {
+                    format!("'{}' signed by '{}': {e}", c.subject(), parent.subject())
+                })?;
+            }
+            Ok(())
+        })();
+        match r {
+            Ok(()) => return Ok(ca),
+            Err(e) => reasons.push(format!("{}: {e}", ca.uri)),
+        }
+    }
+    fail(
+        "certificate chain",
+        if reasons.is_empty() {
+            "the trusted root has no certificate authorities".to_string()
+        } else {
+            format!(
+                "the leaf issued by '{}' does not chain to a trusted CA: {}",
+                leaf.issuer(),
+                reasons.join("; ")
+            )
+        },
+    )
+}
+
+/// The DSSE pre-authentication encoding.
+fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
+    let mut m = format!(
+        "DSSEv1 {} {} {} ",
+        payload_type.len(),
+        payload_type,
+        payload.len()
+    )
+    .into_bytes();
+    m.extend_from_slice(payload);
+    m
+}
+
+/// The in-toto statement must name the artifact's SHA-256 among its subjects.
+fn dsse_subject_matches(
+    payload_type: &str,
+    payload: &[u8],
+    artifact_hex: &str,
+) -> Result<(), String> {
+    if payload_type != "application/vnd.in-toto+json" {
+        return Err(format!(
+            "DSSE payload type '{payload_type}' cannot bind the artifact (in-toto expected)"
+        ));
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(payload).map_err(|e| format!("in-toto payload is not JSON: {e}"))?;
+    let subjects = v
+        .get("subject")
+        .and_then(|s| s.as_array())
+        .ok_or("in-toto statement has no subject array")?;
+    let found = subjects.iter().any(|s| {
+        s.get("digest")
+            .and_then(|d| d.get("sha256"))
+            .and_then(|d| d.as_str())
+            .is_some_and(|d| d.eq_ignore_ascii_case(artifact_hex))
+    });
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "no in-toto subject has sha256 {artifact_hex} (the artifact's digest)"
+        ))
+    }
+}
+
+/// Verify `bundle` for `artifact` against `root` and `policy`, offline.
+///
+/// Checks, in order: a transparency log entry exists; certificate chain; verified time
+/// sources; certificate validity at that time; extended key usage; artifact signature
+/// (and digest); for every tlog entry: entry body, log ID, inclusion proof, checkpoint,
+/// signed entry timestamp; then identity and issuer.
+pub fn verify(
+    artifact: &[u8],
+    bundle: &Bundle,
+    root: &TrustedRoot,
+    policy: &Policy,
+) -> Result<Verified, SigstoreError> {
+    let mut checks = vec![format!("bundle parsed ({})", bundle.media_type)];
+
+    if bundle.entries.is_empty() {
+        return fail(
+            "no transparency log entry",
+            "the bundle has no tlogEntries: the signature is not shown to be publicly logged",
+        );
+    }
+    checks.push(format!(
+        "{} transparency log entr{} present",
+        bundle.entries.len(),
+        if bundle.entries.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
+    ));
+
+    // 1. certificate chain
+    let leaf_der = bundle.certs.first().ok_or_else(|| SigstoreError::Check {
+        check: "certificate chain",
+        reason: "no signing certificate".into(),
+    })?;
+    let leaf = parse_cert(leaf_der, "bundle certificate", "$.verificationMaterial")?;
+    let ca = find_chain(&leaf, &root.cas)?;
+    let unknown = leaf.unknown_critical();
+    if !unknown.is_empty() {
+        return fail(
+            "certificate chain",
+            format!(
+                "leaf has unsupported critical extensions: {}",
+                unknown.join(", ")
+            ),
+        );
+    }
+    if leaf.is_ca().map_err(|e| SigstoreError::Check {
+        check: "certificate chain",
+        reason: e,
+    })? {
+        return fail(
+            "certificate chain",
+            "the signing certificate is a CA certificate",
+        );
+    }
+    checks.push(format!(
+        "certificate chain: leaf '{}' chains to {} ({} certificate{}), every signature verified",
+        leaf.issuer(),
+        ca.uri,
+        ca.chain.len(),
+        if ca.chain.len() == 1 { "" } else { "s" }
+    ));
+
+    let (signature, signed_message_sha256) = match &bundle.content {
+        Content::Message { signature, .. } => (signature.as_slice(), Sha256::digest(artifact)),
+        Content::Dsse {
+            signatures,
+            payload,
+            ..
+        } => (
+            signatures.first().map(Vec::as_slice).unwrap_or_default(),
+            Sha256::digest(payload),
+        ),
+    };
+
+    // 2. verified time sources
+    let mut times: Vec<(i64, String)> = Vec::new();
+    for (i, e) in bundle.entries.iter().enumerate() {
+        if let (Some(t), Some(_)) = (e.integrated_time, &e.set) {
+            times.push((
+                t,
+                format!("tlog entry {i} integratedTime (signed entry timestamp)"),
+            ));
+        }
+    }
+    for (i, ts) in bundle.timestamps.iter().enumerate() {
+        let (t, uri) =
+            tsa::verify_timestamp(ts, signature, &root.tsas).map_err(|e| SigstoreError::Check {
+                check: "signed timestamp",
+                reason: format!("RFC 3161 timestamp {i}: {e}"),
+            })?;
+        checks.push(format!(
+            "signed timestamp {i}: RFC 3161 time {} by {uri} over the signature",
+            format_unix(t)
+        ));
+        times.push((t, format!("RFC 3161 timestamp {i}")));
+    }
+    if times.is_empty() {
+        return fail(
+            "verified time",
+            "no verified time: no tlog entry has an integrated time with a signed entry \
+             timestamp, and there is no RFC 3161 timestamp",
+        );
+    }
+
+    // 3. validity at integration time
+    for (t, src) in &times {
+        let t = *t;
+        if t < leaf.not_before || t > leaf.not_after {
+            return fail(
+                "certificate validity at integration time",
+                format!(
+                    "{src} {} is outside the leaf's validity {} .. {}",
+                    format_unix(t),
+                    format_unix(leaf.not_before),
+                    format_unix(leaf.not_after)
+                ),
+            );
+        }
+        if !ca.valid.contains(t) {
+            return fail(
+                "certificate validity at integration time",
+                format!(
+                    "{src} {} is outside the CA {} validFor {}",
+                    format_unix(t),
+                    ca.uri,
+                    ca.valid.describe()
+                ),
+            );
+        }
+        if let Some(c) = ca
+            .chain
+            .iter()
+            .find(|c| t < c.not_before || t > c.not_after)
+        {
+            return fail(
+                "certificate validity at integration time",
+                format!(
+                    "{src} {} is outside the validity of CA certificate '{}'",
+                    format_unix(t),
+                    c.subject()
+                ),
+            );
+        }
+        checks.push(format!(
+            "certificate validity: {src} {} within leaf {} .. {} and CA validFor {}",
+            format_unix(t),
+            format_unix(leaf.not_before),
+            format_unix(leaf.not_after),
+            ca.valid.describe()
+        ));
+    }
+
+    // 4. extended key usage
+    let to_check =
+        |check: &'static str| move |reason: String| SigstoreError::Check { check, reason };
+    let ekus = leaf.ekus().map_err(to_check("extended key usage"))?;
+    if !ekus.contains(&EKU_CODE_SIGNING) {
+        return fail(
+            "extended key usage",
+            "the leaf lacks the codeSigning EKU (1.3.6.1.5.5.7.3.3)",
+        );
+    }
+    match leaf.key_usage().map_err(to_check("extended key usage"))? {
+        Some(ku) if ku.digital_signature() => {}
+        _ => {
+            return fail(
+                "extended key usage",
+                "the leaf's keyUsage lacks digitalSignature",
+            )
+        }
+    }
+    checks.push("extended key usage: codeSigning, keyUsage digitalSignature".into());
+
+    // 5. artifact signature
+    let artifact_sha256 = Sha256::digest(artifact);
+    match &bundle.content {
+        Content::Message { digest, signature } => {
+            if let Some((alg, d)) = digest {
+                if alg != "SHA2_256" {
+                    return fail(
+                        "artifact digest",
+                        format!("messageDigest algorithm {alg} is not SHA2_256"),
+                    );
+                }
+                if d[..] != artifact_sha256[..] {
+                    return fail(
+                        "artifact digest",
+                        format!(
+                            "bundle messageDigest sha256:{} differs from the artifact's sha256:{}",
+                            hex(d),
+                            hex(&artifact_sha256)
+                        ),
+                    );
+                }
+                checks.push(format!("artifact digest: sha256:{}", hex(&artifact_sha256)));
+            }
+            leaf.key
+                .verify_prehash(&artifact_sha256, signature)
+                .map_err(|e| SigstoreError::Check {
+                    check: "artifact signature",
+                    reason: format!(
+                        "{e}: the artifact or the signature was altered, or another key signed"
+                    ),
+                })?;
+            checks.push(format!(
+                "artifact signature: {} over SHA-256 of the artifact verified with the leaf key",
+                leaf.key.describe()
+            ));
+        }
+        Content::Dsse {
+            payload_type,
+            payload,
+            signatures,
+        } => {
+            for s in signatures {
+                leaf.key
+                    .verify_message(&pae(payload_type, payload), s)
+                    .map_err(|e| SigstoreError::Check {
+                        check: "artifact signature",
+                        reason: format!("DSSE envelope: {e}"),
+                    })?;
+            }
+            checks.push(format!(
+                "artifact signature: DSSE ({payload_type}) verified with the leaf key"
+            ));
+            dsse_subject_matches(payload_type, payload, &hex(&artifact_sha256))
+                .map_err(to_check("artifact digest"))?;
+            checks.push(format!(
+                "artifact digest: in-toto subject sha256:{}",
+                hex(&artifact_sha256)
+            ));
+        }
+    }
+
+    // 6. every tlog entry
+    let signed = match &bundle.content {
+        Content::Message { signature, .. } => rekor::Signed::Message {
+            artifact_sha256: &artifact_sha256,
+            signature,
+        },
+        Content::Dsse { .. } => rekor::Signed::Dsse {
+            payload_sha256: &signed_message_sha256,
+            signature,
+        },
+    };
+    for (i, e) in bundle.entries.iter().enumerate() {
+        let kind = rekor::check_body(e, &signed, &leaf.der).map_err(|r| SigstoreError::Check {
+            check: "tlog entry body",
+            reason: format!("entry {i} (logIndex {}): {r}", e.log_index),
+        })?;
+        checks.push(format!(
+            "tlog entry body {i}: {kind} records this artifact digest, signature and certificate"
+        ));
+
+        let log = root
+            .tlogs
+            .iter()
+            .find(|l| l.log_id == e.log_id)
+            .ok_or_else(|| SigstoreError::Check {
+                check: "tlog log ID",
+                reason: format!(
+                    "entry {i}: logId {} is not a transparency log in the trusted root",
+                    b64s(&e.log_id)
+                ),
+            })?;
+        let entry_times: Vec<i64> = match e.integrated_time {
+            Some(t) => vec![t],
+            None => times.iter().map(|(t, _)| *t).collect(),
+        };
+        if let Some(t) = entry_times.iter().find(|t| !log.valid.contains(**t)) {
+            return fail(
+                "tlog log ID",
+                format!(
+                    "entry {i}: log {} was not valid at {} (validFor {})",
+                    log.base_url,
+                    format_unix(*t),
+                    log.valid.describe()
+                ),
+            );
+        }
+        checks.push(format!(
+            "tlog log ID {i}: {} ({}), valid at the entry time",
+            log.base_url,
+            b64s(&e.log_id)
+        ));
+
+        match (&e.proof, bundle.version) {
+            (None, Version::V01) => {}
+            (None, _) => {
+                return fail(
+                    "inclusion proof",
+                    format!("entry {i}: v0.2+ bundles must carry an inclusion proof"),
+                )
+            }
+            (Some(p), _) => {
+                let leaf_hash = otproof_ledger::leaf_hash(&e.body);
+                let (Ok(index), Ok(size)) =
+                    (u64::try_from(p.log_index), u64::try_from(p.tree_size))
+                else {
+                    return fail(
+                        "inclusion proof",
+                        format!("entry {i}: negative index or tree size"),
+                    );
+                };
+                otproof_ledger::verify_inclusion(&leaf_hash, index, size, &p.hashes, &p.root_hash)
+                    .map_err(|err| SigstoreError::Check {
+                        check: "inclusion proof",
+                        reason: format!(
+                            "entry {i} ({}): leaf {index} of tree {size}: {err}",
+                            p.path
+                        ),
+                    })?;
+                checks.push(format!(
+                    "inclusion proof {i}: leaf hash of the body at index {index} of {size} leads to root {}",
+                    hex(&p.root_hash)
+                ));
+                match &p.checkpoint {
+                    None if bundle.version == Version::V01 => {}
+                    None => {
+                        return fail(
+                            "checkpoint signature",
+                            format!("entry {i}: the inclusion proof has no checkpoint"),
+                        )
+                    }
+                    Some(env) => {
+                        let (cp_size, cp_root, origin) = rekor::check_checkpoint(env, log)
+                            .map_err(|r| SigstoreError::Check {
+                                check: "checkpoint signature",
+                                reason: format!("entry {i}: {r}"),
+                            })?;
+                        if cp_size != size || cp_root[..] != p.root_hash[..] {
+                            return fail(
+                                "checkpoint signature",
+                                format!(
+                                    "entry {i}: signed checkpoint ({cp_size}, {}) differs from the \
+                                     proof's tree ({size}, {})",
+                                    hex(&cp_root),
+                                    hex(&p.root_hash)
+                                ),
+                            );
+                        }
+                        checks.push(format!(
+                            "checkpoint signature {i}: '{origin}' signed by {} for size {size}",
+                            log.host
+                        ));
+                    }
+                }
+            }
+        }
+
+        match (&e.set, e.integrated_time) {
+            (Some(set), Some(t)) => {
+                rekor::check_set(e, set, t, log).map_err(|r| SigstoreError::Check {
+                    check: "signed entry timestamp",
+                    reason: format!("entry {i}: {r}"),
+                })?;
+                checks.push(format!(
+                    "signed entry timestamp {i}: log {} signed body, integratedTime {t}, logIndex {}",
+                    log.host, e.log_index
+                ));
+            }
+            (Some(_), None) => {
+                return fail(
+                    "signed entry timestamp",
+                    format!("entry {i}: has a signed entry timestamp but no integratedTime"),
+                )
+            }
+            (None, _) if bundle.version == Version::V01 => {
+                return fail(
+                    "signed entry timestamp",
+                    format!("entry {i}: v0.1 bundles must carry an inclusion promise"),
+                )
+            }
+            (None, _) => {}
+        }
+    }
+
+    // 7. policy
+    let identities = leaf.identities().map_err(to_check("identity"))?;
+    if let Some(want) = &policy.identity {
+        if !identities.iter().any(|s| s == want) {
+            return fail(
+                "identity",
+                format!("certificate SANs {identities:?} do not include '{want}'"),
+            );
+        }
+        checks.push(format!("identity: '{want}'"));
+    }
+    let issuer = leaf.oidc_issuer().map_err(to_check("issuer"))?;
+    if let Some(want) = &policy.issuer {
+        if issuer.as_deref() != Some(want.as_str()) {
+            return fail(
+                "issuer",
+                format!("certificate OIDC issuer {issuer:?} is not '{want}'"),
+            );
+        }
+        checks.push(format!("issuer: '{want}'"));
+    }
+
+    Ok(Verified {
+        identity: identities.into_iter().next(),
+        issuer,
+        integrated_time: bundle.entries.first().and_then(|e| e.integrated_time),
+        log_index: bundle.entries.first().map(|e| e.log_index),
+        checks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pae_encoding() {
+        assert_eq!(pae("t", b"ab"), b"DSSEv1 1 t 2 ab".to_vec());
+        assert_eq!(pae("", b""), b"DSSEv1 0  0 ".to_vec());
+    }
+
+    #[test]
+    fn dsse_subject() {
+        let p = br#"{"subject":[{"name":"a","digest":{"sha256":"ABCD"}}]}"#;
+        assert!(dsse_subject_matches("application/vnd.in-toto+json", p, "abcd").is_ok());
+        assert!(dsse_subject_matches("application/vnd.in-toto+json", p, "abce").is_err());
+        assert!(dsse_subject_matches("text/plain", p, "abcd").is_err());
+    }
+}

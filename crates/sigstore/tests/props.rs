@@ -1,0 +1,35 @@
+//! Parsers never panic on arbitrary input.
+
+use otproof_sigstore::{parse_certificate, Bundle, TrustedRoot};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn bundle_from_json_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = Bundle::from_json(&bytes);
+        let _ = TrustedRoot::from_json(&bytes);
+        let _ = parse_certificate(&bytes);
+    }
+
+    #[test]
+    fn mutated_bundle_never_panics(pos in 0usize..6000, byte in any::<u8>(), cut in 0usize..6000) {
+        let mut b = include_bytes!("data/bundle_v3.txt.sigstore").to_vec();
+        let p = pos % b.len();
+        b[p] = byte;
+        b.truncate(cut.max(1));
+        let _ = Bundle::from_json(&b);
+    }
+
+    #[test]
+    fn mutated_certificate_never_panics(pos in 0usize..800, byte in any::<u8>()) {
+        use base64::Engine as _;
+        let v: serde_json::Value = serde_json::from_slice(include_bytes!("data/bundle_v3.txt.sigstore")).expect("test data");
+        let raw = v["verificationMaterial"]["certificate"]["rawBytes"].as_str().expect("test data");
+        let mut der = base64::engine::general_purpose::STANDARD.decode(raw).expect("test data");
+        let p = pos % der.len();
+        der[p] = byte;
+        let _ = parse_certificate(&der);
+    }
+}
