@@ -3,9 +3,16 @@
 
 use otproof_sigstore::{verify, Bundle, Policy, SigstoreError, TrustedRoot, Verified};
 
+/// The shared test data (`OTPROOF_SHARED_DIR`, default `../shared` beside the checkout).
 fn data(name: &str) -> Vec<u8> {
-    let p = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    let p = std::env::var_os("OTPROOF_SHARED_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+        })
+        .join("testdata/sigstore")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (set OTPROOF_SHARED_DIR)", p.display()))
 }
 
 fn root(name: &str) -> TrustedRoot {
