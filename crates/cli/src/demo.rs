@@ -357,10 +357,11 @@ impl Step for Robustness {
             report.findings.len()
         ));
         if let Some(store) = demo.store.as_mut() {
+            // The campaign tests the release candidate, 4.3.0 (see ReleaseAndUpdate).
             let subject = Subject::Product {
                 vendor: "Example Automation".into(),
                 product: "RIO-2000".into(),
-                version: Some("4.2.0".into()),
+                version: Some("4.3.0".into()),
                 component_type: Some(ComponentType::EmbeddedDevice),
                 artifacts: vec![],
             };
@@ -448,6 +449,10 @@ const RIO_FILES: &[(&str, &str)] = &[
     (
         "policy.yaml",
         include_str!("../../../testdata/rio-2000/policy.yaml"),
+    ),
+    (
+        "rio-2000-4.3.0.cdx.json",
+        include_str!("../../../testdata/rio-2000/rio-2000-4.3.0.cdx.json"),
     ),
     (
         "vulndb/osv-OTPROOF-DEMO-2026-0001.json",
@@ -559,6 +564,196 @@ impl Step for SbomCheck {
     }
 }
 
+/// A synthetic firmware image: 256 KiB of a SHA-256 counter stream seeded by the version.
+fn firmware(version: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let seed = Sha256::digest(format!("RIO-2000 firmware {version} (synthetic)").as_bytes());
+    let mut out = Vec::with_capacity(256 * 1024);
+    let mut i = 0u64;
+    while out.len() < 256 * 1024 {
+        let mut h = Sha256::new();
+        h.update(seed);
+        h.update(i.to_be_bytes());
+        out.extend_from_slice(&h.finalize());
+        i += 1;
+    }
+    out
+}
+
+/// The vendor signs RIO-2000 4.2.0 and 4.3.0 (DSSE + in-toto release statements with their
+/// SBOMs); the asset owner verifies 4.3.0, sees a tampered copy rejected, and approves the
+/// update 4.2.0 -> 4.3.0 on the evidence in the store; a device identity is registered and
+/// its telemetry verified.
+struct ReleaseAndUpdate;
+
+impl Step for ReleaseAndUpdate {
+    fn title(&self) -> &'static str {
+        "signed releases of the RIO-2000 firmware, verification, update approval 4.2.0 -> 4.3.0, a device identity"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        use crate::release_cmd::{self, ApproveArgs, SignArgs};
+        use crate::sbom_cmd::{self, CheckArgs, CheckFormat, DbArg};
+        use otproof_sign::keys::{self, Alg, SigningKey};
+        let dir = demo.dir.join("release");
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let key_path = dir.join("vendor-release.key");
+        let _ = std::fs::remove_file(&key_path);
+        let vendor = SigningKey::generate(Alg::P256)?;
+        keys::write_private_key(&key_path, &vendor)?;
+        demo.written.push(Written {
+            path: key_path.clone(),
+            what: "the vendor's P-256 release key (PKCS#8, mode 0600)".into(),
+        });
+        demo.write(
+            "release/vendor-release.pub",
+            &format!(
+                "its public key, id {}",
+                &vendor.verifying_key().key_id()[..16]
+            ),
+            &vendor.verifying_key().to_pem(),
+        )?;
+        let sbom_dir = demo.dir.join("sbom");
+        let db = sbom_dir.join("vulndb.sqlite");
+        // The SBOM check of the release candidate (the installed 4.2.0 was checked before).
+        let check43 = CheckArgs {
+            sbom: sbom_dir.join("rio-2000-4.3.0.cdx.json"),
+            vex: vec![sbom_dir.join("rio-2000.openvex.json")],
+            policy: Some(sbom_dir.join("policy.yaml")),
+            format: CheckFormat::Json,
+            out: None,
+            db: DbArg {
+                db: Some(db.clone()),
+            },
+        };
+        let matcher = otproof_vulndb::VulnDb::open(&db)?.matcher()?;
+        let (report, bytes) = sbom_cmd::run_check(&check43, &matcher)?;
+        let text = sbom_cmd::render_check(&report, CheckFormat::Html, &check43.sbom)?;
+        demo.write("sbom/sbom-check-4.3.0.html", "SBOM check of 4.3.0", &text)?;
+        let Some(mut owned) = demo.store.take() else {
+            anyhow::bail!("no store from the earlier steps");
+        };
+        let store = &mut owned;
+        sbom_cmd::record_check(store, &report, &check43.sbom, &bytes, None)?;
+        let mut envelopes = Vec::new();
+        for v in ["4.2.0", "4.3.0"] {
+            let fw = dir.join(format!("rio-2000-{v}.bin"));
+            output::write_bytes(&fw, &firmware(v))?;
+            let env = dir.join(format!("rio-2000-{v}.intoto.json"));
+            let args = SignArgs {
+                artifact: fw.clone(),
+                key: key_path.clone(),
+                product: "RIO-2000".into(),
+                version: v.into(),
+                sbom: Some(sbom_dir.join(format!("rio-2000-{v}.cdx.json"))),
+                evidence: vec![],
+                out: env.clone(),
+            };
+            release_cmd::sign_release(&args, Some(&mut *store), false)?;
+            demo.written.push(Written {
+                path: fw,
+                what: format!("firmware {v} (synthetic, 256 KiB)"),
+            });
+            demo.written.push(Written {
+                path: env.clone(),
+                what: format!("DSSE envelope: in-toto release statement for {v}, signed"),
+            });
+            envelopes.push(env);
+        }
+        let fw43 = dir.join("rio-2000-4.3.0.bin");
+        let vk = vendor.verifying_key();
+        let env43 = otproof_sign::dsse::Envelope::from_json(&std::fs::read(&envelopes[1])?)?;
+        let (_, pred) = otproof_sign::intoto::verify_release(
+            &env43,
+            std::slice::from_ref(&vk),
+            otproof_sign::intoto::Artifact::Bytes(&std::fs::read(&fw43)?),
+        )?;
+        demo.notes.push(format!(
+            "otproof verify-artifact release/rio-2000-4.3.0.bin --envelope release/rio-2000-4.3.0.intoto.json --key release/vendor-release.pub: verified ({} {}, SBOM {})",
+            pred.product,
+            pred.version,
+            pred.sbom.map(|s| s.name).unwrap_or_default()
+        ));
+        let mut tampered = firmware("4.3.0");
+        if let Some(b) = tampered.get_mut(4096) {
+            *b ^= 0x01;
+        }
+        demo.write_bytes(
+            "release/rio-2000-4.3.0-tampered.bin",
+            "the same image with one bit flipped",
+            &tampered,
+        )?;
+        match otproof_sign::intoto::verify_release(
+            &env43,
+            std::slice::from_ref(&vk),
+            otproof_sign::intoto::Artifact::Bytes(&tampered),
+        ) {
+            Ok(_) => anyhow::bail!("a tampered image verified"),
+            Err(e) => demo.notes.push(format!(
+                "otproof verify-artifact release/rio-2000-4.3.0-tampered.bin ...: rejected ({})",
+                e.to_string().chars().take(90).collect::<String>()
+            )),
+        }
+        let approve = ApproveArgs {
+            artifact: fw43,
+            envelope: envelopes[1].clone(),
+            key: vec![dir.join("vendor-release.pub")],
+            product: "RIO-2000".into(),
+            from_version: "4.2.0".into(),
+            to_version: "4.3.0".into(),
+            sbom: Some(sbom_dir.join("rio-2000-4.3.0.cdx.json")),
+            previous_sbom: None,
+            policy: None,
+            db: Some(db),
+            decided_by: "asset owner (otproof demo)".into(),
+        };
+        let (decision, id) = release_cmd::approve(&approve, store)?;
+        let passed = decision
+            .criteria
+            .iter()
+            .filter(|c| c.result == otproof_evidence::CriterionResult::Pass)
+            .count();
+        demo.notes.push(format!(
+            "otproof update approve ... --from-version 4.2.0 --to-version 4.3.0: {} ({passed} of {} criteria pass: signature, statement, robustness campaign and SBOM check on record, no vulnerability introduced); decision {id}",
+            decision.decision,
+            decision.criteria.len()
+        ));
+        // A device identity and its signed telemetry.
+        let device = SigningKey::generate(Alg::Ed25519)?;
+        let identity = otproof_sign::identity::IdentityStatement {
+            name: "rio-0042".into(),
+            product: "RIO-2000".into(),
+            serial: "SN-0042".into(),
+            device_key: device.verifying_key().to_pem(),
+            vendor: "Example Automation".into(),
+            issued: otproof_evidence::now_rfc3339(),
+        };
+        let id_env = otproof_sign::identity::register(&identity, &vendor)?;
+        demo.write_bytes(
+            "release/rio-0042.identity.json",
+            "device identity rio-0042, signed by the vendor",
+            &id_env.to_json(),
+        )?;
+        let telemetry = otproof_sign::dsse::sign(
+            "application/vnd.otproof.telemetry+json",
+            br#"{"device":"rio-0042","firmware":"4.3.0","uptime_s":86400}"#,
+            &device,
+        );
+        demo.write_bytes(
+            "release/rio-0042.telemetry.json",
+            "telemetry signed by the device key",
+            &telemetry.to_json(),
+        )?;
+        let verified = otproof_sign::identity::verify_identity(&id_env, std::slice::from_ref(&vk))?;
+        otproof_sign::identity::verify_signed_by_identity(&verified, &telemetry)?;
+        demo.notes.push(
+            "otproof identity verify release/rio-0042.identity.json --vendor-pub release/vendor-release.pub --data release/rio-0042.telemetry.json: verified".into(),
+        );
+        demo.store = Some(owned);
+        Ok(())
+    }
+}
+
 /// The steps, in order.
 pub fn steps() -> Vec<Box<dyn Step>> {
     vec![
@@ -567,6 +762,7 @@ pub fn steps() -> Vec<Box<dyn Step>> {
         Box::new(RecordEvidence),
         Box::new(Robustness),
         Box::new(SbomCheck),
+        Box::new(ReleaseAndUpdate),
         Box::new(BundleAndVerify),
     ]
 }

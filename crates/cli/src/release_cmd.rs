@@ -304,6 +304,17 @@ pub fn key_gen(name: &str, alg: &str, out: Option<&Path>) -> Result<()> {
 /// `otproof release sign`.
 pub fn release(cmd: &ReleaseCmd, s: &StoreArg) -> Result<()> {
     let ReleaseCmd::Sign(a) = cmd;
+    let mut store = s.open_if_any()?;
+    sign_release(a, store.as_mut(), true)?;
+    Ok(())
+}
+
+/// Sign a release (and record it when there is a store); the record's ID, if recorded.
+pub fn sign_release(
+    a: &SignArgs,
+    store: Option<&mut otproof_store::Store>,
+    verbose: bool,
+) -> Result<Option<RecordId>> {
     let key = keys::read_private_key(&a.key).map_err(anyhow::Error::new)?;
     let (digest, size) = sha256_file(&a.artifact)?;
     let sbom = match &a.sbom {
@@ -319,10 +330,9 @@ pub fn release(cmd: &ReleaseCmd, s: &StoreArg) -> Result<()> {
         }
         None => None,
     };
-    let mut store = s.open_if_any()?;
     let mut evidence_ids = Vec::new();
     for id in &a.evidence {
-        match store.as_ref() {
+        match store.as_deref() {
             Some(st) => {
                 let r = st
                     .get(id)
@@ -349,15 +359,17 @@ pub fn release(cmd: &ReleaseCmd, s: &StoreArg) -> Result<()> {
     let env = intoto::sign_statement(&statement, &key)?;
     let json = env.to_json();
     output::write_bytes(&a.out, &json)?;
-    eprintln!(
-        "signed {} (sha256 {digest}, {size} bytes) as {} {} with key {}; wrote {}",
-        a.artifact.display(),
-        a.product,
-        a.version,
-        key.verifying_key().key_id(),
-        a.out.display()
-    );
-    if let Some(store) = store.as_mut() {
+    if verbose {
+        eprintln!(
+            "signed {} (sha256 {digest}, {size} bytes) as {} {} with key {}; wrote {}",
+            a.artifact.display(),
+            a.product,
+            a.version,
+            key.verifying_key().key_id(),
+            a.out.display()
+        );
+    }
+    if let Some(store) = store {
         let sha: Sha256Digest = digest.parse().context("artifact digest")?;
         let mut attachments = vec![store_cmd::attach(store, &a.out, Some("application/json"))?];
         if let Some((p, bytes)) = &sbom {
@@ -398,9 +410,12 @@ pub fn release(cmd: &ReleaseCmd, s: &StoreArg) -> Result<()> {
         let id = store
             .append_one(Record::new("release sign", Body::Evidence(evidence)))?
             .id;
-        eprintln!("recorded as evidence {id} in {}", store.dir().display());
+        if verbose {
+            eprintln!("recorded as evidence {id} in {}", store.dir().display());
+        }
+        return Ok(Some(id));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// `otproof verify-artifact`.
@@ -627,6 +642,44 @@ fn stored_sbom(
 /// `otproof update approve`.
 pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
     let UpdateCmd::Approve(a) = cmd;
+    let mut store = s.open().context(
+        "update approval records its decision and looks up evidence in a store (run `otproof init`)",
+    )?;
+    let (decision, id) = approve(a, &mut store)?;
+    for c in &decision.criteria {
+        println!(
+            "{:<5} {}  {}",
+            c.id,
+            match c.result {
+                otproof_evidence::CriterionResult::Pass => "pass",
+                otproof_evidence::CriterionResult::Fail => "FAIL",
+                otproof_evidence::CriterionResult::Exception => "exception",
+                otproof_evidence::CriterionResult::NotApplicable => "n/a",
+            },
+            c.description
+        );
+    }
+    let approved = decision.decision == "approve";
+    println!(
+        "decision: {} ({}), recorded as {id}",
+        if approved { "approve" } else { "reject" },
+        decision.title
+    );
+    if approved {
+        Ok(())
+    } else {
+        Err(Failed(format!(
+            "update rejected: see the FAIL lines; decision {id}"
+        ))
+        .into())
+    }
+}
+
+/// Establish the facts for an update, decide, and record the Decision in `store`.
+pub fn approve(
+    a: &ApproveArgs,
+    store: &mut otproof_store::Store,
+) -> Result<(otproof_evidence::Decision, RecordId)> {
     let keys = public_keys(&a.key)?;
     let env = envelope(&a.envelope)?;
     let (digest, _) = sha256_file(&a.artifact)?;
@@ -669,11 +722,8 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
         }
         None => UpdatePolicy::default(),
     };
-    let mut store = s.open().context(
-        "update approval records its decision and looks up evidence in a store (run `otproof init`)",
-    )?;
-    let new_records = evidence_for(&store, &a.product, &a.to_version)?;
-    let old_records = evidence_for(&store, &a.product, &a.from_version)?;
+    let new_records = evidence_for(store, &a.product, &a.to_version)?;
+    let old_records = evidence_for(store, &a.product, &a.from_version)?;
     let release_record = new_records
         .iter()
         .find(|(f, r)| {
@@ -688,7 +738,7 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
                 .with_context(|| format!("{}: not a readable SBOM", new_path.display()))?;
             let old_bytes = match &a.previous_sbom {
                 Some(p) => Some(read(p, "SBOM")?),
-                None => stored_sbom(&store, &old_records),
+                None => stored_sbom(store, &old_records),
             };
             match old_bytes {
                 Some(b) => {
@@ -741,36 +791,13 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
         sbom,
     };
     let decision = decide(&req, &policy, &a.decided_by);
-    for c in &decision.criteria {
-        println!(
-            "{:<5} {}  {}",
-            c.id,
-            match c.result {
-                otproof_evidence::CriterionResult::Pass => "pass",
-                otproof_evidence::CriterionResult::Fail => "FAIL",
-                otproof_evidence::CriterionResult::Exception => "exception",
-                otproof_evidence::CriterionResult::NotApplicable => "n/a",
-            },
-            c.description
-        );
-    }
-    let approved = decision.decision == "approve";
-    let title = decision.title.clone();
     let id: RecordId = store
-        .append_one(Record::new("update approve", Body::Decision(decision)))?
+        .append_one(Record::new(
+            "update approve",
+            Body::Decision(decision.clone()),
+        ))?
         .id;
-    println!(
-        "decision: {} ({title}), recorded as {id}",
-        if approved { "approve" } else { "reject" }
-    );
-    if approved {
-        Ok(())
-    } else {
-        Err(Failed(format!(
-            "update rejected: see the FAIL lines; decision {id}"
-        ))
-        .into())
-    }
+    Ok((decision, id))
 }
 
 /// `otproof identity`.

@@ -454,6 +454,10 @@ fn demo_writes_its_folder_and_says_what_it_wrote() {
         "sbom/sbom-check.json",
         "sbom/sbom-check.sarif",
         "sbom/vulndb.sqlite",
+        "release/rio-2000-4.3.0.bin",
+        "release/rio-2000-4.3.0.intoto.json",
+        "release/vendor-release.pub",
+        "release/rio-0042.identity.json",
     ] {
         assert!(demo.join(f).is_file(), "{f}");
     }
@@ -466,6 +470,20 @@ fn demo_writes_its_folder_and_says_what_it_wrote() {
         "the VEX clears one finding"
     );
     assert!(s.contains("recorded the check as sha256:"), "{s}");
+    assert!(s.contains("--to-version 4.3.0: approve (5 of 5"), "{s}");
+    // The signed release verifies through the command line too.
+    let out = otproof(
+        &[
+            "verify-artifact",
+            "otproof-demo/release/rio-2000-4.3.0.bin",
+            "--envelope",
+            "otproof-demo/release/rio-2000-4.3.0.intoto.json",
+            "--key",
+            "otproof-demo/release/vendor-release.pub",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
     let ev: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(demo.join("robustness/evidence.json")).expect("evidence"),
     )
