@@ -10,8 +10,12 @@
 //!   no clock (outputs are reproducible from their inputs).
 //! - Every requirement reference is a catalog ID; unconfirmed catalog rows stay marked.
 
+pub mod acceptance;
+pub mod sdl;
 pub mod spec;
 pub mod update;
+pub mod vendors;
+pub mod zones;
 
 pub use spec::{
     build_specification, EvidenceKind, PolicyItem, PolicySection, Questionnaire, QuestionnaireItem,
