@@ -61,6 +61,10 @@ impl Demo {
 
     fn write_bytes(&mut self, name: &str, what: &str, bytes: &[u8]) -> Result<()> {
         let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
         output::write_bytes(&path, bytes)?;
         self.written.push(Written {
             path,
@@ -192,10 +196,16 @@ impl Step for RecordEvidence {
         let evidence = Evidence {
             kind: EvidenceKind::Document,
             title: "Secure development lifecycle, version 3 (sample)".into(),
-            requirements: ["SM-1", "SR-2", "SVV-3", "DM-1"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            // The sample manual covers security management, defect management and security
+            // update management (SM, DM, SUM) completely, and touches SR and SVV.
+            requirements: [
+                "SM-1", "SM-2", "SM-3", "SM-4", "SM-5", "SM-6", "SM-7", "SM-8", "SM-9", "SM-10",
+                "SM-11", "SM-12", "SM-13", "SR-2", "SVV-3", "DM-1", "DM-2", "DM-3", "DM-4", "DM-5",
+                "DM-6", "SUM-1", "SUM-2", "SUM-3", "SUM-4", "SUM-5",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             subject: Subject::Product {
                 vendor: "Example Automation".into(),
                 product: "RIO-2000".into(),
@@ -754,6 +764,331 @@ impl Step for ReleaseAndUpdate {
     }
 }
 
+/// The water-treatment plant model: SL-T vs SL-A per FR, gaps, diagram, the SL-A claim.
+struct Zones;
+
+const WATER_TREATMENT: &str = include_str!("../../../examples/water-treatment.yaml");
+
+impl Step for Zones {
+    fn title(&self) -> &'static str {
+        "zones and conduits of a water-treatment plant: SL-T vs SL-A per FR, gaps, diagram"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        use crate::decide_cmd::{self, DocFormat};
+        demo.write(
+            "zones/water-treatment.yaml",
+            "system model (zones, conduits, assets, countermeasures, risk)",
+            WATER_TREATMENT,
+        )?;
+        let (m, e, text) = decide_cmd::load_model(&demo.dir.join("zones/water-treatment.yaml"))?;
+        demo.write(
+            "zones/zones.html",
+            "SL-T/SL-A table (colour-coded), gaps and justifications",
+            &decide_cmd::render_zones(&m, &e, DocFormat::Html)?,
+        )?;
+        demo.write(
+            "zones/zones.md",
+            "the same as Markdown",
+            &decide_cmd::render_zones(&m, &e, DocFormat::Md)?,
+        )?;
+        demo.write(
+            "zones/zones.json",
+            "the evaluation as data",
+            &decide_cmd::render_zones(&m, &e, DocFormat::Json)?,
+        )?;
+        let svg = report::zones::svg(&e, &m);
+        demo.write("zones/zones.svg", "diagram", &svg)?;
+        let count =
+            |st: otproof_assess::zones::GapStatus| e.gaps.iter().filter(|g| g.status == st).count();
+        demo.notes.push(format!(
+            "{} zones, {} conduits, {} assets; gaps: {} closed by countermeasures, {} open with a justification, {} open",
+            e.zones.len(),
+            e.conduits.len(),
+            e.assets.len(),
+            count(otproof_assess::zones::GapStatus::Closed),
+            count(otproof_assess::zones::GapStatus::OpenJustified),
+            count(otproof_assess::zones::GapStatus::Open)
+        ));
+        if let Some(store) = demo.store.as_mut() {
+            let json = report::zones::json(&e)?;
+            let id = decide_cmd::record_zones(
+                store,
+                &m,
+                &e,
+                &[
+                    ("model.yaml", "application/yaml", text.into_bytes()),
+                    ("zones.json", "application/json", json.into_bytes()),
+                    ("zones.svg", "image/svg+xml", svg.into_bytes()),
+                ],
+            )?;
+            demo.notes.push(format!("recorded the SL-A claim as {id}"));
+        }
+        Ok(())
+    }
+}
+
+/// Two vendors' filled questionnaires scored side by side; the strong one's evidence is in
+/// the store, the other answers by assertion.
+struct Vendors;
+
+const VENDOR_STRONG: &str = include_str!("../../../testdata/vendors/strong.yaml");
+const VENDOR_ASSERTIONS: &str = include_str!("../../../testdata/vendors/assertions.yaml");
+
+impl Step for Vendors {
+    fn title(&self) -> &'static str {
+        "vendor scoring: two filled questionnaires, one backed by evidence in the store, one by assertions"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        use crate::decide_cmd::{self, VendorsScoreArgs};
+        demo.write(
+            "vendors/northwind.yaml",
+            "filled questionnaire (with evidence)",
+            VENDOR_STRONG,
+        )?;
+        demo.write(
+            "vendors/contoso.yaml",
+            "filled questionnaire (assertions only)",
+            VENDOR_ASSERTIONS,
+        )?;
+        let Some(store) = demo.store.as_mut() else {
+            anyhow::bail!("no store from the earlier steps");
+        };
+        // The strong vendor's documents, submitted with its answers, become evidence records
+        // (the answers reference them by title).
+        let docs: [(&str, EvidenceKind, &[&str]); 7] = [
+            (
+                "Northwind Secure Development Process Manual v4.2",
+                EvidenceKind::Document,
+                &[
+                    "SM-1", "SM-2", "SR-1", "SD-1", "SI-1", "SVV-1", "DM-1", "SUM-1", "SG-1",
+                ],
+            ),
+            (
+                "ISASecure SDLA certificate ISA-SDLA-0042",
+                EvidenceKind::Certificate,
+                &["SM-1"],
+            ),
+            (
+                "Northwind NW-RIO 4000 security test report TR-4000-12",
+                EvidenceKind::Document,
+                &["SVV-1", "SVV-2"],
+            ),
+            (
+                "Northwind Product Security Lifecycle Policy v2.1",
+                EvidenceKind::Document,
+                &["DM-1", "DM-5", "SUM-5"],
+            ),
+            (
+                "Northwind NW-RIO 4000 Hardening Guide v4.2",
+                EvidenceKind::Document,
+                &["SG-1", "SG-2"],
+            ),
+            (
+                "IECEE CB 62443-4-2 certificate NW-4000-2025-117",
+                EvidenceKind::Certificate,
+                &["SVV-5"],
+            ),
+            (
+                "Northwind NW-RIO 4000 robustness test report RT-4000-3",
+                EvidenceKind::Document,
+                &["SVV-3"],
+            ),
+        ];
+        for (title, kind, reqs) in docs {
+            let body = format!("# {title}\n\nSample document submitted by the vendor (synthetic, for the otproof demo).\n");
+            let sha256 = store.put_blob(body.as_bytes())?;
+            let evidence = Evidence {
+                kind,
+                title: title.into(),
+                requirements: reqs.iter().map(|s| s.to_string()).collect(),
+                subject: Subject::Product {
+                    vendor: "Northwind Controls".into(),
+                    product: "NW-RIO 4000".into(),
+                    version: None,
+                    component_type: Some(ComponentType::EmbeddedDevice),
+                    artifacts: vec![],
+                },
+                payload: serde_json::Value::Null,
+                attachments: vec![otproof_evidence::Attachment {
+                    name: format!("{}.md", title.replace(' ', "-")),
+                    media_type: "text/markdown".into(),
+                    sha256,
+                    size: body.len() as u64,
+                }],
+                findings: vec![],
+            };
+            store.append_one(otproof_evidence::Record::new(
+                "evidence add",
+                otproof_evidence::Body::Evidence(evidence),
+            ))?;
+        }
+        let args = VendorsScoreArgs {
+            answers: vec![
+                demo.dir.join("vendors/northwind.yaml"),
+                demo.dir.join("vendors/contoso.yaml"),
+            ],
+            spec: None,
+            weights: None,
+            format: crate::decide_cmd::DocFormat::Html,
+            out: None,
+        };
+        let (scores, cmp) = decide_cmd::score_vendors(&args, Some(store))?;
+        let id = decide_cmd::record_scores(store, &scores)?;
+        demo.write(
+            "vendors/vendor-scores.html",
+            "side-by-side scores, gaps and the trace of every point",
+            &report::vendors::html(&scores, &cmp),
+        )?;
+        demo.write(
+            "vendors/vendor-scores.md",
+            "the same as Markdown",
+            &report::vendors::markdown(&scores, &cmp),
+        )?;
+        for s in &scores {
+            demo.notes.push(format!(
+                "{}: {:.1}% ({})",
+                s.vendor.clone(),
+                s.total_percent,
+                s.dimensions
+                    .iter()
+                    .map(|d| format!("{} {:.0}%", d.name.to_lowercase(), d.percent))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        demo.notes.push(format!("recorded the scores as {id}"));
+        Ok(())
+    }
+}
+
+/// The IEC 62443-4-1 self-assessment over everything the demo recorded.
+struct SdlAssessment;
+
+impl Step for SdlAssessment {
+    fn title(&self) -> &'static str {
+        "IEC 62443-4-1 maturity self-assessment over the evidence in the store"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        let Some(store) = demo.store.as_ref() else {
+            anyhow::bail!("no store from the earlier steps");
+        };
+        let a = crate::decide_cmd::sdl_assessment(store, Some("RIO-2000"))?;
+        demo.write(
+            "sdl/sdl-assessment.html",
+            "ML per practice, supporting records, what raises each level",
+            &report::sdl::html(&a),
+        )?;
+        demo.write(
+            "sdl/sdl-assessment.md",
+            "the same as Markdown",
+            &report::sdl::markdown(&a),
+        )?;
+        demo.notes.push(format!(
+            "practices: {}",
+            a.practices
+                .iter()
+                .map(|p| format!("{} {}", p.practice, p.level))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        Ok(())
+    }
+}
+
+const PACKAGE_FILES: &[(&str, &str)] = &[
+    (
+        "package.yaml",
+        include_str!("../../../testdata/rio-2000/package/package.yaml"),
+    ),
+    (
+        "criteria.yaml",
+        include_str!("../../../testdata/rio-2000/package/criteria.yaml"),
+    ),
+    (
+        "certificate-iecee-62443-4-1.md",
+        include_str!("../../../testdata/rio-2000/package/certificate-iecee-62443-4-1.md"),
+    ),
+    (
+        "support-statement.md",
+        include_str!("../../../testdata/rio-2000/package/support-statement.md"),
+    ),
+    (
+        "hardening-guide.md",
+        include_str!("../../../testdata/rio-2000/package/hardening-guide.md"),
+    ),
+    (
+        "patch-policy.md",
+        include_str!("../../../testdata/rio-2000/package/patch-policy.md"),
+    ),
+];
+
+/// The asset owner accepts RIO-2000 4.3.0 on the supplier's package, with one exception.
+struct Acceptance;
+
+impl Step for Acceptance {
+    fn title(&self) -> &'static str {
+        "product acceptance of RIO-2000 4.3.0 on the supplier's evidence package (one exception)"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        use crate::decide_cmd::{self, AcceptArgs, DocFormat};
+        for (name, text) in PACKAGE_FILES {
+            // The package points at what the earlier steps produced.
+            let text = if *name == "package.yaml" {
+                text.replace(
+                    "../rio-2000-4.3.0.cdx.json",
+                    "../sbom/rio-2000-4.3.0.cdx.json",
+                )
+                .replace("../rio-2000.openvex.json", "../sbom/rio-2000.openvex.json")
+                .replace(" release/", " ../release/")
+                .replace(" robustness/", " ../robustness/")
+            } else {
+                text.to_string()
+            };
+            demo.write(
+                &format!("package/{name}"),
+                "supplier evidence package",
+                &text,
+            )?;
+        }
+        let args = AcceptArgs {
+            package: demo.dir.join("package/package.yaml"),
+            criteria: Some(demo.dir.join("package/criteria.yaml")),
+            spec: None,
+            db: Some(demo.dir.join("sbom/vulndb.sqlite")),
+            today: None,
+            decided_by: "asset owner (otproof demo)".into(),
+            format: DocFormat::Html,
+            out: None,
+            bundle: None,
+        };
+        let Some(mut owned) = demo.store.take() else {
+            anyhow::bail!("no store from the earlier steps");
+        };
+        let result = decide_cmd::accept(&args, &mut owned);
+        demo.store = Some(owned);
+        let (r, m, id, records) = result?;
+        demo.write(
+            "package/acceptance.html",
+            "acceptance decision, criteria, exception, warnings, limitations",
+            &report::acceptance::html(&r, &m),
+        )?;
+        demo.notes.push(format!(
+            "decision: {} ({} criteria; exceptions: {}); {} warning(s); recorded as {id} with {} evidence record(s)",
+            r.decision.decision,
+            r.decision.criteria.len(),
+            r.decision
+                .exceptions
+                .iter()
+                .map(|e| format!("{} owned by {}", e.criterion, e.owner))
+                .collect::<Vec<_>>()
+                .join("; "),
+            r.warnings.len(),
+            records.len()
+        ));
+        Ok(())
+    }
+}
+
 /// The steps, in order.
 pub fn steps() -> Vec<Box<dyn Step>> {
     vec![
@@ -763,6 +1098,10 @@ pub fn steps() -> Vec<Box<dyn Step>> {
         Box::new(Robustness),
         Box::new(SbomCheck),
         Box::new(ReleaseAndUpdate),
+        Box::new(Zones),
+        Box::new(Vendors),
+        Box::new(Acceptance),
+        Box::new(SdlAssessment),
         Box::new(BundleAndVerify),
     ]
 }

@@ -2,6 +2,7 @@
 //! writes what they render and maps failures to exit codes:
 //! 0 ok, 1 a policy or finding failure, 2 a usage or input error. It never panics on user input.
 
+mod decide_cmd;
 mod demo;
 mod demo_target;
 mod fuzz_cmd;
@@ -98,6 +99,17 @@ enum Command {
     /// Device and agent identities signed by their vendor.
     #[command(subcommand)]
     Identity(release_cmd::IdentityCmd),
+    /// Zones and conduits: SL-T vs SL-A per FR, requirement-level gaps, diagram, hand-over.
+    #[command(subcommand)]
+    Zones(decide_cmd::ZonesCmd),
+    /// Score vendors from their filled questionnaires.
+    #[command(subcommand)]
+    Vendors(decide_cmd::VendorsCmd),
+    /// IEC 62443-4-1 maturity self-assessment from the evidence in the store.
+    #[command(subcommand)]
+    Sdl(decide_cmd::SdlCmd),
+    /// Accept or reject a product on a supplier's evidence package (a Decision record).
+    Accept(decide_cmd::AcceptArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -341,6 +353,10 @@ fn run(cli: Cli) -> Result<()> {
         Command::VerifyLayout(a) => release_cmd::verify_layout(a),
         Command::Update(c) => release_cmd::update(c, s),
         Command::Identity(c) => release_cmd::identity(c, s),
+        Command::Zones(c) => decide_cmd::zones_cmd(c, s),
+        Command::Vendors(c) => decide_cmd::vendors_cmd(c, s),
+        Command::Sdl(c) => decide_cmd::sdl_cmd(c, s),
+        Command::Accept(a) => decide_cmd::accept_cmd(a, s),
     }
 }
 

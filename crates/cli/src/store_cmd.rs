@@ -604,5 +604,15 @@ pub fn record_output(
         evidence.attachments.push(attach(store, f, None)?);
     }
     let record = Record::new(operation, Body::Evidence(evidence));
-    Ok(store.append_one(record)?.id)
+    append_idempotent(store, record)
+}
+
+/// Append a record; the same record again (same content and time) is already there: its ID.
+pub fn append_idempotent(store: &mut Store, record: Record) -> Result<RecordId> {
+    let id = record.id()?;
+    match store.append_one(record) {
+        Ok(a) => Ok(a.id),
+        Err(otproof_store::StoreError::Duplicate(_)) => Ok(id),
+        Err(e) => Err(e.into()),
+    }
 }

@@ -11,12 +11,16 @@
 //!   UUIDs: OSCAL UUIDs are name-based, v5).
 //! - Unconfirmed catalog rows are marked in every format.
 
+pub mod acceptance;
 pub mod campaign;
 pub mod catalog;
 mod html;
 pub mod oscal;
 pub mod sbom;
+pub mod sdl;
 pub mod spec;
+pub mod vendors;
+pub mod zones;
 
 /// A rendering failure (serialisation of data the caller built).
 #[derive(Debug, thiserror::Error)]
