@@ -40,7 +40,7 @@ pub enum CanonicalizeError {
     Jcs(#[from] JcsError),
 }
 
-fn write_value(v: &Value, out: &mut String) -> Result<(), JcsError> {
+pub(crate) fn write_value(v: &Value, out: &mut String) -> Result<(), JcsError> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -109,22 +109,44 @@ pub fn write_f64(f: f64, out: &mut String) -> Result<(), JcsError> {
     Ok(())
 }
 
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{09}' => out.push_str("\\t"),
-            '\u{0A}' => out.push_str("\\n"),
-            '\u{0C}' => out.push_str("\\f"),
-            '\u{0D}' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
+/// An unsigned integer as [`write_number`] renders it: exactly up to 2^53, through the double
+/// beyond (as ECMAScript would).
+pub(crate) fn write_u64(u: u64, out: &mut String) -> Result<(), JcsError> {
+    if u <= (1u64 << 53) {
+        let _ = write!(out, "{u}");
+        Ok(())
+    } else {
+        write_f64(u as f64, out)
     }
+}
+
+pub(crate) fn write_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    // Copy runs of bytes that need no escape in one go; every byte that does is ASCII, so the
+    // slice boundaries are always character boundaries.
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x09 => "\\t",
+            0x0A => "\\n",
+            0x0C => "\\f",
+            0x0D => "\\r",
+            0x00..=0x1F => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(esc);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
     out.push('"');
 }

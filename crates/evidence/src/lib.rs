@@ -13,6 +13,7 @@
 //!   under `docs/schema/`; a test fails when the types change without the file.
 //! - No I/O here (attachments are referenced by digest; the store keeps the bytes).
 
+mod canonical;
 mod digest;
 pub mod jcs;
 mod record;

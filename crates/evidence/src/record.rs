@@ -465,7 +465,20 @@ impl Record {
     }
 
     /// The record's canonical JSON (RFC 8785): the bytes that are hashed and stored.
+    ///
+    /// Written straight from the types (no `serde_json::Value` in between); the bytes are
+    /// those of [`Record::canonical_json_via_value`], which a property test checks.
     pub fn canonical_json(&self) -> Result<String, RecordError> {
+        let mut out = String::with_capacity(512);
+        crate::canonical::write_record(self, &mut out)
+            .map_err(|e| RecordError::Canonical(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// The record's canonical JSON through the generic path: serialise to a
+    /// `serde_json::Value`, then canonicalise it with [`jcs::canonicalize`]. Slower; the
+    /// reference that [`Record::canonical_json`] must agree with byte for byte.
+    pub fn canonical_json_via_value(&self) -> Result<String, RecordError> {
         let v = serde_json::to_value(self).map_err(|e| RecordError::Serialize(e.to_string()))?;
         jcs::canonicalize(&v).map_err(|e| RecordError::Canonical(e.to_string()))
     }

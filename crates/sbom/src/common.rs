@@ -13,6 +13,10 @@ pub(crate) enum Loc {
     Idx(&'static str, usize),
     /// `{0}[{1}].{2}[{3}]`
     Idx2(&'static str, usize, &'static str, usize),
+    /// `{0}[{1}] (byte {2})`
+    IdxAt(&'static str, usize, u64),
+    /// `{0}[{1}]/{2}[{3}] (byte {4})`
+    Idx2At(&'static str, usize, &'static str, usize, u64),
 }
 
 impl Loc {
@@ -21,6 +25,8 @@ impl Loc {
             Loc::Text(s) => s.clone(),
             Loc::Idx(a, i) => format!("{a}[{i}]"),
             Loc::Idx2(a, i, b, j) => format!("{a}[{i}].{b}[{j}]"),
+            Loc::IdxAt(a, i, o) => format!("{a}[{i}] (byte {o})"),
+            Loc::Idx2At(a, i, b, j, o) => format!("{a}[{i}]/{b}[{j}] (byte {o})"),
         }
     }
 }
@@ -149,7 +155,11 @@ impl Builder {
             }
         };
         let value_n = value.trim().to_ascii_lowercase();
-        if value_n.is_empty() || !value_n.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // Branch-free (vectorisable) check; `value_n` has no ASCII upper case left.
+        let hex = value_n.bytes().fold(true, |ok, b| {
+            ok & ((b.wrapping_sub(b'0') < 10) | (b.wrapping_sub(b'a') < 6))
+        });
+        if value_n.is_empty() || !hex {
             self.problem(loc(), format!("{alg_n} hash value is not hexadecimal"));
         }
         Hash {
