@@ -7,7 +7,9 @@
 //! What this crate owns:
 //! - parsing bundles ([`Bundle::from_json`]) and trusted roots ([`TrustedRoot::from_json`]);
 //! - [`verify`]: the Fulcio certificate chain, the certificate's validity at the log's
-//!   integration time (or at an RFC 3161 timestamp for Rekor v2), the code-signing EKU, the
+//!   integration time (or at an RFC 3161 timestamp for Rekor v2), the signed certificate
+//!   timestamps (SCTs, RFC 6962) embedded in the leaf against the root's CT logs, the
+//!   code-signing EKU, the
 //!   artifact signature (message signature or DSSE), the consistency of the Rekor entry body
 //!   with this bundle (the CVE-2022-36056 class), the log ID, the RFC 6962 inclusion proof
 //!   (via `otproof-ledger`), the checkpoint signature, the signed entry timestamp, and the
@@ -22,13 +24,21 @@
 //!   present signature must verify; anything unsupported is a rejection, not a skip.
 //! - Never panics on input: parsers return [`SigstoreError::Parse`] with the JSON path.
 //!
-//! Not covered: signed certificate timestamps (SCTs) of the CT logs, public-key (non-Fulcio)
-//! bundles, and chains carried in the bundle beyond the leaf (the chain always comes from
-//! the trusted root).
+//! Signed certificate timestamps: when the trusted root lists `ctlogs`, the leaf must embed
+//! (extension 1.3.6.1.4.1.11129.2.4.2) at least one SCT from one of them whose timestamp lies
+//! in that log's validity window and whose signature verifies over the precertificate (the
+//! leaf's TBSCertificate without the SCT list, and the SHA-256 of the issuing CA's key). An
+//! SCT naming a trusted log that fails is a rejection; SCTs from logs not in the root are
+//! reported and ignored. A trusted root without `ctlogs` skips this check, and
+//! [`Verified::checks`] records that it was skipped.
+//!
+//! Not covered: public-key (non-Fulcio) bundles, CT logs with RSA keys, and chains carried
+//! in the bundle beyond the leaf (the chain always comes from the trusted root).
 
 mod cert;
 mod model;
 mod rekor;
+mod sct;
 mod time;
 mod tsa;
 
@@ -36,6 +46,7 @@ pub use cert::parse_certificate;
 pub use model::{Bundle, TrustedRoot, MAX_JSON};
 
 use cert::{parse_cert, Cert, EKU_CODE_SIGNING};
+use der::Encode;
 use model::{Authority, Content, Version};
 use sha2::{Digest, Sha256};
 use time::format_unix;
@@ -217,7 +228,8 @@ fn dsse_subject_matches(
 
 /// Verify `bundle` for `artifact` against `root` and `policy`, offline.
 ///
-/// Checks, in order: a transparency log entry exists; certificate chain; verified time
+/// Checks, in order: a transparency log entry exists; certificate chain; signed certificate
+/// timestamp (skipped, and recorded as skipped, when the root has no CT logs); verified time
 /// sources; certificate validity at that time; extended key usage; artifact signature
 /// (and digest); for every tlog entry: entry body, log ID, inclusion proof, checkpoint,
 /// signed entry timestamp; then identity and issuer.
@@ -278,6 +290,35 @@ pub fn verify(
         ca.chain.len(),
         if ca.chain.len() == 1 { "" } else { "s" }
     ));
+
+    let to_check =
+        |check: &'static str| move |reason: String| SigstoreError::Check { check, reason };
+
+    // 1b. signed certificate timestamps
+    if root.ctlogs.is_empty() {
+        checks.push(
+            "signed certificate timestamp: skipped, the trusted root lists no CT logs".into(),
+        );
+    } else {
+        let issuer_spki = ca
+            .chain
+            .first()
+            .ok_or("the CA chain is empty".to_string())
+            .and_then(|c| {
+                c.cert
+                    .tbs_certificate
+                    .subject_public_key_info
+                    .to_der()
+                    .map_err(|e| format!("cannot encode the issuer's public key: {e}"))
+            })
+            .map_err(to_check("signed certificate timestamp"))?;
+        let lines = sct::verify_scts(leaf_der, &issuer_spki, &root.ctlogs)
+            .map_err(to_check("signed certificate timestamp"))?;
+        checks.push(format!(
+            "signed certificate timestamp: {}",
+            lines.join("; ")
+        ));
+    }
 
     let (signature, signed_message_sha256) = match &bundle.content {
         Content::Message { signature, .. } => (signature.as_slice(), Sha256::digest(artifact)),
@@ -370,8 +411,6 @@ pub fn verify(
     }
 
     // 4. extended key usage
-    let to_check =
-        |check: &'static str| move |reason: String| SigstoreError::Check { check, reason };
     let ekus = leaf.ekus().map_err(to_check("extended key usage"))?;
     if !ekus.contains(&EKU_CODE_SIGNING) {
         return fail(

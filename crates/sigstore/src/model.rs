@@ -420,6 +420,8 @@ pub(crate) struct Authority {
 #[derive(Debug, Clone)]
 pub struct TrustedRoot {
     pub(crate) tlogs: Vec<Log>,
+    /// Certificate Transparency logs (their log ID is the SHA-256 of the DER SPKI).
+    pub(crate) ctlogs: Vec<Log>,
     pub(crate) cas: Vec<Authority>,
     pub(crate) tsas: Vec<Authority>,
 }
@@ -517,6 +519,10 @@ impl TrustedRoot {
             .iter()
             .map(parse_log)
             .collect::<Result<Vec<_>, _>>()?;
+        let ctlogs = list("ctlogs")?
+            .iter()
+            .map(parse_log)
+            .collect::<Result<Vec<_>, _>>()?;
         let cas = list("certificateAuthorities")?
             .iter()
             .map(|p| parse_authority(p, "trusted root certificate"))
@@ -525,6 +531,11 @@ impl TrustedRoot {
             .iter()
             .map(|p| parse_authority(p, "trusted root certificate"))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(TrustedRoot { tlogs, cas, tsas })
+        Ok(TrustedRoot {
+            tlogs,
+            ctlogs,
+            cas,
+            tsas,
+        })
     }
 }

@@ -63,6 +63,7 @@ fn bundle_v3_verifies_with_staging() {
     assert_eq!(v.log_index, Some(25_915_956));
     for c in [
         "certificate chain",
+        "signed certificate timestamp",
         "certificate validity",
         "extended key usage",
         "artifact digest",
@@ -459,4 +460,64 @@ fn trusted_root_windows_and_key_ids_are_enforced() {
     let err =
         verify(&data("staging-rekor-v2.txt"), &b, &root, &Policy::default()).expect_err("rejected");
     assert_eq!(err.check(), Some("signed timestamp"), "{err}");
+}
+
+#[test]
+fn embedded_scts_verify_against_staging_ct_logs() {
+    for (art, bun, id) in [
+        ("bundle_v3.txt", "bundle_v3.txt.sigstore", WILLIAM),
+        ("bundle_v3_alt.txt", "bundle_v3_alt.txt.sigstore", WILLIAM),
+        (
+            "staging-rekor-v2.txt",
+            "staging-rekor-v2.txt.sigstore.json",
+            "jku@goto.fi",
+        ),
+    ] {
+        let v = run(&data(art), &data(bun), STAGING, &pol(id, GITHUB)).expect("verifies");
+        let sct = v
+            .checks
+            .iter()
+            .find(|c| c.starts_with("signed certificate timestamp"))
+            .unwrap_or_else(|| panic!("{bun}: no SCT check: {:#?}", v.checks));
+        assert!(
+            sct.contains("CT log https://ctfe.sigstage.dev")
+                && sct.contains("signed the precertificate"),
+            "{bun}: {sct}"
+        );
+    }
+}
+
+#[test]
+fn sct_check_requires_a_valid_ct_log_and_is_skipped_without_ct_logs() {
+    let b = Bundle::from_json(&data("bundle_v3.txt.sigstore")).expect("parses");
+    // Every CT log's window starts after the SCT: rejected at the SCT check.
+    let root = tampered_root(|v| {
+        for l in v["ctlogs"].as_array_mut().expect("test data") {
+            l["publicKey"]["validFor"] = serde_json::json!({"start": "2030-01-01T00:00:00Z"});
+        }
+    });
+    let err = verify(&data("bundle_v3.txt"), &b, &root, &Policy::default()).expect_err("rejected");
+    assert_eq!(err.check(), Some("signed certificate timestamp"), "{err}");
+    assert!(err.to_string().contains("outside the validity"), "{err}");
+    // CT logs present but not the one that signed: rejected.
+    let root = tampered_root(|v| {
+        v["ctlogs"]
+            .as_array_mut()
+            .expect("test data")
+            .retain(|l| l["baseUrl"] == "https://ctfe.sigstage.dev/test");
+    });
+    let err = verify(&data("bundle_v3.txt"), &b, &root, &Policy::default()).expect_err("rejected");
+    assert_eq!(err.check(), Some("signed certificate timestamp"), "{err}");
+    // No CT logs at all: the check is skipped, and the skip is recorded.
+    let root = tampered_root(|v| {
+        v.as_object_mut().expect("test data").remove("ctlogs");
+    });
+    let v = verify(&data("bundle_v3.txt"), &b, &root, &Policy::default()).expect("verifies");
+    assert!(
+        v.checks
+            .iter()
+            .any(|c| c.starts_with("signed certificate timestamp: skipped")),
+        "{:#?}",
+        v.checks
+    );
 }
