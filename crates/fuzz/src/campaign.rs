@@ -3,7 +3,7 @@
 //! (health probe, latency baseline, process watch) and the protocol oracle classify what the
 //! target did; findings are de-duplicated and minimized.
 
-use crate::exec::{probe, probe_on, Outcome, Session};
+use crate::exec::{probe, probe_on, Outcome, Session, MAX_RESPONSE};
 use crate::model::ProtocolModel;
 use crate::mutate::{mutate, MutationClass, TestCase};
 use crate::rng::Rng;
@@ -13,6 +13,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// Behaviour classes a monitor or oracle reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -101,6 +103,35 @@ pub struct Finding {
     pub occurrences: u64,
     /// Re-run alone on a fresh connection, the reproducer gave the same behaviour.
     pub confirmed: bool,
+    /// How a crash or hang reproducer was minimized, or why it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimization: Option<Minimization>,
+}
+
+/// The minimization of a crash or hang finding: delta debugging over the request sequence,
+/// then over the bytes of its last request, each test run against a restarted target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Minimization {
+    /// Test runs (restart the target, send the candidate sequence, observe) it took.
+    pub runs: u64,
+    /// Wall time it took, in milliseconds.
+    pub elapsed_ms: u64,
+    /// It ran to a 1-minimal reproducer (not cut short by its time bound or a failed restart).
+    pub complete: bool,
+    /// What happened, in words.
+    pub note: String,
+}
+
+impl Minimization {
+    /// A crash or hang of a target otproof does not control: not minimized.
+    fn uncontrolled() -> Minimization {
+        Minimization {
+            runs: 0,
+            elapsed_ms: 0,
+            complete: false,
+            note: "not minimized: otproof does not control the target (no --target-cmd), so it cannot restart it to re-run candidates".into(),
+        }
+    }
 }
 
 impl Finding {
@@ -162,8 +193,12 @@ pub struct Config {
     pub memory_factor: f64,
     /// How long a refused target may take to come back before it counts as crashed.
     pub crash_grace: Duration,
-    /// Minimize conformance findings by re-running them.
+    /// Minimize findings by re-running them (conformance findings always; crash and hang
+    /// findings when otproof controls the target, see `control`).
     pub minimize: bool,
+    /// Time bound for minimizing one crash or hang finding of a controlled target.
+    #[serde(default = "minimize_failure_time")]
+    pub minimize_failure_time: Duration,
     /// Case index to start at (resume).
     pub start_at: u64,
     /// How long to wait for an answer to a test case before treating it as unanswered and
@@ -188,6 +223,10 @@ fn memory_factor() -> f64 {
     4.0
 }
 
+fn minimize_failure_time() -> Duration {
+    Duration::from_secs(20)
+}
+
 impl Config {
     /// Defaults for a target.
     pub fn new(target: SocketAddr) -> Config {
@@ -203,6 +242,7 @@ impl Config {
             memory_factor: memory_factor(),
             crash_grace: Duration::from_secs(3),
             minimize: true,
+            minimize_failure_time: minimize_failure_time(),
             start_at: 0,
             case_timeout: None,
             sentinel: true,
@@ -407,7 +447,25 @@ fn finding(
             .collect(),
         occurrences: 1,
         confirmed: false,
+        minimization: None,
     }
+}
+
+/// The most requests kept in a crash or hang reproducer of a controlled target.
+const FAILURE_HISTORY: usize = 16;
+
+/// The requests sent last (by any worker) before `case`, ending with `case`.
+fn failure_sequence(shared: &Shared, case: &[u8]) -> Vec<Vec<u8>> {
+    let mut seq = shared.recent.lock().map(|r| r.clone()).unwrap_or_default();
+    if let Some(i) = seq.iter().rposition(|b| b == case) {
+        seq.remove(i);
+    }
+    seq.push(case.to_vec());
+    let n = seq.len();
+    if n > FAILURE_HISTORY {
+        seq.drain(..n - FAILURE_HISTORY);
+    }
+    seq
 }
 
 /// The target failed (crash or hang) on `case`: record it, then restart the target if we
@@ -436,7 +494,21 @@ fn target_failed(
         ),
         None => (behaviour, observed),
     };
-    shared.record(finding(case, behaviour, observed, vec![case.bytes.clone()]));
+    // A target we control can be restarted to re-run a sequence, so the reproducer is the
+    // requests sent before the failure (minimized after the campaign); otherwise the case.
+    let f = match &cfg.control.0 {
+        Some(_) => finding(
+            case,
+            behaviour,
+            observed,
+            failure_sequence(shared, &case.bytes),
+        ),
+        None => Finding {
+            minimization: Some(Minimization::uncontrolled()),
+            ..finding(case, behaviour, observed, vec![case.bytes.clone()])
+        },
+    };
+    shared.record(f);
     match &cfg.control.0 {
         Some(c) => match c.restart() {
             Ok(()) => *restarts += 1,
@@ -871,6 +943,29 @@ pub async fn run(
             )
             .await;
         }
+        // Crash and hang findings of a target we control: each bounded on its own, and all of
+        // them together by six times that (the rest keep their unminimized reproducers).
+        if cfg.control.0.is_some() {
+            let budget = Instant::now() + cfg.minimize_failure_time * 6;
+            for f in findings
+                .iter_mut()
+                .filter(|f| matches!(f.behaviour, Behaviour::Crash | Behaviour::Hang))
+            {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                if Instant::now() >= budget {
+                    f.minimization = Some(Minimization {
+                        runs: 0,
+                        elapsed_ms: 0,
+                        complete: false,
+                        note: "not minimized: the campaign's minimization time was spent on earlier findings".into(),
+                    });
+                    continue;
+                }
+                minimize_failure(model.as_ref(), &cfg, f).await;
+            }
+        }
     }
     findings.sort_by(|a, b| a.behaviour.cmp(&b.behaviour).then(a.code.cmp(&b.code)));
     let done = shared.done.load(Ordering::SeqCst);
@@ -971,6 +1066,272 @@ async fn minimize_conformance(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
         }
         f.reproducer = r;
     }
+}
+
+/// Restart a controlled target (off the async threads: restarting blocks until it listens).
+async fn restart(ctl: &Arc<dyn TargetControl>) -> Result<(), String> {
+    let c = ctl.clone();
+    tokio::task::spawn_blocking(move || c.restart())
+        .await
+        .map_err(|e| format!("restart task failed: {e}"))?
+}
+
+/// Send `seq` in order on one connection. Each request is followed, as in the campaign, by a
+/// sentinel when its framing is complete, and its answer (or the sentinel's) is awaited up to
+/// the case timeout before the next request goes out. Stops early when the target drops the
+/// connection. The connection is returned, to stay open while the target is observed.
+async fn send_sequence(
+    model: &dyn ProtocolModel,
+    cfg: &Config,
+    seq: &[Vec<u8>],
+) -> Option<TcpStream> {
+    let wait = cfg.case_timeout.unwrap_or(cfg.timeout);
+    let mut stream = tokio::time::timeout(cfg.timeout, TcpStream::connect(cfg.target))
+        .await
+        .ok()?
+        .ok()?;
+    let _ = stream.set_nodelay(true);
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    for (i, req) in seq.iter().enumerate() {
+        let sentinel = (cfg.sentinel && !matches!(model.frame_len(req), Ok(None)))
+            .then(|| model.sentinel(req, i as u64));
+        let mut out = req.clone();
+        if let Some(p) = &sentinel {
+            out.extend_from_slice(p);
+        }
+        stream.write_all(&out).await.ok()?;
+        let deadline = Instant::now() + wait;
+        'answer: loop {
+            loop {
+                match model.frame_len(&buf) {
+                    Ok(Some(n)) => {
+                        let frame: Vec<u8> = buf.drain(..n).collect();
+                        match &sentinel {
+                            // The request's own answer: its sentinel's comes next.
+                            Some(p) if !model.probe_ok(p, &frame) => {}
+                            _ => break 'answer,
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(_) => {
+                        buf.clear();
+                        break;
+                    }
+                }
+            }
+            if buf.len() >= MAX_RESPONSE {
+                buf.clear();
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            match tokio::time::timeout(deadline - now, stream.read(&mut chunk)).await {
+                Err(_) => break,
+                Ok(Ok(0)) | Ok(Err(_)) => return None,
+                Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    }
+    Some(stream)
+}
+
+/// What a controlled target does now: `None` if it answers the health probe; a crash if its
+/// process exited or it refuses connections for the whole crash grace; a hang if it accepts
+/// but does not answer the probe within the timeout.
+async fn observe(
+    model: &dyn ProtocolModel,
+    cfg: &Config,
+    ctl: &dyn TargetControl,
+) -> Option<Behaviour> {
+    let deadline = Instant::now() + cfg.crash_grace;
+    loop {
+        if ctl.exited().is_some() {
+            return Some(Behaviour::Crash);
+        }
+        match probe(model, cfg.target, cfg.timeout, 0xFFFE).await {
+            Ok(_) => return None,
+            Err(e) if e.contains("connect") || e.contains("closed") => {
+                if Instant::now() >= deadline {
+                    return Some(Behaviour::Crash);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(_) => {
+                return Some(if ctl.exited().is_some() {
+                    Behaviour::Crash
+                } else {
+                    Behaviour::Hang
+                })
+            }
+        }
+    }
+}
+
+/// Test runs of a crash or hang minimization.
+struct Trial<'a> {
+    model: &'a dyn ProtocolModel,
+    cfg: &'a Config,
+    ctl: Arc<dyn TargetControl>,
+    want: Behaviour,
+    deadline: Instant,
+    runs: u64,
+    /// Why the runs stopped before the minimization finished.
+    cut: Option<String>,
+}
+
+impl Trial<'_> {
+    /// Restart the target, send `seq` on one connection, and tell whether the wanted
+    /// behaviour came back; `None` once out of time or when the target cannot be restarted.
+    async fn test(&mut self, seq: &[Vec<u8>]) -> Option<bool> {
+        if self.cut.is_some() {
+            return None;
+        }
+        if Instant::now() >= self.deadline {
+            self.cut = Some(format!(
+                "its time bound of {:?} ran out",
+                self.cfg.minimize_failure_time
+            ));
+            return None;
+        }
+        self.runs += 1;
+        if let Err(e) = restart(&self.ctl).await {
+            self.cut = Some(format!("the target could not be restarted: {e}"));
+            return None;
+        }
+        let conn = send_sequence(self.model, self.cfg, seq).await;
+        let seen = observe(self.model, self.cfg, self.ctl.as_ref()).await;
+        drop(conn);
+        Some(seen == Some(self.want))
+    }
+}
+
+/// Delta debugging (ddmin, complement removal down to single items): the smallest
+/// sub-sequence of `items` found whose `build` still gives the wanted behaviour, and whether
+/// the search finished (it is then 1-minimal).
+async fn ddmin<T: Clone + Send + Sync>(
+    t: &mut Trial<'_>,
+    items: Vec<T>,
+    build: &(dyn Fn(&[T]) -> Vec<Vec<u8>> + Sync),
+) -> (Vec<T>, bool) {
+    let mut cur = items;
+    let mut n = 2usize;
+    while cur.len() >= 2 {
+        let chunk = cur.len().div_ceil(n);
+        let mut reduced = false;
+        for i in 0..n {
+            let (a, b) = (i * chunk, ((i + 1) * chunk).min(cur.len()));
+            if a >= b {
+                continue;
+            }
+            let mut cand = cur[..a].to_vec();
+            cand.extend_from_slice(&cur[b..]);
+            if cand.is_empty() {
+                continue;
+            }
+            match t.test(&build(&cand)).await {
+                None => return (cur, false),
+                Some(true) => {
+                    cur = cand;
+                    reduced = true;
+                    break;
+                }
+                Some(false) => {}
+            }
+        }
+        if reduced {
+            n = (n - 1).max(2);
+        } else {
+            if n >= cur.len() {
+                break;
+            }
+            n = (n * 2).min(cur.len());
+        }
+    }
+    (cur, true)
+}
+
+/// Minimize a crash or hang finding of a target otproof controls: delta debugging over its
+/// request sequence, then over the bytes of the last request, where each test restarts the
+/// target, sends the candidate on one connection and checks that the same behaviour comes
+/// back. Bounded by `Config::minimize_failure_time`; records the unminimized reproducer in
+/// `original` and the runs in `minimization`; leaves the target restarted and running.
+/// Without control, only notes that the finding cannot be minimized.
+pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut Finding) {
+    let started = Instant::now();
+    let Some(ctl) = cfg.control.0.clone() else {
+        f.minimization = Some(Minimization::uncontrolled());
+        return;
+    };
+    let seq: Option<Vec<Vec<u8>>> = f.reproducer.iter().map(|h| unhex(h)).collect();
+    let Some(seq) = seq.filter(|s| !s.is_empty()) else {
+        return;
+    };
+    let mut t = Trial {
+        model,
+        cfg,
+        ctl: ctl.clone(),
+        want: f.behaviour,
+        deadline: started + cfg.minimize_failure_time,
+        runs: 0,
+        cut: None,
+    };
+    let mut complete = false;
+    let mut note = match t.test(&seq).await {
+        Some(true) => {
+            f.confirmed = true;
+            let (mut min, mut done) = ddmin(&mut t, seq.clone(), &|c: &[Vec<u8>]| c.to_vec()).await;
+            if done {
+                if let Some((last, prefix)) = min.split_last() {
+                    let (last, prefix) = (last.clone(), prefix.to_vec());
+                    let (bytes, d) = ddmin(&mut t, last, &|c: &[u8]| {
+                        let mut s = prefix.clone();
+                        s.push(c.to_vec());
+                        s
+                    })
+                    .await;
+                    min = prefix;
+                    min.push(bytes);
+                    done = d;
+                }
+            }
+            complete = done;
+            let (n0, b0) = (seq.len(), seq.last().map_or(0, Vec::len));
+            let (n1, b1) = (min.len(), min.last().map_or(0, Vec::len));
+            if min != seq {
+                f.original = Some(f.reproducer.clone());
+                f.reproducer = min.iter().map(|b| hex(b)).collect();
+            }
+            format!(
+                "minimized from {n0} requests (last {b0} bytes) to {n1} (last {b1} bytes){}",
+                match &t.cut {
+                    Some(why) => format!("; stopped early: {why}"),
+                    None => String::new(),
+                }
+            )
+        }
+        Some(false) => format!(
+            "not minimized: the reproducer did not give the {} again on a restarted target",
+            f.behaviour.name()
+        ),
+        None => format!(
+            "not minimized: {}",
+            t.cut.as_deref().unwrap_or("no test run")
+        ),
+    };
+    // Leave the target running, whatever the last candidate did to it.
+    if t.runs > 0 {
+        if let Err(e) = restart(&ctl).await {
+            note.push_str(&format!("; restarting the target afterwards failed: {e}"));
+        }
+    }
+    f.minimization = Some(Minimization {
+        runs: t.runs,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        complete,
+        note,
+    });
 }
 
 /// Replay a finding's reproducer; returns what the target did to the last request.

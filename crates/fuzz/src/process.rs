@@ -99,6 +99,7 @@ impl ProcessTarget {
             if let Some(mut ch) = c.take() {
                 let _ = Command::new("kill")
                     .args(["-CONT", &ch.id().to_string()])
+                    .stderr(Stdio::null())
                     .status();
                 let _ = ch.kill();
                 let _ = ch.wait();

@@ -5,7 +5,8 @@
 
 mod common;
 use common::{rt, Server};
-use otproof_fuzz::campaign::{self, Behaviour, Config, Control, Report};
+use otproof_fuzz::campaign::TargetControl;
+use otproof_fuzz::campaign::{self, Behaviour, Config, Control, Finding, Report};
 use otproof_fuzz::modbus::Modbus;
 use otproof_fuzz::model::ProtocolModel;
 use otproof_fuzz::mutate::MutationClass;
@@ -24,6 +25,10 @@ fn bounded(addr: std::net::SocketAddr, control: Control) -> Report {
     cfg.seed = 42;
     cfg.concurrency = 2;
     cfg.timeout = Duration::from_millis(500);
+    // libmodbus stalls on many invalid requests (hang findings): keep their minimization
+    // short here, it is exercised in full by the crash-on-sequence test.
+    cfg.minimize_failure_time = Duration::from_millis(300);
+    let controlled = cfg.control.0.is_some();
     let report = rt().block_on(campaign::run(
         model.clone(),
         cfg,
@@ -31,6 +36,25 @@ fn bounded(addr: std::net::SocketAddr, control: Control) -> Report {
         &mut |_| {},
     ));
     assert_eq!(report.stopped, None, "{:?}", report.findings);
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.behaviour, Behaviour::Crash | Behaviour::Hang))
+    {
+        let m = f.minimization.as_ref().expect("minimization recorded");
+        // Controlled: minimized, unless the campaign's overall minimization time ran out.
+        let skipped = m.note.contains("minimization time was spent");
+        assert_eq!(m.runs > 0 || skipped, controlled, "{f:?}");
+    }
+    if controlled {
+        rt().block_on(otproof_fuzz::exec::probe(
+            model.as_ref(),
+            addr,
+            Duration::from_secs(2),
+            7,
+        ))
+        .expect("the target is left running after minimization");
+    }
     assert_eq!(report.cases, pairs);
     assert!((report.coverage.pair_percent() - 100.0).abs() < 1e-9);
     let codes = report.coverage.codes();
@@ -39,16 +63,25 @@ fn bounded(addr: std::net::SocketAddr, control: Control) -> Report {
     ] {
         assert!(codes.contains(&fc), "FC {fc} not exercised");
     }
-    for f in report.findings.iter().filter(|f| f.confirmed).take(5) {
+    // Crash and hang reproducers take the target down on purpose (they are confirmed by the
+    // minimizer against a restarted target): replay the conformance ones.
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.confirmed && f.behaviour == Behaviour::Conformance)
+        .take(5)
+    {
         let repro: Vec<Vec<u8>> = f
             .reproducer
             .iter()
             .map(|h| campaign::unhex(h).expect("hex"))
             .collect();
+        // Well under libmodbus's 500 ms stall before it answers some invalid requests (a
+        // fresh process answers at 500.3 ms): a 500 ms replay would race it.
         let (_, verdict) = rt().block_on(campaign::replay(
             model.as_ref(),
             addr,
-            Duration::from_millis(500),
+            Duration::from_millis(300),
             &repro,
         ));
         assert!(verdict.is_some(), "confirmed finding did not replay: {f:?}");
@@ -295,4 +328,134 @@ fn memory_growth_of_a_launched_target_is_degradation() {
         .iter()
         .find(|f| f.behaviour == Behaviour::Degradation && f.observed.contains("memory"));
     assert!(grew.is_some(), "{:?}", report.findings);
+}
+
+/// A Modbus/TCP request: MBAP header (unit 1), function code, data.
+fn request(tid: u16, fc: u8, data: &[u8]) -> Vec<u8> {
+    let mut v = tid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(&(2 + data.len() as u16).to_be_bytes());
+    v.extend_from_slice(&[1, fc]);
+    v.extend_from_slice(data);
+    v
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn crash_finding(reproducer: &[Vec<u8>]) -> Finding {
+    Finding {
+        behaviour: Behaviour::Crash,
+        message: "test".into(),
+        code: 0x42,
+        field: "function".into(),
+        class: MutationClass::InvalidEnum,
+        observed: "the target process exited with status 1 during the campaign".into(),
+        case: 9,
+        reproducer: reproducer.iter().map(|b| hex(b)).collect(),
+        original: None,
+        severity: "high".into(),
+        cvss_vector: String::new(),
+        cvss_score: 7.5,
+        requirements: Vec::new(),
+        occurrences: 1,
+        confirmed: false,
+        minimization: None,
+    }
+}
+
+/// A launched target that crashes only when one connection sends FC 0x41 and later FC 0x42:
+/// a 10-request reproducer full of noise (a 0x42 before the 0x41, reads, writes, unknown
+/// codes) is minimized, by restarting the target for each test run, to exactly that pair; the
+/// target is left running. Without control, crash findings are not minimized and say why.
+#[test]
+fn a_crash_on_a_request_sequence_is_minimized_to_that_sequence() {
+    let port = common::free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let cmd = format!("{} {port}", common::crash_on_sequence().display());
+    let target =
+        Arc::new(ProcessTarget::launch(&cmd, addr, Duration::from_secs(10)).expect("starts"));
+    let model = Modbus::new(1);
+    let first = request(0x0004, 0x41, &[]);
+    let second = request(0x000a, 0x42, &[]);
+    let seq = vec![
+        request(0x0001, 0x42, &[]),
+        request(0x0002, 3, &[0, 0, 0, 2]),
+        request(0x0003, 6, &[0, 1, 0x12, 0x34]),
+        first.clone(),
+        request(0x0005, 3, &[0, 4, 0, 1]),
+        request(0x0006, 0x43, &[0xde, 0xad]),
+        request(0x0007, 16, &[0, 0, 0, 1, 2, 0, 7]),
+        request(0x0008, 0x44, &[]),
+        request(0x0009, 3, &[0, 0, 0, 1]),
+        second.clone(),
+    ];
+    assert_eq!(seq.len(), 10);
+    let mut cfg = Config::new(addr);
+    cfg.timeout = Duration::from_millis(500);
+    cfg.case_timeout = Some(Duration::from_millis(50));
+    cfg.crash_grace = Duration::from_secs(1);
+    cfg.control = Control(Some(target.clone()));
+    let mut f = crash_finding(&seq);
+    rt().block_on(campaign::minimize_failure(&model, &cfg, &mut f));
+    let m = f.minimization.clone().expect("minimization recorded");
+    eprintln!("{m:?}");
+    assert_eq!(f.reproducer, vec![hex(&first), hex(&second)], "{m:?}");
+    assert_eq!(f.original, Some(seq.iter().map(|b| hex(b)).collect()));
+    assert!(f.confirmed);
+    assert!(m.complete, "{m:?}");
+    assert!(m.runs >= 3, "{m:?}");
+    assert!(m.elapsed_ms <= 20_000 + 5_000, "{m:?}");
+    // Left running: a fresh process that answers.
+    assert_eq!(target.exited(), None);
+    rt().block_on(otproof_fuzz::exec::probe(
+        &model,
+        addr,
+        Duration::from_millis(500),
+        1,
+    ))
+    .expect("the target is left running");
+    // The minimized pair, sent on one connection, still crashes it; each request alone
+    // does not.
+    let send = |reqs: &[&Vec<u8>]| {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        for r in reqs {
+            s.write_all(r).expect("write");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while target.exited().is_none() && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        target.exited()
+    };
+    assert!(send(&[&first, &second]).is_some_and(|how| how.contains("status 1")));
+    target.restart().expect("restart");
+    let deadline = std::time::Instant::now() + Duration::from_millis(300);
+    for alone in [&first, &second] {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.write_all(alone).expect("write");
+    }
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        target.exited(),
+        None,
+        "each request alone leaves it running"
+    );
+
+    // Without control: not minimized, and the finding says why.
+    let mut cfg = Config::new(addr);
+    cfg.control = Control::default();
+    let mut f = crash_finding(&seq);
+    rt().block_on(campaign::minimize_failure(&model, &cfg, &mut f));
+    let m = f.minimization.expect("note");
+    assert_eq!(m.runs, 0);
+    assert!(m.note.contains("--target-cmd"), "{m:?}");
+    assert_eq!(f.reproducer.len(), 10);
+    assert_eq!(f.original, None);
 }

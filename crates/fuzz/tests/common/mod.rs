@@ -120,3 +120,31 @@ pub fn libmodbus_harness() -> PathBuf {
     static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BUILT.get_or_init(build_libmodbus_harness).clone()
 }
+
+/// The crash-on-sequence target (tests/servers/crash_on_sequence.c: exits after FC 0x41 then
+/// FC 0x42 on one connection), compiled once per test process.
+pub fn crash_on_sequence() -> PathBuf {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("crash_on_sequence");
+            let src = servers_dir().join("crash_on_sequence.c");
+            let stale = std::fs::metadata(&bin)
+                .and_then(|b| Ok(b.modified()? < std::fs::metadata(&src)?.modified()?))
+                .unwrap_or(true);
+            if stale {
+                let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
+                let st = Command::new("cc")
+                    .arg("-O1")
+                    .arg("-o")
+                    .arg(&tmp)
+                    .arg(&src)
+                    .status()
+                    .expect("cc runs");
+                assert!(st.success(), "building the crash-on-sequence target failed");
+                std::fs::rename(&tmp, &bin).expect("install target");
+            }
+            bin
+        })
+        .clone()
+}
