@@ -162,6 +162,9 @@ pub(crate) struct Cert {
     pub sig_alg: ObjectIdentifier,
     pub signature: Vec<u8>,
     pub cert: x509_cert::Certificate,
+    /// DER SubjectPublicKeyInfo (for a CA: hashed into SCT precertificate signatures).
+    pub spki_der: Vec<u8>,
+    /// The subject key, decoded once here.
     pub key: PublicKey,
     pub not_before: i64,
     pub not_after: i64,
@@ -255,6 +258,7 @@ pub(crate) fn parse_cert(
         sig_alg: cert.signature_algorithm.oid,
         signature,
         cert,
+        spki_der,
         key,
         not_before,
         not_after,

@@ -46,7 +46,6 @@ pub use cert::parse_certificate;
 pub use model::{Bundle, TrustedRoot, MAX_JSON};
 
 use cert::{parse_cert, Cert, EKU_CODE_SIGNING};
-use der::Encode;
 use model::{Authority, Content, Version};
 use sha2::{Digest, Sha256};
 use time::format_unix;
@@ -124,7 +123,61 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Find the trusted CA whose chain verifies `leaf`.
+/// The CA-to-CA links of a Fulcio chain (issuing certificate first, root last): every
+/// certificate is a CA that may sign certificates, is named as issued by the next one (the
+/// root by itself) and its signature verifies with that one's key; every certificate's
+/// validity window is well-formed and the windows overlap. Independent of any bundle, so
+/// [`TrustedRoot::from_json`] runs it once per certificate authority.
+pub(crate) fn ca_chain_links(chain: &[Cert]) -> Result<(), String> {
+    if chain.is_empty() {
+        return Err("empty chain".into());
+    }
+    for (i, c) in chain.iter().enumerate() {
+        if !c.is_ca()? {
+            return Err(format!("'{}' is not a CA (basicConstraints)", c.subject()));
+        }
+        if let Some(ku) = c.key_usage()? {
+            if !ku.key_cert_sign() {
+                return Err(format!("'{}' may not sign certificates", c.subject()));
+            }
+        }
+        let parent = chain.get(i + 1).unwrap_or(c);
+        if !c.issued_by_name(parent) {
+            return Err(format!(
+                "'{}' is not issued by '{}'",
+                c.subject(),
+                parent.subject()
+            ));
+        }
+        c.verify_signed_by(&parent.key)
+            .map_err(|e| format!("'{}' signed by '{}': {e}", c.subject(), parent.subject()))?;
+    }
+    for c in chain {
+        if c.not_before > c.not_after {
+            return Err(format!(
+                "'{}' has notBefore {} after notAfter {}",
+                c.subject(),
+                format_unix(c.not_before),
+                format_unix(c.not_after)
+            ));
+        }
+    }
+    let start = chain.iter().map(|c| c.not_before).max().unwrap_or(i64::MIN);
+    let end = chain.iter().map(|c| c.not_after).min().unwrap_or(i64::MAX);
+    if start > end {
+        return Err(format!(
+            "the CA certificates' validity periods do not overlap (latest notBefore {}, \
+             earliest notAfter {})",
+            format_unix(start),
+            format_unix(end)
+        ));
+    }
+    Ok(())
+}
+
+/// Find the trusted CA whose chain verifies `leaf`. Only the leaf's own link (issuer name
+/// and signature by the chain's first certificate) is checked here; the chain's CA-to-CA
+/// links were checked once when the trusted root was parsed ([`Authority::links`]).
 fn find_chain<'r>(leaf: &Cert, cas: &'r [Authority]) -> Result<&'r Authority, SigstoreError> {
     let mut reasons = Vec::new();
     for ca in cas {
@@ -139,28 +192,7 @@ fn find_chain<'r>(leaf: &Cert, cas: &'r [Authority]) -> Result<&'r Authority, Si
             }
             leaf.verify_signed_by(&issuer.key)
                 .map_err(|e| format!("leaf signature by '{}': {e}", issuer.subject()))?;
-            for (i, c) in ca.chain.iter().enumerate() {
-                if !c.is_ca()? {
-                    return Err(format!("'{}' is not a CA (basicConstraints)", c.subject()));
-                }
-                if let Some(ku) = c.key_usage()? {
-                    if !ku.key_cert_sign() {
-                        return Err(format!("'{}' may not sign certificates", c.subject()));
-                    }
-                }
-                let parent = ca.chain.get(i + 1).unwrap_or(c);
-                if !c.issued_by_name(parent) {
-                    return Err(format!(
-                        "'{}' is not issued by '{}'",
-                        c.subject(),
-                        parent.subject()
-                    ));
-                }
-                c.verify_signed_by(&parent.key).map_err(|e| {
-                    format!("'{}' signed by '{}': {e}", c.subject(), parent.subject())
-                })?;
-            }
-            Ok(())
+            ca.links.clone()
         })();
         match r {
             Ok(()) => return Ok(ca),
@@ -284,7 +316,8 @@ pub fn verify(
         );
     }
     checks.push(format!(
-        "certificate chain: leaf '{}' chains to {} ({} certificate{}), every signature verified",
+        "certificate chain: leaf '{}' chains to {} ({} certificate{}), every signature verified \
+         (the CA-to-CA links once, when the trusted root was parsed)",
         leaf.issuer(),
         ca.uri,
         ca.chain.len(),
@@ -303,16 +336,10 @@ pub fn verify(
         let issuer_spki = ca
             .chain
             .first()
+            .map(|c| c.spki_der.as_slice())
             .ok_or("the CA chain is empty".to_string())
-            .and_then(|c| {
-                c.cert
-                    .tbs_certificate
-                    .subject_public_key_info
-                    .to_der()
-                    .map_err(|e| format!("cannot encode the issuer's public key: {e}"))
-            })
             .map_err(to_check("signed certificate timestamp"))?;
-        let lines = sct::verify_scts(leaf_der, &issuer_spki, &root.ctlogs)
+        let lines = sct::verify_scts(leaf_der, issuer_spki, &root.ctlogs)
             .map_err(to_check("signed certificate timestamp"))?;
         checks.push(format!(
             "signed certificate timestamp: {}",

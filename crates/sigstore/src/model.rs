@@ -414,6 +414,10 @@ pub(crate) struct Authority {
     /// Issuing certificate first, root last.
     pub chain: Vec<Cert>,
     pub valid: Window,
+    /// Whether the chain's CA-to-CA links (signatures, CA constraints, validity windows)
+    /// check out, with the reason if not. A property of the trusted root alone: computed
+    /// once by [`TrustedRoot::from_json`], reused by every verification.
+    pub links: Result<(), String>,
 }
 
 /// A Sigstore trusted root (`application/vnd.dev.sigstore.trustedroot+json;version=0.1`).
@@ -476,7 +480,11 @@ fn parse_log(p: &P<'_>) -> Result<Log, SigstoreError> {
     })
 }
 
-fn parse_authority(p: &P<'_>, what: &'static str) -> Result<Authority, SigstoreError> {
+fn parse_authority(
+    p: &P<'_>,
+    what: &'static str,
+    links: fn(&[Cert]) -> Result<(), String>,
+) -> Result<Authority, SigstoreError> {
     let list = p.get("certChain")?.get("certificates")?;
     let mut chain = Vec::new();
     for c in list.arr()? {
@@ -486,19 +494,26 @@ fn parse_authority(p: &P<'_>, what: &'static str) -> Result<Authority, SigstoreE
     if chain.is_empty() {
         return Err(list.err("at least one certificate"));
     }
+    let uri = match p.opt("uri")? {
+        Some(u) => u.str()?.to_string(),
+        None => String::new(),
+    };
+    let valid = window(&p.get("validFor")?)?;
+    // Parse errors first; the (costly) signature checks only for a well-formed authority.
     Ok(Authority {
-        uri: match p.opt("uri")? {
-            Some(u) => u.str()?.to_string(),
-            None => String::new(),
-        },
+        uri,
+        links: links(&chain),
         chain,
-        valid: window(&p.get("validFor")?)?,
+        valid,
     })
 }
 
 impl TrustedRoot {
     /// Parse trusted-root JSON. Certificates and keys are parsed here; keys of unsupported
-    /// types (e.g. RSA CT logs) are kept but can never verify anything.
+    /// types (e.g. RSA CT logs) are kept but can never verify anything. The CA-to-CA links of
+    /// every certificate authority and timestamp authority chain are verified here, once; a
+    /// chain that fails still parses, and every verification through it is then rejected
+    /// with the stored reason.
     pub fn from_json(bytes: &[u8]) -> Result<TrustedRoot, SigstoreError> {
         let v = parse_json(bytes, "trusted root")?;
         let root = P::root(&v, "trusted root");
@@ -525,11 +540,11 @@ impl TrustedRoot {
             .collect::<Result<Vec<_>, _>>()?;
         let cas = list("certificateAuthorities")?
             .iter()
-            .map(|p| parse_authority(p, "trusted root certificate"))
+            .map(|p| parse_authority(p, "trusted root certificate", crate::ca_chain_links))
             .collect::<Result<Vec<_>, _>>()?;
         let tsas = list("timestampAuthorities")?
             .iter()
-            .map(|p| parse_authority(p, "trusted root certificate"))
+            .map(|p| parse_authority(p, "trusted root certificate", crate::tsa::tsa_chain_links))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(TrustedRoot {
             tlogs,

@@ -1,7 +1,7 @@
 //! RFC 3161 signed timestamps (`timestampVerificationData.rfc3161Timestamps`): the time
 //! source for Rekor v2 entries, which carry no integrated time.
 
-use crate::cert::{parse_cert, EKU_TIME_STAMPING};
+use crate::cert::{parse_cert, Cert, EKU_TIME_STAMPING};
 use crate::model::Authority;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier};
@@ -130,15 +130,7 @@ pub(crate) fn verify_timestamp(
                 &signed,
                 si.signature.as_bytes(),
             )?;
-            for pair in tsa.chain.windows(2) {
-                pair[0].verify_signed_by(&pair[1].key)?;
-                if !pair[1].is_ca()? {
-                    return Err(format!("'{}' is not a CA", pair[1].subject()));
-                }
-            }
-            if !leaf.ekus()?.contains(&EKU_TIME_STAMPING) {
-                return Err("TSA certificate lacks the timeStamping EKU".into());
-            }
+            tsa.links.clone()?;
             if !tsa.valid.contains(gen_time) {
                 return Err(format!(
                     "time {} outside the authority's validFor {}",
@@ -178,4 +170,22 @@ pub(crate) fn verify_timestamp(
             reasons.join("; ")
         )
     })
+}
+
+/// The bundle-independent part of a timestamp authority's chain (signing certificate first):
+/// each certificate is signed by the next, every certificate above the first is a CA, and the
+/// first carries the timeStamping EKU. [`crate::TrustedRoot::from_json`] runs it once.
+pub(crate) fn tsa_chain_links(chain: &[Cert]) -> Result<(), String> {
+    for pair in chain.windows(2) {
+        pair[0].verify_signed_by(&pair[1].key)?;
+        if !pair[1].is_ca()? {
+            return Err(format!("'{}' is not a CA", pair[1].subject()));
+        }
+    }
+    if let Some(leaf) = chain.first() {
+        if !leaf.ekus()?.contains(&EKU_TIME_STAMPING) {
+            return Err("TSA certificate lacks the timeStamping EKU".into());
+        }
+    }
+    Ok(())
 }

@@ -521,3 +521,41 @@ fn sct_check_requires_a_valid_ct_log_and_is_skipped_without_ct_logs() {
         v.checks
     );
 }
+
+#[test]
+fn corrupted_intermediate_signature_parses_but_rejects_every_bundle_at_certificate_chain() {
+    use base64::Engine as _;
+    let e = base64::engine::general_purpose::STANDARD;
+    // Flip the last byte of each intermediate's DER: the last byte of the ECDSA signature's
+    // `s`, so the certificate stays well-formed but its signature by the root fails.
+    let root = tampered_root(|v| {
+        for ca in v["certificateAuthorities"]
+            .as_array_mut()
+            .expect("test data")
+        {
+            let certs = ca["certChain"]["certificates"]
+                .as_array_mut()
+                .expect("test data");
+            assert!(certs.len() >= 2, "the staging CA has an intermediate");
+            let raw = &mut certs[0]["rawBytes"];
+            let mut der = e
+                .decode(raw.as_str().expect("test data"))
+                .expect("test data");
+            *der.last_mut().expect("non-empty") ^= 1;
+            *raw = e.encode(der).into();
+        }
+    });
+    for (art, bun) in [
+        ("bundle_v3.txt", "bundle_v3.txt.sigstore"),
+        ("bundle_v3_alt.txt", "bundle_v3_alt.txt.sigstore"),
+        ("staging-rekor-v2.txt", "staging-rekor-v2.txt.sigstore.json"),
+    ] {
+        let b = Bundle::from_json(&data(bun)).expect("parses");
+        let (check, reason) = check_of(verify(&data(art), &b, &root, &Policy::default()));
+        assert_eq!(check, "certificate chain", "{bun}: {reason}");
+        assert!(
+            reason.contains("signature does not verify") && reason.contains("signed by"),
+            "{bun}: {reason}"
+        );
+    }
+}
