@@ -1341,32 +1341,49 @@ pub async fn replay(
     timeout: Duration,
     reproducer: &[Vec<u8>],
 ) -> (Outcome, Option<String>) {
-    let mut s = Session::new(target, timeout);
-    let mut last = Outcome::Closed;
-    let mut verdict = None;
-    for req in reproducer {
-        last = s.exchange(model, req).await;
-        verdict = match &last {
-            Outcome::Response(r, _) => model.check(req, false, r),
-            Outcome::BadFrame(_, why) => Some(format!("malformed response frame: {why}")),
-            Outcome::Silent(_) => model
+    let Some((req, prefix)) = reproducer.split_last() else {
+        return (Outcome::Closed, None);
+    };
+    // Every request of the reproducer goes on one connection, as in the campaign: the
+    // requests before the last one first (each with its sentinel), then the last one.
+    let mut s = if prefix.is_empty() {
+        Session::new(target, timeout)
+    } else {
+        let mut cfg = Config::new(target);
+        cfg.timeout = timeout;
+        match send_sequence(model, &cfg, prefix).await {
+            Some(stream) => Session::with_stream(target, timeout, stream),
+            None => {
+                // The target dropped the connection before the last request.
+                let verdict = match probe(model, target, timeout, 1).await {
+                    Ok(_) => None,
+                    Err(e) => Some(format!("crash: {e}")),
+                };
+                return (Outcome::Closed, verdict);
+            }
+        }
+    };
+    let last = s.exchange(model, req).await;
+    let verdict = match &last {
+        Outcome::Response(r, _) => model.check(req, false, r),
+        Outcome::BadFrame(_, why) => Some(format!("malformed response frame: {why}")),
+        Outcome::Silent(_) => model
+            .required_answer(req)
+            .map(|why| format!("no answer where the specification requires one: {why}")),
+        Outcome::Timeout(_) => match probe(model, target, timeout, 1).await {
+            Ok(_) => model
                 .required_answer(req)
                 .map(|why| format!("no answer where the specification requires one: {why}")),
-            Outcome::Timeout(_) => match probe(model, target, timeout, 1).await {
-                Ok(_) => model
-                    .required_answer(req)
-                    .map(|why| format!("no answer where the specification requires one: {why}")),
-                Err(e) => Some(format!("hang: {e}")),
-            },
-            Outcome::Closed | Outcome::ConnectFailed(_) => {
-                match probe(model, target, timeout, 1).await {
-                    Ok(_) => model.required_answer(req).map(|why| {
-                        format!("connection closed without an answer where the specification requires one: {why}")
-                    }),
-                    Err(e) => Some(format!("crash: {e}")),
-                }
+            Err(e) => Some(format!("hang: {e}")),
+        },
+        Outcome::Closed | Outcome::ConnectFailed(_) => {
+            match probe(model, target, timeout, 1).await {
+                Ok(_) => model.required_answer(req).map(|why| {
+                    format!("connection closed without an answer where the specification requires one: {why}")
+                }),
+                Err(e) => Some(format!("crash: {e}")),
             }
-        };
-    }
+        }
+    };
     (last, verdict)
 }

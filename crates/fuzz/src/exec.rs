@@ -56,6 +56,17 @@ impl Session {
         }
     }
 
+    /// A session over a connection already open (requests sent on it before).
+    pub fn with_stream(addr: SocketAddr, timeout: Duration, stream: TcpStream) -> Session {
+        Session {
+            addr,
+            timeout,
+            stream: Some(stream),
+            buf: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
     /// Drop the connection (the next request reconnects).
     pub fn reset(&mut self) {
         self.stream = None;

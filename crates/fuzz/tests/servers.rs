@@ -447,6 +447,20 @@ fn a_crash_on_a_request_sequence_is_minimized_to_that_sequence() {
         None,
         "each request alone leaves it running"
     );
+    // `fuzz replay` of the minimized finding sends both requests on one connection, so it
+    // reproduces the crash.
+    let reproducer = vec![first.clone(), second.clone()];
+    let (_, verdict) = rt().block_on(campaign::replay(
+        &model,
+        addr,
+        Duration::from_millis(500),
+        &reproducer,
+    ));
+    assert!(
+        verdict.as_deref().is_some_and(|v| v.starts_with("crash")),
+        "{verdict:?}"
+    );
+    target.restart().expect("restart");
 
     // Without control: not minimized, and the finding says why.
     let mut cfg = Config::new(addr);
