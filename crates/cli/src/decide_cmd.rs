@@ -783,13 +783,11 @@ pub fn accept(
     }
     // Signed release.
     if let (Some(fw), Some(env), Some(key)) = (&m.firmware, &m.envelope, &m.vendor_key) {
-        let keys = vec![at(key)];
         let vk = {
             let pem = read_text(&at(key), "vendor key")?;
             otproof_sign::keys::VerifyingKey::from_pem(&pem)
                 .with_context(|| format!("{}: not a public key", at(key).display()))?
         };
-        let _ = keys;
         let envelope = otproof_sign::dsse::Envelope::from_json(
             &std::fs::read(at(env))
                 .with_context(|| format!("cannot read {}", at(env).display()))?,

@@ -228,11 +228,7 @@ fn sha256_file(path: &Path) -> Result<(String, u64)> {
         n += k as u64;
         h.update(&buf[..k]);
     }
-    Ok((hex(&h.finalize()), n))
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    Ok((Sha256Digest(h.finalize().into()).hex(), n))
 }
 
 fn file_name(p: &Path) -> String {
@@ -347,7 +343,7 @@ pub fn sign_release(
         version: a.version.clone(),
         sbom: sbom.as_ref().map(|(p, b)| SbomRef {
             name: file_name(p),
-            sha256: hex(&Sha256::digest(b)),
+            sha256: Sha256Digest::of(b).hex(),
         }),
         evidence: evidence_ids.clone(),
         build: Some(
@@ -398,10 +394,10 @@ pub fn sign_release(
                 }],
             },
             payload: serde_json::json!({
-                "envelope_sha256": hex(&Sha256::digest(&json)),
+                "envelope_sha256": Sha256Digest::of(&json).hex(),
                 "key_id": key.verifying_key().key_id(),
                 "artifact_size": size,
-                "sbom": sbom.as_ref().map(|(p, b)| serde_json::json!({"name": file_name(p), "sha256": hex(&Sha256::digest(b))})),
+                "sbom": sbom.as_ref().map(|(p, b)| serde_json::json!({"name": file_name(p), "sha256": Sha256Digest::of(b).hex()})),
                 "evidence": evidence_ids,
             }),
             attachments,
@@ -426,7 +422,7 @@ pub fn verify_artifact(a: &VerifyArtifactArgs) -> Result<()> {
         let bytes = read(&a.artifact, "artifact")?;
         let statement = otproof_sign::intoto::verify_statement(&env, &keys)
             .map_err(|e| rejected(e, env_path))?;
-        let digest = hex(&Sha256::digest(&bytes));
+        let digest = Sha256Digest::of(&bytes).hex();
         let subject = statement.subject.iter().find(|s| {
             s.digest
                 .get("sha256")

@@ -2,42 +2,10 @@
 //! (0 ok, 1 open gap / rejected, 2 malformed input naming file, line and column) and the
 //! records they leave in a store that `otproof verify` accepts.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn otproof(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otproof"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("OTPROOF_STORE")
-        .env_remove("OTPROOF_VULNDB")
-        .output()
-        .expect("otproof runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout) + &text(&out.stderr)
-}
-
-fn fails(out: &Output, code: i32, needles: &[&str]) {
-    let all = text(&out.stdout) + &text(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{all}");
-    assert!(!all.contains("panicked"), "{all}");
-    for n in needles {
-        assert!(all.contains(n), "output lacks {n:?}: {all}");
-    }
-}
+use common::{fails, ok, otproof};
+use std::path::PathBuf;
 
 fn repo(rel: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,42 +2,11 @@
 //! the `otproof` binary: exit codes 0 (verified/approved), 1 (rejected, check named),
 //! 2 (malformed input), and the records they leave in the store.
 
+mod common;
+
+use common::{fails, ok, otproof, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn otproof(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otproof"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("OTPROOF_STORE")
-        .env_remove("OTPROOF_VULNDB")
-        .output()
-        .expect("otproof runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout) + &text(&out.stderr)
-}
-
-fn fails(out: &Output, code: i32, needles: &[&str]) {
-    let all = text(&out.stdout) + &text(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{all}");
-    assert!(!all.contains("panicked"), "{all}");
-    for n in needles {
-        assert!(all.contains(n), "output lacks {n:?}: {all}");
-    }
-}
+use std::process::Command;
 
 fn rio(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,22 +1,11 @@
 //! `otproof vulndb` and `otproof sbom check` end to end on the RIO-2000 sample data and the
 //! shared SBOMs: every output format, the policy exit code, VEX, bad input, store records.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn otproof(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otproof"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("OTPROOF_STORE")
-        .env_remove("OTPROOF_VULNDB")
-        .output()
-        .expect("otproof runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use common::{otproof, text};
+use std::path::PathBuf;
+use std::process::Output;
 
 fn rio(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -446,17 +446,20 @@ impl Rule {
                     .get(1)
                     .cloned()
                     .ok_or_else(|| bad("a pattern after MATCH"))?;
+                // An optional `IN <prefix>` at token i; moves i past it.
+                let in_prefix = |i: &mut usize| -> Result<Option<String>, SignError> {
+                    if up(*i).as_deref() != Some("IN") {
+                        return Ok(None);
+                    }
+                    let prefix = tokens
+                        .get(*i + 1)
+                        .cloned()
+                        .ok_or_else(|| bad("a prefix after IN"))?;
+                    *i += 2;
+                    Ok(Some(prefix))
+                };
                 let mut i = 2;
-                let mut src_prefix = None;
-                if up(i).as_deref() == Some("IN") {
-                    src_prefix = Some(
-                        tokens
-                            .get(i + 1)
-                            .cloned()
-                            .ok_or_else(|| bad("a prefix after IN"))?,
-                    );
-                    i += 2;
-                }
+                let src_prefix = in_prefix(&mut i)?;
                 if up(i).as_deref() != Some("WITH") {
                     return Err(bad("MATCH <pattern> [IN <prefix>] WITH <MATERIALS|PRODUCTS> [IN <prefix>] FROM <step>"));
                 }
@@ -466,16 +469,7 @@ impl Rule {
                     _ => return Err(bad("MATERIALS or PRODUCTS after WITH")),
                 };
                 i += 2;
-                let mut dst_prefix = None;
-                if up(i).as_deref() == Some("IN") {
-                    dst_prefix = Some(
-                        tokens
-                            .get(i + 1)
-                            .cloned()
-                            .ok_or_else(|| bad("a prefix after IN"))?,
-                    );
-                    i += 2;
-                }
+                let dst_prefix = in_prefix(&mut i)?;
                 if up(i).as_deref() != Some("FROM") {
                     return Err(bad("FROM <step> at the end of a MATCH rule"));
                 }

@@ -548,35 +548,19 @@ pub fn evaluate(model: &SystemModel) -> Evaluation {
                     limited_by.join(", ")
                 ));
             }
-            let mut sl_a = base;
-            let mut cm_names = Vec::new();
-            for (name, l) in fr_cms(&z.name, fr) {
-                let prev = sl_a;
-                sl_a = sl_a.max(l);
-                ex.push(format!(
-                    "Zone countermeasure '{name}' covers {} at level {l}: SL-A max({prev}, {l}) = {sl_a}.",
-                    fr.abbrev()
-                ));
-                cm_names.push(name);
-            }
-            if before != sl_a {
-                ex.push(format!(
-                    "Without any countermeasure SL-A would be {before}."
-                ));
-            }
-            ex.push(verdict(sl_a, t));
-            a_vec[fr.index()] = sl_a;
-            b_vec[fr.index()] = before;
-            frs.push(FrResult {
+            let r = raise_by_countermeasures(
+                "Zone",
                 fr,
-                sl_t: t,
-                sl_a,
-                sl_a_without_countermeasures: before,
+                t,
+                base,
+                before,
+                fr_cms(&z.name, fr),
                 limited_by,
-                countermeasures: cm_names,
-                target_met: sl_a >= t,
-                explanation: ex,
-            });
+                ex,
+            );
+            a_vec[fr.index()] = r.sl_a;
+            b_vec[fr.index()] = before;
+            frs.push(r);
         }
         zones.push(ScopeResult {
             kind: ScopeKind::Zone,
@@ -629,35 +613,19 @@ pub fn evaluate(model: &SystemModel) -> Evaluation {
                 "A conduit has no assets of its own; its base is its weakest end: {} -> {base}.",
                 parts.join(", ")
             ));
-            let mut sl_a = base;
-            let mut cm_names = Vec::new();
-            for (name, l) in fr_cms(&c.name, fr) {
-                let prev = sl_a;
-                sl_a = sl_a.max(l);
-                ex.push(format!(
-                    "Conduit countermeasure '{name}' covers {} at level {l}: SL-A max({prev}, {l}) = {sl_a}.",
-                    fr.abbrev()
-                ));
-                cm_names.push(name);
-            }
-            if before != sl_a {
-                ex.push(format!(
-                    "Without any countermeasure SL-A would be {before}."
-                ));
-            }
-            ex.push(verdict(sl_a, t));
-            a_vec[fr.index()] = sl_a;
-            b_vec[fr.index()] = before;
-            frs.push(FrResult {
+            let r = raise_by_countermeasures(
+                "Conduit",
                 fr,
-                sl_t: t,
-                sl_a,
-                sl_a_without_countermeasures: before,
+                t,
+                base,
+                before,
+                fr_cms(&c.name, fr),
                 limited_by,
-                countermeasures: cm_names,
-                target_met: sl_a >= t,
-                explanation: ex,
-            });
+                ex,
+            );
+            a_vec[fr.index()] = r.sl_a;
+            b_vec[fr.index()] = before;
+            frs.push(r);
         }
         conduits.push(ScopeResult {
             kind: ScopeKind::Conduit,
@@ -901,6 +869,48 @@ fn risk_level(score: u8) -> u8 {
         5..=9 => 2,
         10..=15 => 3,
         _ => 4,
+    }
+}
+
+/// A zone's or conduit's SL-A for one FR: `base` raised by the countermeasures acting on it,
+/// explained step by step after the explanation so far (`ex`).
+#[allow(clippy::too_many_arguments)]
+fn raise_by_countermeasures(
+    label: &str,
+    fr: Fr,
+    t: u8,
+    base: u8,
+    before: u8,
+    cms: Vec<(String, u8)>,
+    limited_by: Vec<String>,
+    mut ex: Vec<String>,
+) -> FrResult {
+    let mut sl_a = base;
+    let mut cm_names = Vec::new();
+    for (name, l) in cms {
+        let prev = sl_a;
+        sl_a = sl_a.max(l);
+        ex.push(format!(
+            "{label} countermeasure '{name}' covers {} at level {l}: SL-A max({prev}, {l}) = {sl_a}.",
+            fr.abbrev()
+        ));
+        cm_names.push(name);
+    }
+    if before != sl_a {
+        ex.push(format!(
+            "Without any countermeasure SL-A would be {before}."
+        ));
+    }
+    ex.push(verdict(sl_a, t));
+    FrResult {
+        fr,
+        sl_t: t,
+        sl_a,
+        sl_a_without_countermeasures: before,
+        limited_by,
+        countermeasures: cm_names,
+        target_met: sl_a >= t,
+        explanation: ex,
     }
 }
 
