@@ -405,21 +405,33 @@ pub struct VendorsScoreArgs {
 
 /// Evidence references resolved against the store: record IDs (or unique prefixes) and
 /// record titles; `verified` when the record's inclusion proof checks against the log key.
-pub struct StoreLookup<'a>(pub Option<&'a Store>);
+pub struct StoreLookup<'a> {
+    store: Option<&'a Store>,
+    /// Record title -> ID, listed once (answers cite many documents by title).
+    titles: std::collections::HashMap<String, String>,
+}
+
+impl<'a> StoreLookup<'a> {
+    /// A lookup over `store` (none: nothing resolves).
+    pub fn new(store: Option<&'a Store>) -> Result<StoreLookup<'a>> {
+        let mut titles = std::collections::HashMap::new();
+        if let Some(st) = store {
+            for s in st.list(None, None)? {
+                titles.entry(s.title).or_insert(s.id);
+            }
+        }
+        Ok(StoreLookup { store, titles })
+    }
+}
 
 impl EvidenceLookup for StoreLookup<'_> {
     fn find(&self, reference: &str) -> Option<EvidenceRef> {
-        let store = self.0?;
+        let store = self.store?;
         let reference = reference.trim();
         let found = if reference.starts_with("sha256:") {
             store.get(reference).ok()
         } else {
-            let summary = store
-                .list(None, None)
-                .ok()?
-                .into_iter()
-                .find(|s| s.title == reference)?;
-            store.get(&summary.id).ok()
+            store.get(self.titles.get(reference)?).ok()
         }?;
         let (kind, title, requirements) = match &found.record.body {
             Body::Evidence(ev) => (
@@ -471,7 +483,7 @@ pub fn score_vendors(
             .map_err(|e| anyhow::anyhow!("--weights {w}: {e}"))?,
         None => spec.as_ref().map(|s| s.params.weights).unwrap_or_default(),
     };
-    let lookup = StoreLookup(store);
+    let lookup = StoreLookup::new(store)?;
     let day = today();
     let mut scores = Vec::new();
     for p in &a.answers {
