@@ -3,12 +3,12 @@
 # spdx-tools 0.8.5) on the same large files, side by side in one run; then a 100,000-component
 # CycloneDX SBOM matched against 100,000 OSV records (parse, index, match, full check, peak RSS).
 # In-process times only (no interpreter or process start-up); median of N runs per file.
-#   BENCH_RUNS=5 (parse repetitions)   BENCH_COMPONENTS=100000   OTPROOF_SHARED_DIR=../shared
+#   BENCH_RUNS=5 (parse repetitions)   BENCH_COMPONENTS=100000
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 N="${BENCH_RUNS:-5}"
 C="${BENCH_COMPONENTS:-100000}"
-SHARED="${OTPROOF_SHARED_DIR:-../shared}"
+TESTDATA=testdata
 python3 -c "from importlib.metadata import version as v; assert v('cyclonedx-python-lib') == '11.12.0'" 2>/dev/null \
     || python3 -m pip install --quiet --root-user-action=ignore cyclonedx-python-lib==11.12.0
 python3 -c "from importlib.metadata import version as v; assert v('spdx-tools') == '0.8.5'" 2>/dev/null \
@@ -20,11 +20,11 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 FILES=(
-    "$SHARED/testdata/large/cdx1.2-keycloak-10.0.2.json"
-    "$SHARED/testdata/large/cdx1.2-keycloak-10.0.2.xml"
-    "$SHARED/testdata/large/cdx1.4-juice-shop-npm-flat.json"
-    "$SHARED/testdata/spdx/SPDXJSONExample-v2.3.spdx.json"
-    "$SHARED/testdata/spdx/SPDXTagExample-v2.3.spdx"
+    "$TESTDATA/large/cdx1.2-keycloak-10.0.2.json"
+    "$TESTDATA/large/cdx1.2-keycloak-10.0.2.xml"
+    "$TESTDATA/large/cdx1.4-juice-shop-npm-flat.json"
+    "$TESTDATA/spdx/SPDXJSONExample-v2.3.spdx.json"
+    "$TESTDATA/spdx/SPDXTagExample-v2.3.spdx"
 )
 for f in "${FILES[@]}"; do [ -f "$f" ] || { echo "missing test file: $f" >&2; exit 1; }; done
 

@@ -8,13 +8,12 @@
 #     in-process (no interpreter or process start-up), bundle parse + verify, median of N runs.
 #     Both run in a network namespace without network (`unshare -n`) when available.
 #   BENCH_ROUNDS=5  BENCH_SECONDS=1 (DSSE, per row per round)  BENCH_RUNS=50 (Sigstore)
-#   OTPROOF_SHARED_DIR=../shared
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS="${BENCH_ROUNDS:-5}"
 SECS="${BENCH_SECONDS:-1}"
 N="${BENCH_RUNS:-50}"
-SHARED="${OTPROOF_SHARED_DIR:-../shared}"
+TESTDATA=testdata
 SIGSTORE_VERSION=4.5.1
 python3 -c "from importlib.metadata import version as v; assert v('sigstore') == '$SIGSTORE_VERSION'" 2>/dev/null \
     || python3 -m pip install --quiet --root-user-action=ignore "sigstore==$SIGSTORE_VERSION"
@@ -23,7 +22,7 @@ cargo build --release -q -p otproof-sigstore --example sigstore_bench
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-S="$SHARED/testdata/sigstore"
+S="$TESTDATA/sigstore"
 ROOT="$S/staging-trusted_root.json"
 GITHUB=https://github.com/login/oauth
 # artifact bundle identity issuer

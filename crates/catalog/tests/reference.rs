@@ -1,4 +1,4 @@
-//! The catalog against the compiled reference in ../shared/reference/: counts, every row with
+//! The catalog against the compiled reference in testdata/reference/: counts, every row with
 //! the same SL flags, and the applicability rule recomputed independently from the reference.
 
 use otproof_catalog::{Catalog, ComponentType, Fr, Kind, Practice, SlVector, Standard};
@@ -7,13 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 fn reference_dir() -> PathBuf {
-    let dir = std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("reference");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/reference");
     assert!(
         dir.join("iec62443_3-3_4-2_sl_crosscheck.csv").is_file(),
-        "reference data not found at {} (set OTPROOF_SHARED_DIR to the shared/ folder)",
+        "reference data not found at {}",
         dir.display()
     );
     dir

@@ -17,10 +17,8 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn assert_clean_failure(out: &Output, code: i32, needles: &[&str]) {
@@ -70,7 +68,7 @@ fn catalog_list_json_is_exactly_the_reference_applicable_rows() {
         .map(|r| r["id"].as_str().expect("id").to_string())
         .collect();
 
-    let path = shared_dir().join("reference/iec62443_3-3_4-2_sl_crosscheck.csv");
+    let path = repo_root().join("testdata/reference/iec62443_3-3_4-2_sl_crosscheck.csv");
     let mut rdr = csv::Reader::from_path(&path)
         .unwrap_or_else(|e| panic!("reference {} not readable: {e}", path.display()));
     let mut want = BTreeSet::new();

@@ -408,11 +408,9 @@ fn identities_bind_device_keys_and_verify_their_data() {
     fails(&out, 1, &["rejected", "signature"]);
 }
 
-fn shared(rel: &str) -> String {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata(rel: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
         .join(rel)
         .display()
         .to_string()
@@ -422,13 +420,13 @@ fn shared(rel: &str) -> String {
 fn sigstore_bundles_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let root = shared("sigstore/staging-trusted_root.json");
+    let root = testdata("sigstore/staging-trusted_root.json");
     let said = ok(&otproof(
         &[
             "verify-artifact",
-            &shared("sigstore/bundle_v3.txt"),
+            &testdata("sigstore/bundle_v3.txt"),
             "--bundle",
-            &shared("sigstore/bundle_v3.txt.sigstore"),
+            &testdata("sigstore/bundle_v3.txt.sigstore"),
             "--trusted-root",
             &root,
             "--identity",
@@ -442,9 +440,9 @@ fn sigstore_bundles_offline() {
     let out = otproof(
         &[
             "verify-artifact",
-            &shared("sigstore/bundle_cve_2022_36056.txt"),
+            &testdata("sigstore/bundle_cve_2022_36056.txt"),
             "--bundle",
-            &shared("sigstore/bundle_cve_2022_36056.txt.sigstore"),
+            &testdata("sigstore/bundle_cve_2022_36056.txt.sigstore"),
             "--trusted-root",
             &root,
         ],
@@ -454,9 +452,9 @@ fn sigstore_bundles_offline() {
     let out = otproof(
         &[
             "verify-artifact",
-            &shared("sigstore/bundle_no_log_entry.txt"),
+            &testdata("sigstore/bundle_no_log_entry.txt"),
             "--bundle",
-            &shared("sigstore/bundle_no_log_entry.txt.sigstore"),
+            &testdata("sigstore/bundle_no_log_entry.txt.sigstore"),
             "--trusted-root",
             &root,
         ],
@@ -466,9 +464,9 @@ fn sigstore_bundles_offline() {
     let out = otproof(
         &[
             "verify-artifact",
-            &shared("sigstore/bundle_v3.txt"),
+            &testdata("sigstore/bundle_v3.txt"),
             "--bundle",
-            &shared("sigstore/bundle_v3.txt.sigstore"),
+            &testdata("sigstore/bundle_v3.txt.sigstore"),
             "--trusted-root",
             &root,
             "--identity",
@@ -480,11 +478,11 @@ fn sigstore_bundles_offline() {
     let out = otproof(
         &[
             "verify-artifact",
-            &shared("sigstore/bundle_v3.txt"),
+            &testdata("sigstore/bundle_v3.txt"),
             "--bundle",
-            &shared("sigstore/bundle_v3.txt.sigstore"),
+            &testdata("sigstore/bundle_v3.txt.sigstore"),
             "--trusted-root",
-            &shared("sigstore/prod-trusted_root.json"),
+            &testdata("sigstore/prod-trusted_root.json"),
         ],
         d,
     );
@@ -493,7 +491,7 @@ fn sigstore_bundles_offline() {
     let out = otproof(
         &[
             "verify-artifact",
-            &shared("sigstore/bundle_v3.txt"),
+            &testdata("sigstore/bundle_v3.txt"),
             "--bundle",
             "junk.json",
             "--trusted-root",
@@ -508,12 +506,12 @@ fn sigstore_bundles_offline() {
 fn tuf_repositories() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let repo = shared("tuf/tuf-reference-impl");
-    let root = shared("tuf/tuf-reference-impl/metadata/1.root.json");
+    let repo = testdata("tuf/tuf-reference-impl");
+    let root = testdata("tuf/tuf-reference-impl/metadata/1.root.json");
     let said = ok(&otproof(
         &[
             "verify-artifact",
-            &shared("tuf/tuf-reference-impl/targets/file1.txt"),
+            &testdata("tuf/tuf-reference-impl/targets/file1.txt"),
             "--tuf-repo",
             &repo,
             "--root",
@@ -539,7 +537,7 @@ fn tuf_repositories() {
         d,
     );
     fails(&out, 1, &["rejected", "target"]);
-    let expired = shared("tuf/expired-repository");
+    let expired = testdata("tuf/expired-repository");
     let out = otproof(
         &[
             "verify-artifact",
@@ -547,7 +545,7 @@ fn tuf_repositories() {
             "--tuf-repo",
             &expired,
             "--root",
-            &shared("tuf/expired-repository/metadata/1.root.json"),
+            &testdata("tuf/expired-repository/metadata/1.root.json"),
             "--target",
             "x",
         ],
@@ -557,11 +555,11 @@ fn tuf_repositories() {
     let out = otproof(
         &[
             "verify-artifact",
-            &shared("tuf/tuf-reference-impl/targets/file1.txt"),
+            &testdata("tuf/tuf-reference-impl/targets/file1.txt"),
             "--tuf-repo",
             &repo,
             "--root",
-            &shared("tuf/invalid-root-json-signature/root.json"),
+            &testdata("tuf/invalid-root-json-signature/root.json"),
             "--target",
             "file1.txt",
         ],
@@ -574,9 +572,9 @@ fn tuf_repositories() {
 fn in_toto_layout_and_links() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let layout = shared("in-toto/test_verifylib/workdir/root.layout");
-    let alice = shared("in-toto/test_verifylib/workdir/alice.pub");
-    let links = shared("in-toto/test_verifylib/links");
+    let layout = testdata("in-toto/test_verifylib/workdir/root.layout");
+    let alice = testdata("in-toto/test_verifylib/workdir/alice.pub");
+    let links = testdata("in-toto/test_verifylib/links");
     let args = |extra: &[&str]| {
         let mut v = vec![
             "verify-layout".to_string(),

@@ -15,11 +15,9 @@ fn rio(name: &str) -> String {
         .to_string()
 }
 
-fn shared(name: &str) -> String {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
         .join(name)
         .display()
         .to_string()
@@ -68,7 +66,7 @@ fn vulndb_import_and_status() {
     assert_eq!(kev["count"], 1);
     // The published OSV test records: the invalid ones are named with a reason, the rest stored.
     let out = otproof(
-        &["vulndb", "import", &shared("osv"), "--db", "vulns.sqlite"],
+        &["vulndb", "import", &testdata("osv"), "--db", "vulns.sqlite"],
         dir.path(),
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -191,7 +189,7 @@ fn sbom_check_reads_spdx_and_xml_and_reports_bad_purls() {
             &[
                 "sbom",
                 "check",
-                &shared(f),
+                &testdata(f),
                 "--db",
                 "vulns.sqlite",
                 "--format",
@@ -208,7 +206,7 @@ fn sbom_check_reads_spdx_and_xml_and_reports_bad_purls() {
         &[
             "sbom",
             "check",
-            &shared("cyclonedx/osv-scanner-bad-purls.cdx.xml"),
+            &testdata("cyclonedx/osv-scanner-bad-purls.cdx.xml"),
             "--db",
             "vulns.sqlite",
             "--policy",

@@ -1,4 +1,4 @@
-//! The published vectors in ../shared/testdata: transparency-dev/merkle inclusion and
+//! The published vectors in testdata/: transparency-dev/merkle inclusion and
 //! consistency proofs (including corrupted ones), and C2SP / Go signed notes and checkpoints.
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -9,14 +9,11 @@ use otproof_ledger::*;
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    let dir = std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata");
+fn testdata() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
     assert!(
         dir.join("merkle").is_dir(),
-        "test vectors not found at {} (set OTPROOF_SHARED_DIR)",
+        "test vectors not found at {}",
         dir.display()
     );
     dir
@@ -56,7 +53,7 @@ const STRICTER_THAN_LITERAL_RFC: &[&str] = &[
 
 #[test]
 fn every_merkle_vector_gives_the_expected_outcome() {
-    let root = shared().join("merkle");
+    let root = testdata().join("merkle");
     let mut all = Vec::new();
     files(&root, &mut all);
     assert!(
@@ -103,7 +100,7 @@ fn every_merkle_vector_gives_the_expected_outcome() {
 
 #[test]
 fn every_signed_note_vector_gives_the_expected_outcome() {
-    let dir = shared().join("checkpoints");
+    let dir = testdata().join("checkpoints");
     let vectors: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("signed-note-vectors.json")).expect("read"),
     )

@@ -1,18 +1,15 @@
-//! Every shared test file, with exact expectations taken from the files' contents.
+//! Every third-party test file in testdata/, with exact expectations taken from the files' contents.
 
 use otproof_sbom::{parse, Component, Dependency, Document, Format, SbomError};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 fn load(rel: &str) -> Document {
-    let path = shared().join(rel);
+    let path = testdata().join(rel);
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -52,7 +49,7 @@ fn edges(d: &Document) -> BTreeSet<(String, String)> {
 fn every_file_parses_or_is_rejected_clearly() {
     let mut parsed = 0;
     for dir in ["cyclonedx", "cyclonedx/vex", "spdx", "large"] {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(shared().join(dir))
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(testdata().join(dir))
             .unwrap()
             .map(|e| e.unwrap().path())
             .filter(|p| p.is_file())

@@ -6,11 +6,8 @@ use otproof_vex::{Status, VexSet};
 use otproof_vulndb::{Matcher, VulnDb};
 use std::path::{Path, PathBuf};
 
-fn shared() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 fn rio() -> PathBuf {
@@ -149,7 +146,7 @@ fn a_statement_about_another_component_does_not_clear_the_vulnerability() {
 
 #[test]
 fn published_osv_records_match_by_purl_with_aliases_merged_and_vex_by_alias() {
-    let (m, imported) = db_of(&[shared().join("osv")]);
+    let (m, imported) = db_of(&[testdata().join("osv")]);
     // The deliberately invalid records are rejected, with a reason each.
     let rejected: Vec<&str> = imported.rejected.iter().map(|(f, _)| f.as_str()).collect();
     assert!(
@@ -207,10 +204,10 @@ fn published_osv_records_match_by_purl_with_aliases_merged_and_vex_by_alias() {
 
 #[test]
 fn every_shared_sbom_is_checked_with_every_component_reported() {
-    let (m, _) = db_of(&[shared().join("osv")]);
+    let (m, _) = db_of(&[testdata().join("osv")]);
     let mut checked = 0;
     for dir in ["cyclonedx", "spdx", "large"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(shared().join(dir))
+        let mut files: Vec<PathBuf> = std::fs::read_dir(testdata().join(dir))
             .expect("dir")
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file())
@@ -236,7 +233,7 @@ fn every_shared_sbom_is_checked_with_every_component_reported() {
 #[test]
 fn malformed_purls_are_reported_and_fail_the_policy_that_asks() {
     let (m, _) = db_of(&[rio().join("vulndb")]);
-    let doc = sbom(&shared().join("cyclonedx/osv-scanner-bad-purls.cdx.xml"));
+    let doc = sbom(&testdata().join("cyclonedx/osv-scanner-bad-purls.cdx.xml"));
     let p = Policy {
         fail_on_malformed_purl: true,
         ..Policy::default()

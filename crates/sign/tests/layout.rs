@@ -1,4 +1,4 @@
-//! in-toto v0.9 layout verification against the in-toto-rs test corpus in ../shared/testdata/in-toto
+//! in-toto v0.9 layout verification against the in-toto-rs test corpus in testdata/in-toto
 //! and against layouts built here with otproof keys.
 
 #![allow(clippy::unwrap_used)] // tests may unwrap
@@ -15,13 +15,12 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 fn corpus() -> PathBuf {
-    let dir = std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
         .join("testdata/in-toto");
     assert!(
         dir.join("test_verifylib").is_dir(),
-        "in-toto corpus not found at {} (set OTPROOF_SHARED_DIR)",
+        "in-toto corpus not found at {}",
         dir.display()
     );
     dir

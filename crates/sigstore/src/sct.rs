@@ -251,15 +251,11 @@ mod tests {
     use crate::model::TrustedRoot;
 
     fn data(name: &str) -> Vec<u8> {
-        let p = std::env::var_os("OTPROOF_SHARED_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-            })
+        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
             .join("testdata/sigstore")
             .join(name);
-        std::fs::read(&p)
-            .unwrap_or_else(|e| panic!("{}: {e} (set OTPROOF_SHARED_DIR)", p.display()))
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     /// (leaf DER, issuer SPKI DER, staging root) for the bundle_v3 test bundle.

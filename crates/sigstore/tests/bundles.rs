@@ -3,16 +3,13 @@
 
 use otproof_sigstore::{verify, Bundle, Policy, SigstoreError, TrustedRoot, Verified};
 
-/// The shared test data (`OTPROOF_SHARED_DIR`, default `../shared` beside the checkout).
+/// A file of the Sigstore test data in the repository's testdata/sigstore/.
 fn data(name: &str) -> Vec<u8> {
-    let p = std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-        })
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
         .join("testdata/sigstore")
         .join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (set OTPROOF_SHARED_DIR)", p.display()))
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 fn root(name: &str) -> TrustedRoot {

@@ -4,13 +4,10 @@ use otproof_sigstore::{parse_certificate, Bundle, TrustedRoot};
 use proptest::prelude::*;
 
 fn bundle_v3() -> Vec<u8> {
-    let p = std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-        })
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
         .join("testdata/sigstore/bundle_v3.txt.sigstore");
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (set OTPROOF_SHARED_DIR)", p.display()))
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 proptest! {

@@ -1,4 +1,4 @@
-//! otproof-tuf against the TUF test repositories in shared/testdata/tuf/ (a subset of the
+//! otproof-tuf against the TUF test repositories in testdata/tuf/ (a subset of the
 //! python-tuf reference test data, a root rotation, an expired repository and a root with a bad
 //! signature), plus tampered copies made in temporary directories.
 
@@ -8,14 +8,13 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 fn tuf_dir() -> PathBuf {
-    let dir = std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
         .join("testdata/tuf");
     assert!(
         dir.join("tuf-reference-impl/metadata/1.root.json")
             .is_file(),
-        "TUF test data not found at {} (set OTPROOF_SHARED_DIR to the shared/ folder)",
+        "TUF test data not found at {}",
         dir.display()
     );
     dir

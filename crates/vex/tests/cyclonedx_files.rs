@@ -1,4 +1,4 @@
-//! CycloneDX VEX test files from the shared test data.
+//! CycloneDX VEX test files from the repository's testdata/.
 
 use otproof_vex::{
     bom_link, parse, Format, ProductId, Status, Target, VersionConstraint, VexDocument, VexError,
@@ -6,15 +6,12 @@ use otproof_vex::{
 };
 use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 fn read(rel: &str) -> Vec<u8> {
-    std::fs::read(shared().join("cyclonedx/vex").join(rel)).expect("read test file")
+    std::fs::read(testdata().join("cyclonedx/vex").join(rel)).expect("read test file")
 }
 
 fn load(rel: &str) -> VexDocument {

@@ -1,17 +1,14 @@
-//! OpenVEX and CSAF test files from the shared test data.
+//! OpenVEX and CSAF test files from the repository's testdata/.
 
 use otproof_vex::{parse, Format, ProductId, Statement, Status, Target, VexDocument, VexSet};
 use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 fn load(rel: &str) -> VexDocument {
-    let bytes = std::fs::read(shared().join(rel)).expect("read test file");
+    let bytes = std::fs::read(testdata().join(rel)).expect("read test file");
     parse(&bytes).expect("parse test file")
 }
 

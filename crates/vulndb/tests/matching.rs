@@ -6,11 +6,8 @@ use otproof_vulndb::{Confidence, Matcher, Query, Severity, VulnDb};
 use std::io::Write;
 use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 fn fixtures() -> PathBuf {
@@ -31,7 +28,7 @@ fn loaded() -> (VulnDb, otproof_vulndb::ImportReport) {
     let mut db = VulnDb::open_in_memory().expect("db");
     let mut ticks = 0;
     let report = db
-        .import(&[shared().join("osv"), fixtures()], &mut |_| ticks += 1)
+        .import(&[testdata().join("osv"), fixtures()], &mut |_| ticks += 1)
         .expect("import");
     assert!(ticks > 0);
     (db, report)
@@ -128,7 +125,7 @@ fn zip_and_array_import() {
             "nointroduced-CVE-2023-41045.json",
         ] {
             z.start_file(name, opts).expect("start");
-            z.write_all(&std::fs::read(shared().join("osv").join(name)).expect("read"))
+            z.write_all(&std::fs::read(testdata().join("osv").join(name)).expect("read"))
                 .expect("write");
         }
         z.start_file("README.txt", opts).expect("start");
@@ -136,7 +133,7 @@ fn zip_and_array_import() {
         z.finish().expect("finish");
     }
     let arr = dir.path().join("array.json");
-    let a = std::fs::read_to_string(shared().join("osv/GO-2024-2963.json")).expect("read");
+    let a = std::fs::read_to_string(testdata().join("osv/GO-2024-2963.json")).expect("read");
     std::fs::write(&arr, format!("[{a}, {{\"id\": 5}}]")).expect("write");
     let garbage = dir.path().join("garbage.json");
     std::fs::write(&garbage, b"\x00\x01 not json").expect("write");

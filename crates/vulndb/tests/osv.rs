@@ -1,18 +1,15 @@
-//! OSV parsing, validation and range evaluation against shared/testdata/osv/.
+//! OSV parsing, validation and range evaluation against testdata/osv/.
 
 use otproof_vulndb::osv::{self, Event, Range, RangeKind};
 use otproof_vulndb::{affects, Ecosystem, Evaluation};
 use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 fn read(name: &str) -> Vec<u8> {
-    let p = shared().join("osv").join(name);
+    let p = testdata().join("osv").join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -28,7 +25,7 @@ const INVALID: [&str; 2] = [
 #[test]
 fn valid_records_parse() {
     let mut n = 0;
-    for e in std::fs::read_dir(shared().join("osv")).expect("osv dir") {
+    for e in std::fs::read_dir(testdata().join("osv")).expect("osv dir") {
         let name = e.expect("entry").file_name().to_string_lossy().into_owned();
         if name == "ecosystems.json" || INVALID.contains(&name.as_str()) {
             continue;

@@ -1,20 +1,17 @@
-//! Every line of the OSV version-ordering vectors in shared/testdata/osv-versions/.
+//! Every line of the OSV version-ordering vectors in testdata/osv-versions/.
 
 use otproof_vulndb::version::{compare, Ecosystem};
 use std::cmp::Ordering;
 use std::path::PathBuf;
 
-fn shared() -> PathBuf {
-    std::env::var_os("OTPROOF_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
-        .join("testdata")
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 /// Check every comparison in a file; report all failures with line numbers. Returns the
 /// number of comparisons checked.
 fn check(file: &str, eco: Ecosystem) -> usize {
-    let path = shared().join("osv-versions").join(file);
+    let path = testdata().join("osv-versions").join(file);
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let mut failures = Vec::new();
@@ -128,7 +125,7 @@ fn go_is_semver_with_v() {
 /// Every file in the folder is covered by a test above.
 #[test]
 fn all_files_covered() {
-    let mut names: Vec<String> = std::fs::read_dir(shared().join("osv-versions"))
+    let mut names: Vec<String> = std::fs::read_dir(testdata().join("osv-versions"))
         .expect("osv-versions dir")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
