@@ -66,7 +66,9 @@
 //! are the union of the refs of its criteria, in criterion order.
 
 use otproof_catalog::{Catalog, ComponentType};
-use otproof_evidence::{Criterion, CriterionResult, Decision, Exception, RecordId, Subject};
+use otproof_evidence::{
+    Criterion, CriterionResult, Decision, Exception, RecordId, Subject, Verdict,
+};
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
 use std::fmt;
@@ -1645,11 +1647,11 @@ pub fn decide(
         .zip(&criteria.items)
         .any(|(c, d)| d.required && c.result == CriterionResult::Fail);
     let decision = if rejected {
-        "reject"
+        Verdict::Reject
     } else if !exceptions.is_empty() {
-        "accept-with-exceptions"
+        Verdict::AcceptWithExceptions
     } else {
-        "accept"
+        Verdict::Accept
     };
     let mut requirements: Vec<String> = Vec::new();
     for r in criteria.items.iter().flat_map(|d| &d.refs) {
@@ -1680,7 +1682,7 @@ pub fn decide(
     });
     AcceptanceResult {
         decision: Decision {
-            decision: decision.into(),
+            decision,
             title: format!(
                 "Acceptance of {} {} {}",
                 manifest.vendor, manifest.product, manifest.version

@@ -3,7 +3,7 @@
 //! the SBOM difference); the output is a [`Decision`] with one criterion per rule, its
 //! outcome and the records behind it.
 
-use otproof_evidence::{Criterion, CriterionResult, Decision, RecordId, Subject};
+use otproof_evidence::{Criterion, CriterionResult, Decision, RecordId, Subject, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// The outcome of verifying the new release's signature.
@@ -240,7 +240,11 @@ pub fn decide(req: &UpdateRequest, policy: &UpdatePolicy, decided_by: &str) -> D
     references.sort();
     references.dedup();
     Decision {
-        decision: if approved { "approve" } else { "reject" }.into(),
+        decision: if approved {
+            Verdict::Approve
+        } else {
+            Verdict::Reject
+        },
         title: format!(
             "Update of {} from {} to {}",
             req.product, req.from_version, req.to_version
@@ -318,7 +322,7 @@ mod tests {
     #[test]
     fn approves_when_every_rule_holds_and_cites_the_records() {
         let d = decide(&req(), &UpdatePolicy::default(), "tester");
-        assert_eq!(d.decision, "approve");
+        assert_eq!(d.decision, Verdict::Approve);
         assert_eq!(d.criteria.len(), 5);
         assert_eq!(d.references, vec![id(1), id(2), id(3)]);
     }
@@ -328,7 +332,7 @@ mod tests {
         let mut r = req();
         r.signature.version = Some("4.2.9".into());
         let d = decide(&r, &UpdatePolicy::default(), "tester");
-        assert_eq!(d.decision, "reject");
+        assert_eq!(d.decision, Verdict::Reject);
         let failed: Vec<&str> = d
             .criteria
             .iter()
@@ -359,6 +363,6 @@ mod tests {
         let mut r = req();
         r.signature.verified = false;
         let d = decide(&r, &UpdatePolicy::default(), "tester");
-        assert_eq!(d.decision, "reject");
+        assert_eq!(d.decision, Verdict::Reject);
     }
 }

@@ -8,6 +8,7 @@ use otproof_assess::acceptance::{
 };
 use otproof_assess::{build_specification, SpecParams};
 use otproof_catalog::{Catalog, ComponentType};
+use otproof_evidence::Verdict;
 use otproof_evidence::{CriterionResult, RecordId};
 use proptest::prelude::*;
 
@@ -200,7 +201,7 @@ fn all_pass_accepts_and_cites_every_record() {
         "buyer",
     );
     let d = &r.decision;
-    assert_eq!(d.decision, "accept", "{:?}", results(d));
+    assert_eq!(d.decision, Verdict::Accept, "{:?}", results(d));
     assert!(d.exceptions.is_empty());
     assert_eq!(d.references, (1..=8).map(id).collect::<Vec<_>>());
     assert_eq!(d.decided_by, "buyer");
@@ -226,7 +227,12 @@ fn a_failed_required_criterion_with_an_exception_accepts_with_exceptions() {
     let criteria = parse_criteria(CRITERIA).expect("criteria");
     let r = decide(&manifest(), &criteria, &facts, TODAY, "buyer");
     let d = &r.decision;
-    assert_eq!(d.decision, "accept-with-exceptions", "{:?}", results(d));
+    assert_eq!(
+        d.decision,
+        Verdict::AcceptWithExceptions,
+        "{:?}",
+        results(d)
+    );
     let mqtt = d
         .criteria
         .iter()
@@ -267,7 +273,7 @@ fn a_failed_required_criterion_without_exception_rejects() {
         detail: "firmware digest does not match the signed statement".into(),
     });
     let r = decide(&manifest(), &default_criteria(None), &facts, TODAY, "buyer");
-    assert_eq!(r.decision.decision, "reject");
+    assert_eq!(r.decision.decision, Verdict::Reject);
     assert_eq!(failed(&r.decision), vec!["UPD-1"]);
     assert!(r.decision.criteria[3]
         .description
@@ -298,7 +304,7 @@ fn a_failed_required_criterion_without_exception_rejects() {
         until: None,
     });
     let r = decide(&manifest(), &c, &facts, TODAY, "buyer");
-    assert_eq!(r.decision.decision, "reject");
+    assert_eq!(r.decision.decision, Verdict::Reject);
     assert!(r.decision.exceptions.is_empty());
     assert!(r
         .warnings
@@ -315,10 +321,10 @@ fn an_expired_exception_does_not_count() {
     let criteria = parse_criteria(CRITERIA).expect("criteria");
     // The until day itself still counts ...
     let r = decide(&manifest(), &criteria, &facts, "2027-06-30", "buyer");
-    assert_eq!(r.decision.decision, "accept-with-exceptions");
+    assert_eq!(r.decision.decision, Verdict::AcceptWithExceptions);
     // ... the day after it does not.
     let r = decide(&manifest(), &criteria, &facts, "2027-07-01", "buyer");
-    assert_eq!(r.decision.decision, "reject");
+    assert_eq!(r.decision.decision, Verdict::Reject);
     assert_eq!(failed(&r.decision), vec!["ROB-1-MQTT"]);
     assert!(r.decision.exceptions.is_empty());
     assert!(
@@ -337,7 +343,7 @@ fn support_and_certificates_warn_within_the_window() {
     let mut c = default_criteria(None);
     c.items.retain(|i| i.id != "PATCH-1");
     let r = decide(&manifest(), &c, &facts, TODAY, "buyer");
-    assert_eq!(r.decision.decision, "accept");
+    assert_eq!(r.decision.decision, Verdict::Accept);
     assert!(
         r.warnings
             .iter()
@@ -365,7 +371,7 @@ fn support_and_certificates_warn_within_the_window() {
         .find(|c| c.id == "CERT-1")
         .expect("CERT-1");
     assert_eq!(cert.result, CriterionResult::Fail);
-    assert_eq!(r.decision.decision, "accept");
+    assert_eq!(r.decision.decision, Verdict::Accept);
     assert!(r
         .warnings
         .iter()
@@ -400,7 +406,7 @@ fn an_invalid_today_fails_date_criteria_and_says_so() {
         "26.11.2026",
         "buyer",
     );
-    assert_eq!(r.decision.decision, "reject");
+    assert_eq!(r.decision.decision, Verdict::Reject);
     assert!(failed(&r.decision).contains(&"PATCH-1"));
     assert!(r.warnings[0].contains("not YYYY-MM-DD"));
 }
@@ -622,7 +628,7 @@ proptest! {
         let d = &r.decision;
         let any_fail_required = d.criteria.iter().zip(&c.items)
             .any(|(x, def)| def.required && x.result == CriterionResult::Fail);
-        prop_assert_eq!(d.decision == "reject", any_fail_required);
-        prop_assert_eq!(d.decision == "accept-with-exceptions", !any_fail_required && !d.exceptions.is_empty());
+        prop_assert_eq!(d.decision == Verdict::Reject, any_fail_required);
+        prop_assert_eq!(d.decision == Verdict::AcceptWithExceptions, !any_fail_required && !d.exceptions.is_empty());
     }
 }

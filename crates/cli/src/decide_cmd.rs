@@ -13,7 +13,9 @@ use otproof_assess::spec::{Specification, Weights};
 use otproof_assess::vendors::{self, EvidenceLookup, EvidenceRef};
 use otproof_assess::zones;
 use otproof_catalog::Catalog;
-use otproof_evidence::{Body, Decision, Evidence, EvidenceKind, Record, RecordId, Subject};
+use otproof_evidence::{
+    Body, Decision, Evidence, EvidenceKind, Record, RecordId, Subject, Verdict,
+};
 use otproof_report as report;
 use otproof_store::Store;
 use std::path::{Path, PathBuf};
@@ -253,7 +255,7 @@ pub fn record_zones(
     }
     let system = m.name.clone().unwrap_or_else(|| "system".into());
     let decision = Decision {
-        decision: "sl-a-claim".into(),
+        decision: Verdict::SlAClaim,
         title: format!(
             "SL-A claim for {system}: {} zone(s), {} conduit(s), {} gap(s) closed, {} open",
             e.zones.len(),
@@ -553,7 +555,7 @@ pub fn record_scores(store: &mut Store, scores: &[vendors::VendorScore]) -> Resu
     refs.sort();
     refs.dedup();
     let decision = Decision {
-        decision: "vendor-score".into(),
+        decision: Verdict::VendorScore,
         title: format!(
             "Vendor scores: {}",
             scores
@@ -1005,7 +1007,7 @@ pub fn accept_cmd(a: &AcceptArgs, s: &StoreArg) -> Result<()> {
             b.display()
         );
     }
-    if r.decision.decision == "reject" {
+    if r.decision.decision == Verdict::Reject {
         return Err(Failed(format!("package rejected: decision {id}")).into());
     }
     Ok(())

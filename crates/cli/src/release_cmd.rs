@@ -10,7 +10,7 @@ use otproof_assess::update::{
     decide, EvidenceFact, SbomChange, SignatureFact, UpdatePolicy, UpdateRequest,
 };
 use otproof_evidence::{
-    Artifact, Body, Evidence, EvidenceKind, Record, RecordId, Sha256Digest, Subject,
+    Artifact, Body, Evidence, EvidenceKind, Record, RecordId, Sha256Digest, Subject, Verdict,
 };
 use otproof_sign::dsse::Envelope;
 use otproof_sign::identity::IdentityStatement;
@@ -655,7 +655,7 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
             c.description
         );
     }
-    let approved = decision.decision == "approve";
+    let approved = decision.decision == Verdict::Approve;
     println!(
         "decision: {} ({}), recorded as {id}",
         if approved { "approve" } else { "reject" },

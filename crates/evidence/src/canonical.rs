@@ -165,7 +165,7 @@ fn write_decision(d: &Decision, out: &mut String) -> Result<(), JcsError> {
     let mut o = Obj::open(out);
     o.items("criteria", &d.criteria, write_criterion)?;
     o.str("decided_by", &d.decided_by);
-    o.str("decision", &d.decision);
+    o.str("decision", d.decision.name());
     o.items("exceptions", &d.exceptions, write_exception)?;
     o.nonnull_value("payload", &d.payload)?;
     o.items("references", &d.references, write_record_id)?;

@@ -11,18 +11,22 @@
 //! - Requirement references are validated against the catalog and stored in canonical form.
 //! - The JSON Schema of the format ([`schema`]) is versioned with `RECORD_FORMAT` and committed
 //!   under `docs/schema/`; a test fails when the types change without the file.
+//! - Every evidence kind and structured decision has a typed, versioned [`payload`] with its
+//!   own committed JSON Schema (`docs/schema/payload-*.schema.json`).
 //! - No I/O here (attachments are referenced by digest; the store keeps the bytes).
 
 mod canonical;
 mod digest;
 pub mod jcs;
+pub mod payload;
 mod record;
 
 pub use digest::{DigestError, RecordId, Sha256Digest};
+pub use payload::{Payload, PayloadError};
 pub use record::{
     now_rfc3339, parse_canonical, Artifact, Attachment, Body, Criterion, CriterionResult, Decision,
     Evidence, EvidenceKind, Exception, Finding, FindingStatus, Producer, Record, RecordError,
-    Severity, Subject, RECORD_FORMAT,
+    Severity, Subject, Verdict, RECORD_FORMAT,
 };
 
 /// The JSON Schema (draft 2020-12) of [`Record`], pretty-printed with a trailing newline.

@@ -329,12 +329,69 @@ pub struct Exception {
     pub until: Option<String>,
 }
 
+/// What a decision decided. Serialised kebab-case (`accept-with-exceptions`), the same strings
+/// the record format has always carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// A product accepted: every required criterion met.
+    Accept,
+    /// A product accepted with agreed exceptions, each a risk its owner accepted.
+    AcceptWithExceptions,
+    /// A product or update rejected: a required criterion not met.
+    Reject,
+    /// An update approved for installation.
+    Approve,
+    /// A claim of achieved security levels (SL-A) for zones and conduits.
+    SlAClaim,
+    /// A buyer's scoring of vendors.
+    VendorScore,
+}
+
+impl Verdict {
+    /// All verdicts.
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Accept,
+        Verdict::AcceptWithExceptions,
+        Verdict::Reject,
+        Verdict::Approve,
+        Verdict::SlAClaim,
+        Verdict::VendorScore,
+    ];
+
+    /// The kebab-case name, as serialised.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::AcceptWithExceptions => "accept-with-exceptions",
+            Verdict::Reject => "reject",
+            Verdict::Approve => "approve",
+            Verdict::SlAClaim => "sl-a-claim",
+            Verdict::VendorScore => "vendor-score",
+        }
+    }
+
+    /// Whether the decision lets the subject in (accept, accept with exceptions, approve).
+    pub fn is_positive(self) -> bool {
+        matches!(
+            self,
+            Verdict::Accept | Verdict::AcceptWithExceptions | Verdict::Approve
+        )
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A decision taken on evidence: acceptance, an SL-A claim, a vendor score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
-    /// What was decided, e.g. `accept`, `accept-with-exceptions`, `reject`, `sl-a-claim`.
-    pub decision: String,
+    /// What was decided.
+    pub decision: Verdict,
     /// Short title.
     pub title: String,
     /// What it is about.

@@ -7,7 +7,7 @@ use otproof_catalog::ComponentType;
 use otproof_evidence::{
     parse_canonical, Artifact, Attachment, Body, Criterion, CriterionResult, Decision, Evidence,
     EvidenceKind, Exception, Finding, FindingStatus, Producer, Record, RecordId, Severity,
-    Sha256Digest, Subject,
+    Sha256Digest, Subject, Verdict,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -186,7 +186,7 @@ fn decision() -> impl Strategy<Value = Decision> {
         },
     );
     (
-        text(),
+        prop::sample::select(Verdict::ALL.to_vec()),
         text(),
         subject(),
         small_vec(text()),
@@ -306,7 +306,7 @@ fn a_record_with_every_field_set_round_trips_through_both_paths() {
     };
     let decision = Record {
         body: Body::Decision(Decision {
-            decision: "accept-with-exceptions".into(),
+            decision: Verdict::AcceptWithExceptions,
             title: "d".into(),
             subject: Subject::System {
                 system: "S".into(),

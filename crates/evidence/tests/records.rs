@@ -97,7 +97,7 @@ fn decisions_round_trip() {
     let mut d = Record::new(
         "accept",
         Body::Decision(Decision {
-            decision: "accept-with-exceptions".into(),
+            decision: Verdict::AcceptWithExceptions,
             title: "Acceptance of RTU-5 2.1".into(),
             subject: Subject::System {
                 system: "Water plant".into(),

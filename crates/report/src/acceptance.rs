@@ -7,23 +7,26 @@
 use crate::html::{esc, md_cell, page};
 use crate::ReportError;
 use otproof_assess::acceptance::{AcceptanceResult, PackageManifest};
+use otproof_evidence::Verdict;
 use serde::Serialize;
 use std::fmt::Write as _;
 
 /// The decision in words: `accept` → `ACCEPT`, `accept-with-exceptions` →
 /// `ACCEPT WITH EXCEPTIONS`, `reject` → `REJECT`.
-fn decision_word(d: &str) -> String {
-    d.trim().replace('-', " ").to_uppercase()
+fn decision_word(d: Verdict) -> String {
+    d.name().replace('-', " ").to_uppercase()
 }
 
 /// What the decision means, in one sentence.
-fn decision_meaning(d: &str) -> &'static str {
+fn decision_meaning(d: Verdict) -> &'static str {
     match d {
-        "accept" => "Every required criterion is met.",
-        "accept-with-exceptions" => {
+        Verdict::Accept => "Every required criterion is met.",
+        Verdict::AcceptWithExceptions => {
             "Every required criterion is met or covered by an agreed exception; each exception is a risk its owner accepted until its date."
         }
-        "reject" => "At least one required criterion is not met and no valid exception covers it.",
+        Verdict::Reject => {
+            "At least one required criterion is not met and no valid exception covers it."
+        }
         _ => "",
     }
 }
@@ -90,8 +93,8 @@ pub fn markdown(r: &AcceptanceResult, m: &PackageManifest) -> String {
     let d = &r.decision;
     let mut o = String::new();
     let _ = writeln!(o, "# {}\n", d.title);
-    let _ = writeln!(o, "## Decision: {}\n", decision_word(&d.decision));
-    let meaning = decision_meaning(&d.decision);
+    let _ = writeln!(o, "## Decision: {}\n", decision_word(d.decision));
+    let meaning = decision_meaning(d.decision);
     if meaning.is_empty() {
         let _ = writeln!(o, "{}.\n", summary(r));
     } else {
@@ -171,10 +174,10 @@ pub fn markdown(r: &AcceptanceResult, m: &PackageManifest) -> String {
 const BANNER: &str = "border:2px solid var(--accent);padding:.6rem .9rem;margin:1rem 0;font-size:1.3rem;font-weight:700;";
 const FAIL: &str = "color:#b42318;font-weight:700;";
 
-fn banner_color(d: &str) -> &'static str {
+fn banner_color(d: Verdict) -> &'static str {
     match d {
-        "accept" => "border-color:#1a7f37;color:#1a7f37;",
-        "reject" => "border-color:#b42318;color:#b42318;",
+        Verdict::Accept => "border-color:#1a7f37;color:#1a7f37;",
+        Verdict::Reject => "border-color:#b42318;color:#b42318;",
         _ => "border-color:var(--warn);color:var(--warn);",
     }
 }
@@ -187,10 +190,10 @@ pub fn html(r: &AcceptanceResult, m: &PackageManifest) -> String {
     let _ = writeln!(
         b,
         "<p class=\"decision\" style=\"{BANNER}{}\">Decision: {}</p>",
-        banner_color(&d.decision),
-        esc(&decision_word(&d.decision))
+        banner_color(d.decision),
+        esc(&decision_word(d.decision))
     );
-    let meaning = decision_meaning(&d.decision);
+    let meaning = decision_meaning(d.decision);
     let _ = writeln!(
         b,
         "<p>{}{}.</p>",
@@ -284,15 +287,15 @@ pub fn html(r: &AcceptanceResult, m: &PackageManifest) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::decision_word;
+    use super::{decision_word, Verdict};
 
     #[test]
     fn decision_words() {
-        assert_eq!(decision_word("accept"), "ACCEPT");
+        assert_eq!(decision_word(Verdict::Accept), "ACCEPT");
         assert_eq!(
-            decision_word("accept-with-exceptions"),
+            decision_word(Verdict::AcceptWithExceptions),
             "ACCEPT WITH EXCEPTIONS"
         );
-        assert_eq!(decision_word("reject"), "REJECT");
+        assert_eq!(decision_word(Verdict::Reject), "REJECT");
     }
 }

@@ -10,6 +10,7 @@ use otproof_assess::vendors::{
 };
 use otproof_assess::{Questionnaire, Weights};
 use otproof_catalog::{Catalog, Practice};
+use otproof_evidence::Verdict;
 use otproof_report::{acceptance, sdl, vendors};
 
 /// `text` is in `doc`; HTML-escaped when `doc` is the HTML rendering.
@@ -387,7 +388,7 @@ fn decided(with_mqtt: bool, signature_ok: bool) -> (AcceptanceResult, PackageMan
 #[test]
 fn acceptance_with_exceptions_names_the_owner() {
     let (r, m) = decided(false, true);
-    assert_eq!(r.decision.decision, "accept-with-exceptions");
+    assert_eq!(r.decision.decision, Verdict::AcceptWithExceptions);
     let md = acceptance::markdown(&r, &m);
     let html = acceptance::html(&r, &m);
     let json = acceptance::json(&r).expect("json");
@@ -455,7 +456,7 @@ fn acceptance_with_exceptions_names_the_owner() {
 #[test]
 fn acceptance_accept_and_reject_are_prominent() {
     let (r, m) = decided(true, true);
-    assert_eq!(r.decision.decision, "accept");
+    assert_eq!(r.decision.decision, Verdict::Accept);
     let md = acceptance::markdown(&r, &m);
     assert!(md.contains("## Decision: ACCEPT\n"));
     assert!(md.contains("## Exceptions\n\nNone."));
@@ -467,7 +468,7 @@ fn acceptance_accept_and_reject_are_prominent() {
     assert!(md.contains("exception for ROB-1-MQTT"));
 
     let (r, m) = decided(true, false);
-    assert_eq!(r.decision.decision, "reject");
+    assert_eq!(r.decision.decision, Verdict::Reject);
     let md = acceptance::markdown(&r, &m);
     let html = acceptance::html(&r, &m);
     assert!(md.contains("## Decision: REJECT"));

@@ -1,0 +1,1 @@
+//! Payload of the acceptance records (to be filled: see the issue on typed payloads).

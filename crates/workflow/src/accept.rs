@@ -1,0 +1,1 @@
+//! Use cases: accept (moving here from crates/cli).

@@ -1,0 +1,1 @@
+//! Use cases: campaign (moving here from crates/cli).

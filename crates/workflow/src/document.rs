@@ -1,0 +1,1 @@
+//! Use cases: document (moving here from crates/cli).

@@ -1,0 +1,1 @@
+//! Use cases: ledger (moving here from crates/cli).

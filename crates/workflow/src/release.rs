@@ -1,0 +1,1 @@
+//! Use cases: release (moving here from crates/cli).

@@ -1,0 +1,1 @@
+//! Use cases: sbom (moving here from crates/cli).

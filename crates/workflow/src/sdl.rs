@@ -1,0 +1,1 @@
+//! Use cases: sdl (moving here from crates/cli).

@@ -1,0 +1,1 @@
+//! Use cases: spec (moving here from crates/cli).

@@ -1,0 +1,1 @@
+//! Use cases: vendors (moving here from crates/cli).

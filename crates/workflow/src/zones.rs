@@ -1,0 +1,1 @@
+//! Use cases: zones (moving here from crates/cli).
