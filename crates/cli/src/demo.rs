@@ -4,40 +4,12 @@
 use crate::output;
 use crate::store_cmd;
 use anyhow::{Context, Result};
-use otproof_assess::spec::{build_specification, SpecParams, Specification};
+use otproof_assess::spec::{SpecParams, Specification};
 use otproof_catalog::{Catalog, ComponentType, SlVector};
 use otproof_evidence::{Evidence, EvidenceKind, RecordId, Subject};
 use otproof_report as report;
 use otproof_store::{bundle, Store};
 use std::path::{Path, PathBuf};
-
-/// Record a written specification (and its questionnaire) as evidence.
-pub fn record_spec(store: &mut Store, spec: &Specification, files: &[&Path]) -> Result<RecordId> {
-    let evidence = Evidence {
-        kind: EvidenceKind::Specification,
-        title: spec.title.clone(),
-        requirements: Vec::new(),
-        subject: Subject::Product {
-            vendor: "(to be selected)".into(),
-            product: spec.questionnaire.specification.product.clone(),
-            version: None,
-            component_type: Some(spec.params.component),
-            artifacts: vec![],
-        },
-        payload: serde_json::json!({
-            "format": spec.format,
-            "catalog": spec.catalog,
-            "component_type": spec.params.component,
-            "sl_t": spec.sl_t_text,
-            "ml": spec.params.ml,
-            "support_years": spec.params.support_years,
-            "applicable_requirements": spec.technical_ids(),
-        }),
-        attachments: vec![],
-        findings: vec![],
-    };
-    store_cmd::record_output(store, evidence, files, "spec")
-}
 
 /// One file a step wrote.
 pub struct Written {
@@ -120,7 +92,7 @@ impl Step for SupplierSpec {
     fn run(&self, demo: &mut Demo) -> Result<()> {
         let mut params = SpecParams::new(ComponentType::EmbeddedDevice, SlVector::uniform(2)?);
         params.product = Some("Remote I/O controller for a water treatment plant".into());
-        let spec = build_specification(Catalog::builtin(), &params)?;
+        let spec = otproof_workflow::spec::build(&params)?;
         let n = spec.technical_count();
         demo.spec = Some(spec.clone());
         demo.write(
@@ -184,7 +156,7 @@ impl Step for RecordEvidence {
                 demo.dir.join("questionnaire-embedded-sl2.yaml"),
             ];
             let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-            let id = record_spec(&mut store, &spec, &refs)?;
+            let id = otproof_workflow::spec::record(&mut store, &spec, &refs)?;
             demo.notes
                 .push(format!("recorded the specification as {id}"));
         }

@@ -13,7 +13,7 @@ mod store_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use otproof_assess::spec::{build_specification, SpecParams, Weights};
+use otproof_assess::spec::{SpecParams, Weights};
 use otproof_catalog::{Catalog, ComponentType, MaturityLevel, Query, SlVector, Standard};
 use otproof_report as report;
 use std::path::PathBuf;
@@ -296,7 +296,7 @@ fn spec(a: &SpecArgs, s: &store_cmd::StoreArg) -> Result<()> {
         support_years: a.support_years,
         weights: a.weights,
     };
-    let spec = build_specification(Catalog::builtin(), &params)?;
+    let spec = otproof_workflow::spec::build(&params)?;
     let text = match a.format {
         SpecFormat::Md => report::spec::markdown(&spec),
         SpecFormat::Html => report::spec::html(&spec),
@@ -324,7 +324,7 @@ fn spec(a: &SpecArgs, s: &store_cmd::StoreArg) -> Result<()> {
             if let Some(q) = &a.questionnaire {
                 files.push(q);
             }
-            let id = demo::record_spec(&mut store, &spec, &files)?;
+            let id = otproof_workflow::spec::record(&mut store, &spec, &files)?;
             eprintln!("recorded as evidence {id} in {}", store.dir().display());
         }
     }

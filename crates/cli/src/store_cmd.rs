@@ -2,13 +2,12 @@
 
 use crate::output;
 use anyhow::{bail, Context, Result};
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use clap::{Args, Subcommand};
-use otproof_catalog::{Catalog, ComponentType};
-use otproof_evidence::{Attachment, Body, Evidence, EvidenceKind, Record, RecordId, Subject};
-use otproof_ledger::note::{Signer, Verifier};
-use otproof_store::{bundle, Store, StoreReport};
+use otproof_catalog::ComponentType;
+use otproof_evidence::{Attachment, Evidence, EvidenceKind, Record, RecordId};
+use otproof_store::{Store, StoreReport};
+use otproof_workflow::settings::Settings;
+use otproof_workflow::{document, ledger, records};
 use std::path::{Path, PathBuf};
 
 /// A check that failed: exit code 1.
@@ -34,32 +33,18 @@ pub struct StoreArg {
 }
 
 impl StoreArg {
+    /// The settings these arguments give, resolved by `workflow::settings`.
+    pub fn settings(&self) -> Result<Settings> {
+        Ok(Settings {
+            store: self.store.clone(),
+            vulndb: None,
+            cwd: std::env::current_dir().context("working directory")?,
+        })
+    }
+
     /// The `.otproof` folder, if there is one.
     pub fn locate(&self) -> Result<PathBuf> {
-        match self.store.as_ref() {
-            Some(p) => {
-                let inner = p.join(otproof_store::STORE_DIR);
-                if inner.is_dir() {
-                    Ok(inner)
-                } else if p.join("otproof.db").is_file() {
-                    Ok(p.clone())
-                } else if p.is_dir() {
-                    // A folder inside a store's tree: walk up from there.
-                    Ok(Store::discover(
-                        &std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()),
-                    )?)
-                } else {
-                    bail!(
-                        "store {} does not exist (expected a folder holding .otproof/, created by `otproof init`)",
-                        p.display()
-                    )
-                }
-            }
-            None => {
-                let cwd = std::env::current_dir().context("working directory")?;
-                Ok(Store::discover(&cwd)?)
-            }
-        }
+        Ok(self.settings()?.store_dir()?)
     }
 
     /// Open the store.
@@ -70,14 +55,7 @@ impl StoreArg {
 
     /// Open the store if one is configured or found; `None` when there is none.
     pub fn open_if_any(&self) -> Result<Option<Store>> {
-        if self.store.is_some() {
-            return self.open().map(Some);
-        }
-        let cwd = std::env::current_dir().context("working directory")?;
-        match Store::discover(&cwd) {
-            Ok(dir) => Ok(Some(Store::open(&dir)?)),
-            Err(_) => Ok(None),
-        }
+        Ok(self.settings()?.open_store_if_any()?)
     }
 }
 
@@ -92,8 +70,7 @@ pub struct InitArgs {
 
 pub fn init(a: &InitArgs) -> Result<()> {
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let store = Store::init(&dir, a.origin.as_deref())?;
+    let store = ledger::init(&dir, a.origin.as_deref())?;
     println!("initialised an otproof store in {}", store.dir().display());
     println!("ledger origin: {}", store.origin());
     println!("verifier key:  {}", store.vkey_text());
@@ -175,101 +152,33 @@ pub struct ShowArgs {
 
 /// Media type from a file name.
 pub fn media_type_of(path: &Path) -> &'static str {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "pdf" => "application/pdf",
-        "json" => "application/json",
-        "yaml" | "yml" => "application/yaml",
-        "xml" => "application/xml",
-        "html" | "htm" => "text/html",
-        "md" => "text/markdown",
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "tar" => "application/x-tar",
-        "gz" | "tgz" => "application/gzip",
-        "zip" => "application/zip",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        _ => "application/octet-stream",
-    }
+    records::media_type_of(path)
 }
 
 /// Store a file as a blob and describe it as an attachment.
 pub fn attach(store: &Store, path: &Path, media_type: Option<&str>) -> Result<Attachment> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let sha256 = store.put_blob(&bytes)?;
-    Ok(Attachment {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "file".into()),
-        media_type: media_type
-            .map(str::to_string)
-            .unwrap_or_else(|| media_type_of(path).to_string()),
-        sha256,
-        size: bytes.len() as u64,
-    })
+    Ok(records::attach_file(store, path, media_type)?)
 }
 
 pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
     match cmd {
         EvidenceCmd::Add(a) => {
-            for q in &a.requirements {
-                if Catalog::builtin().get(q).is_none() {
-                    let near = Catalog::builtin().suggest(q);
-                    bail!(
-                        "--requirement '{q}' is not in the IEC 62443 catalog{}",
-                        if near.is_empty() {
-                            " (see `otproof catalog list`)".to_string()
-                        } else {
-                            format!("; did you mean: {}?", near.join(", "))
-                        }
-                    );
-                }
-            }
-            if !a.file.is_file() {
-                bail!(
-                    "{} is not a file (expected the evidence file to attach)",
-                    a.file.display()
-                );
-            }
             let mut store = s.open()?;
-            let supersedes = match &a.supersedes {
-                Some(p) => Some(store.get(p)?.id),
-                None => None,
-            };
-            let attachment = attach(&store, &a.file, a.media_type.as_deref())?;
-            let subject = match &a.product {
-                Some(p) => Subject::Product {
-                    vendor: a.vendor.clone(),
-                    product: p.clone(),
-                    version: a.version.clone(),
-                    component_type: a.component,
-                    artifacts: vec![],
-                },
-                None => Subject::Vendor {
-                    vendor: a.vendor.clone(),
-                },
-            };
-            let mut record = Record::new(
-                "evidence add",
-                Body::Evidence(Evidence {
+            let done = document::add(
+                &mut store,
+                &document::NewDocument {
+                    file: a.file.clone(),
                     kind: a.kind,
-                    title: a.title.clone().unwrap_or_else(|| attachment.name.clone()),
                     requirements: a.requirements.clone(),
-                    subject,
-                    payload: serde_json::Value::Null,
-                    attachments: vec![attachment],
-                    findings: vec![],
-                }),
-            );
-            record.supersedes = supersedes;
-            let done = store.append_one(record)?;
+                    vendor: a.vendor.clone(),
+                    product: a.product.clone(),
+                    version: a.version.clone(),
+                    component: a.component,
+                    title: a.title.clone(),
+                    media_type: a.media_type.clone(),
+                    supersedes: a.supersedes.clone(),
+                },
+            )?;
             if a.json {
                 output::print(&format!(
                     "{}\n",
@@ -281,7 +190,7 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
         }
         EvidenceCmd::List(a) => {
             let store = s.open()?;
-            let rows = store.list(a.requirement.as_deref(), a.product.as_deref())?;
+            let rows = document::list(&store, a.requirement.as_deref(), a.product.as_deref())?;
             if a.json {
                 return output::print(&(serde_json::to_string_pretty(&rows)? + "\n"));
             }
@@ -305,7 +214,7 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
         }
         EvidenceCmd::Show(a) => {
             let store = s.open()?;
-            let r = store.get(&a.id)?;
+            let r = document::show(&store, &a.id)?;
             if a.json {
                 return output::print(&(String::from_utf8_lossy(&r.json).into_owned() + "\n"));
             }
@@ -354,86 +263,45 @@ pub struct ConsistencyArgs {
     pub new_size: Option<u64>,
 }
 
+/// A ledger failure as the CLI reports it: a failed check exits 1, anything else 2.
+fn ledger_error(e: ledger::LedgerError) -> anyhow::Error {
+    match e {
+        ledger::LedgerError::Failed(m) => Failed(m).into(),
+        other => other.into(),
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    output::print(&(serde_json::to_string_pretty(v)? + "\n"))
+}
+
 pub fn ledger(cmd: &LedgerCmd, s: &StoreArg) -> Result<()> {
     let mut store = s.open()?;
     match cmd {
         LedgerCmd::Status(f) => {
-            let size = store.size()?;
-            let root = store.root()?;
-            let cp = store.latest_checkpoint()?;
-            let v = serde_json::json!({
-                "store": store.dir().display().to_string(),
-                "origin": store.origin(),
-                "size": size,
-                "root": B64.encode(root),
-                "checkpoint_size": cp.as_ref().map(|c| c.size),
-                "vkey": store.vkey_text(),
-            });
+            let st = ledger::status(&store).map_err(ledger_error)?;
             if f.json {
-                output::print(&(serde_json::to_string_pretty(&v)? + "\n"))
+                print_json(&st)
             } else {
                 output::print(&format!(
-                    "store:       {}\norigin:      {}\nsize:        {size}\nroot:        {}\ncheckpoint:  {}\nvkey:        {}\n",
-                    store.dir().display(),
-                    store.origin(),
-                    B64.encode(root),
-                    cp.map(|c| format!("signed at size {}", c.size))
+                    "store:       {}\norigin:      {}\nsize:        {}\nroot:        {}\ncheckpoint:  {}\nvkey:        {}\n",
+                    st.store,
+                    st.origin,
+                    st.size,
+                    st.root,
+                    st.checkpoint_size
+                        .map(|c| format!("signed at size {c}"))
                         .unwrap_or_else(|| "none yet".into()),
-                    store.vkey_text()
+                    st.vkey
                 ))
             }
         }
         LedgerCmd::Checkpoint => {
-            let cp = store.checkpoint()?;
-            output::print(&cp.note)
+            output::print(&ledger::checkpoint(&mut store).map_err(ledger_error)?)
         }
-        LedgerCmd::Prove(a) => {
-            store.checkpoint()?;
-            let p = store.prove(&a.id)?;
-            otproof_ledger::verify_inclusion(
-                &otproof_store::record_leaf(&p.id),
-                p.leaf,
-                p.size,
-                &p.proof,
-                &p.checkpoint.root,
-            )
-            .map_err(|e| {
-                Failed(format!(
-                    "the store produced a proof that does not verify: {e}"
-                ))
-            })?;
-            let v = serde_json::json!({
-                "id": p.id.to_string(),
-                "leaf": p.leaf,
-                "size": p.size,
-                "leaf_hash": B64.encode(otproof_store::record_leaf(&p.id)),
-                "proof": p.proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-                "checkpoint": p.checkpoint.note,
-            });
-            output::print(&(serde_json::to_string_pretty(&v)? + "\n"))
-        }
+        LedgerCmd::Prove(a) => print_json(&ledger::prove(&mut store, &a.id).map_err(ledger_error)?),
         LedgerCmd::Consistency(a) => {
-            let size = store.size()?;
-            let new = a.new_size.unwrap_or(size);
-            if a.old_size > new || new > size {
-                bail!(
-                    "sizes {} -> {new}: expected OLD_SIZE <= NEW_SIZE <= {size} (the current size)",
-                    a.old_size
-                );
-            }
-            let proof = store.consistency(a.old_size, new)?;
-            let old_root = store.root_at(a.old_size)?;
-            let new_root = store.root_at(new)?;
-            otproof_ledger::verify_consistency(a.old_size, new, &proof, &old_root, &new_root)
-                .map_err(|e| Failed(format!("consistency proof does not verify: {e}")))?;
-            let v = serde_json::json!({
-                "old_size": a.old_size,
-                "new_size": new,
-                "old_root": B64.encode(old_root),
-                "new_root": B64.encode(new_root),
-                "proof": proof.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
-            });
-            output::print(&(serde_json::to_string_pretty(&v)? + "\n"))
+            print_json(&ledger::consistency(&store, a.old_size, a.new_size).map_err(ledger_error)?)
         }
     }
 }
@@ -452,28 +320,15 @@ pub struct ExportArgs {
 }
 
 pub fn export(a: &ExportArgs, s: &StoreArg) -> Result<()> {
-    if !a.all && a.product.is_none() {
-        bail!("say what to export: --product NAME or --all");
-    }
+    let selection = match (&a.product, a.all) {
+        (Some(p), _) => ledger::Selection::Product(p.clone()),
+        (None, true) => ledger::Selection::All,
+        (None, false) => bail!("say what to export: --product NAME or --all"),
+    };
     let mut store = s.open()?;
-    let rows = store.list(None, a.product.as_deref())?;
-    if rows.is_empty() {
-        bail!(
-            "nothing to export: no records{}",
-            a.product
-                .as_ref()
-                .map(|p| format!(" about product '{p}'"))
-                .unwrap_or_default()
-        );
-    }
-    let ids: Vec<RecordId> = rows
-        .iter()
-        .map(|r| r.id.parse())
-        .collect::<Result<_, _>>()
-        .context("stored record IDs")?;
-    let bytes = bundle::export(&mut store, &ids)?;
-    output::write_bytes(&a.out, &bytes)?;
-    output::note(&a.out, &format!("bundle of {} records", ids.len()));
+    let e = ledger::export(&mut store, &selection).map_err(ledger_error)?;
+    output::write_bytes(&a.out, &e.bytes)?;
+    output::note(&a.out, &format!("bundle of {} records", e.records));
     Ok(())
 }
 
@@ -519,32 +374,25 @@ fn print_report(report: &StoreReport, json: bool) -> Result<()> {
     }
 }
 
-fn load_verifier(key: &str) -> Result<Verifier> {
-    let text = if Path::new(key).is_file() {
-        std::fs::read_to_string(key).with_context(|| format!("cannot read {key}"))?
-    } else {
-        key.to_string()
-    };
-    Verifier::from_vkey(text.trim()).map_err(|e| {
-        anyhow::anyhow!("--key {key}: {e} (expected a verifier key NAME+HASH+KEY or a .vkey file)")
-    })
-}
-
 pub fn verify(a: &VerifyArgs, s: &StoreArg) -> Result<()> {
     let Some(path) = &a.bundle else {
         if s.store.is_none() {
             bail!("give a bundle to verify (otproof verify bundle.tar), or --store to recompute a store");
         }
         let store = s.open()?;
-        let report = store.verify()?;
+        let report = ledger::verify_store(&store).map_err(ledger_error)?;
         return print_report(&report, a.json);
     };
-    let key = a.key.as_deref().map(load_verifier).transpose()?;
+    let key = a
+        .key
+        .as_deref()
+        .map(ledger::load_verifier)
+        .transpose()
+        .map_err(ledger_error)?;
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    match bundle::verify(&bytes, key.as_ref()) {
-        Ok(report) => print_report(&report, a.json),
-        Err(e) => Err(Failed(format!("{}: {e}", path.display())).into()),
-    }
+    let report = ledger::verify_bundle(&path.display().to_string(), &bytes, key.as_ref())
+        .map_err(ledger_error)?;
+    print_report(&report, a.json)
 }
 
 #[derive(Debug, Subcommand)]
@@ -576,18 +424,10 @@ pub fn key(cmd: &KeyCmd) -> Result<()> {
             a.out.as_deref(),
         ),
         KeyCmd::Gen(a) => {
-            let signer =
-                Signer::generate(&a.name).map_err(|e| anyhow::anyhow!("--name {}: {e}", a.name))?;
-            let prefix = a
-                .out
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(a.name.replace(['/', '\\', ' '], "-")));
-            let skey = PathBuf::from(format!("{}.skey", prefix.display()));
-            let vkey = PathBuf::from(format!("{}.vkey", prefix.display()));
-            otproof_store::write_key_pair(&signer, &skey, &vkey)?;
-            println!("wrote {} (private, mode 0600)", skey.display());
-            println!("wrote {}", vkey.display());
-            println!("{}", signer.vkey_text());
+            let k = ledger::generate_key(&a.name, a.out.as_deref()).map_err(ledger_error)?;
+            println!("wrote {} (private, mode 0600)", k.skey.display());
+            println!("wrote {}", k.vkey.display());
+            println!("{}", k.vkey_text);
             Ok(())
         }
     }
@@ -596,23 +436,14 @@ pub fn key(cmd: &KeyCmd) -> Result<()> {
 /// Record evidence with files an otproof command wrote attached as blobs.
 pub fn record_output(
     store: &mut Store,
-    mut evidence: Evidence,
+    evidence: Evidence,
     files: &[&Path],
     operation: &str,
 ) -> Result<RecordId> {
-    for f in files {
-        evidence.attachments.push(attach(store, f, None)?);
-    }
-    let record = Record::new(operation, Body::Evidence(evidence));
-    append_idempotent(store, record)
+    Ok(records::record_evidence(store, evidence, files, operation)?)
 }
 
 /// Append a record; the same record again (same content and time) is already there: its ID.
 pub fn append_idempotent(store: &mut Store, record: Record) -> Result<RecordId> {
-    let id = record.id()?;
-    match store.append_one(record) {
-        Ok(a) => Ok(a.id),
-        Err(otproof_store::StoreError::Duplicate(_)) => Ok(id),
-        Err(e) => Err(e.into()),
-    }
+    Ok(records::append_idempotent(store, record)?)
 }

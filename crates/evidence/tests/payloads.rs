@@ -51,3 +51,23 @@ fn document_payload_round_trips() {
     let e = DocumentPayload::from_value(&bad).expect_err("wrong type");
     assert!(e.to_string().contains("invalid type"), "{e}");
 }
+
+#[test]
+fn specification_payload_round_trips() {
+    use otproof_catalog::{ComponentType, MaturityLevel};
+    use otproof_evidence::payload::specification::SpecificationPayload;
+    let p = SpecificationPayload {
+        format: "otproof-spec/1".into(),
+        catalog: "otproof IEC 62443 catalog".into(),
+        component_type: ComponentType::NetworkDevice,
+        sl_t: "3 3 2 2 3 1 3".parse().expect("sl-t"),
+        ml: MaturityLevel::new(3).expect("ml"),
+        support_years: 15,
+        applicable_requirements: vec!["CR 1.1".into(), "CR 3.5".into()],
+    };
+    common::round_trip(&p);
+    let mut v = p.to_value().expect("value");
+    v["ml"] = serde_json::json!(7);
+    let e = SpecificationPayload::from_value(&v).expect_err("ML 7");
+    assert!(e.to_string().contains("maturity level"), "{e}");
+}
