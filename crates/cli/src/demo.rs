@@ -136,6 +136,10 @@ Owner: product security office. Version 3, approved.\n\n\
 and a known-vulnerability scan of its SBOM before it ships.\n\
 - Vulnerability reports are triaged within five working days.\n";
 
+/// The requirements the sample manual is recorded for (a data file: no requirement ID
+/// literals in the code).
+const SAMPLE_SDL_REQUIREMENTS: &str = include_str!("../data/demo-sdl-requirements.txt");
+
 impl Step for RecordEvidence {
     fn title(&self) -> &'static str {
         "evidence store: specification and a vendor SDL document recorded in the ledger"
@@ -165,36 +169,27 @@ impl Step for RecordEvidence {
             "sample vendor SDL document",
             SAMPLE_SDL,
         )?;
-        let evidence = Evidence {
-            kind: EvidenceKind::Document,
-            title: "Secure development lifecycle, version 3 (sample)".into(),
-            // The sample manual covers security management, defect management and security
-            // update management (SM, DM, SUM) completely, and touches SR and SVV.
-            requirements: [
-                "SM-1", "SM-2", "SM-3", "SM-4", "SM-5", "SM-6", "SM-7", "SM-8", "SM-9", "SM-10",
-                "SM-11", "SM-12", "SM-13", "SR-2", "SVV-3", "DM-1", "DM-2", "DM-3", "DM-4", "DM-5",
-                "DM-6", "SUM-1", "SUM-2", "SUM-3", "SUM-4", "SUM-5",
-            ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-            subject: Subject::Product {
-                vendor: "Example Automation".into(),
-                product: "RIO-2000".into(),
-                version: Some("4.2.0".into()),
-                component_type: Some(ComponentType::EmbeddedDevice),
-                artifacts: vec![],
-            },
-            payload: serde_json::Value::Null,
-            attachments: vec![],
-            findings: vec![],
-        };
-        let id = store_cmd::record_output(
+        let id = otproof_workflow::document::add(
             &mut store,
-            evidence,
-            &[&demo.dir.join("sdl-process-sample.md")],
-            "evidence add",
-        )?;
+            &otproof_workflow::document::NewDocument {
+                file: demo.dir.join("sdl-process-sample.md"),
+                kind: EvidenceKind::Document,
+                requirements: SAMPLE_SDL_REQUIREMENTS
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .map(str::to_string)
+                    .collect(),
+                vendor: "Example Automation".into(),
+                product: Some("RIO-2000".into()),
+                version: Some("4.2.0".into()),
+                component: Some(ComponentType::EmbeddedDevice),
+                title: Some("Secure development lifecycle, version 3 (sample)".into()),
+                media_type: None,
+                supersedes: None,
+            },
+        )?
+        .id;
         demo.notes
             .push(format!("recorded the SDL document as {id}"));
         demo.store = Some(store);
