@@ -5,6 +5,7 @@
 //! expected for each, supply-chain and support policy items, the evaluation dimensions with
 //! their weights, and a [`Questionnaire`] with one entry per requirement and policy item.
 
+use otproof_catalog::traces;
 use otproof_catalog::{
     Catalog, ComponentType, Fr, Kind, MaturityLevel, Practice, Requirement, SlVector,
     CATALOG_VERSION,
@@ -508,7 +509,7 @@ fn records_expected(p: Practice, ml: MaturityLevel) -> Vec<String> {
     out
 }
 
-fn ids_applicable(catalog: &Catalog, params: &SpecParams, ids: &[&str]) -> Vec<String> {
+fn ids_applicable(catalog: &Catalog, params: &SpecParams, ids: &[String]) -> Vec<String> {
     ids.iter()
         .filter_map(|id| catalog.get(id))
         .filter(|r| {
@@ -522,21 +523,17 @@ fn ids_applicable(catalog: &Catalog, params: &SpecParams, ids: &[&str]) -> Vec<S
 fn policy_sections(catalog: &Catalog, p: &SpecParams) -> Vec<PolicySection> {
     use AnswerType::*;
     use EvidenceKind::*;
-    let prefix = p.component.requirement_prefix();
-    let update_req = format!("{prefix} 3.10 RE1");
-    let boot_req = format!("{prefix} 3.14 RE1");
     let years = p.support_years;
     let item = |id: &str,
                 title: &str,
                 requirement: String,
-                refs: &[&str],
                 evidence: Vec<EvidenceKind>,
                 question: &str,
                 answer_type: AnswerType| PolicyItem {
         id: id.to_string(),
         title: title.to_string(),
         requirement,
-        refs: ids_applicable(catalog, p, refs),
+        refs: ids_applicable(catalog, p, &traces::policy_item(id, p.component)),
         evidence,
         question: question.to_string(),
         answer_type,
@@ -548,23 +545,23 @@ fn policy_sections(catalog: &Catalog, p: &SpecParams) -> Vec<PolicySection> {
             items: vec![
                 item("SBOM-1", "SBOM per release",
                     "Deliver with every release (including firmware and each security update) a machine-readable SBOM in SPDX 2.2 or later or CycloneDX 1.4 or later, listing every third-party and open-source component with supplier, name, version, a unique identifier (purl or CPE), dependency relationships, author and timestamp.".into(),
-                    &["SM-9", "SM-10", "SUM-3", "CR 7.8"], vec![Sbom], 
+                    vec![Sbom],
                     "Do you deliver an SBOM with every release? Name the format and version and attach one for the offered release.", Choice),
                 item("SBOM-2", "Vulnerability tracking",
                     format!("Monitor public vulnerability sources for every SBOM component for the whole support lifetime ({years} years) and state per vulnerability whether the product is affected, in a machine-readable VEX (CycloneDX VEX, OpenVEX or the CSAF VEX profile)."),
-                    &["SM-9", "DM-1", "DM-2", "DM-3"], vec![ProcessRecord],
+                    vec![ProcessRecord],
                     "How do you track vulnerabilities in third-party components, and do you publish VEX statements?", Text),
                 item("VULN-1", "Coordinated disclosure",
                     "Publish a coordinated vulnerability disclosure policy with a security contact, and acknowledge reports within 5 working days.".into(),
-                    &["DM-1", "DM-5"], vec![ProcessRecord],
+                    vec![ProcessRecord],
                     "Where is your vulnerability disclosure policy published, and what is your security contact?", Text),
                 item("VULN-2", "Security advisories",
                     "Publish security advisories in CSAF 2.0 (machine-readable) for every vulnerability that affects the product, with affected versions, severity (CVSS), mitigations and fixed versions.".into(),
-                    &["DM-5", "SUM-2"], vec![ProcessRecord],
+                    vec![ProcessRecord],
                     "Do you publish CSAF 2.0 advisories? Give the location of your advisory feed.", Choice),
                 item("VULN-3", "Response times",
                     "Provide a mitigation or workaround for a critical vulnerability (CVSS 9.0 or higher, or known to be exploited) within 14 days and a fix within 30 days; for high severity within 60 days; others in the next planned release.".into(),
-                    &["DM-4", "SUM-5"], vec![ProcessRecord],
+                    vec![ProcessRecord],
                     "What is your committed time, in days, from a critical vulnerability becoming known to a released fix?", Number),
             ],
         },
@@ -574,15 +571,15 @@ fn policy_sections(catalog: &Catalog, p: &SpecParams) -> Vec<PolicySection> {
             items: vec![
                 item("UPD-1", "Signed and verified before installation",
                     format!("Sign every firmware and software release and every update; the {} verifies the signature before installing and rejects unsigned or altered packages.", p.component.name()),
-                    &["CR 3.4", "CR 3.4 RE1", &update_req, &boot_req, "SUM-4"], vec![SignedArtifact, TestReport],
+                    vec![SignedArtifact, TestReport],
                     "Are all releases and updates signed, and does the component refuse an update whose signature does not verify? Attach a signed sample and the verification procedure.", Choice),
                 item("UPD-2", "Signing key protection",
                     "Keep code-signing keys in hardware (HSM or equivalent) under a documented key management procedure, and give the buyer the public keys or certificates needed to verify releases independently.".into(),
-                    &["SM-8", "SM-6"], vec![ProcessRecord, DesignDocument],
+                    vec![ProcessRecord, DesignDocument],
                     "How are your code-signing keys protected, and how does a buyer obtain the verification keys?", Text),
                 item("UPD-3", "Release integrity and provenance",
                     "Publish a SHA-256 digest for every release artifact and, on request, provenance attestations (for example in-toto or SLSA) that link the release to its source and build.".into(),
-                    &["SM-6", "SUM-4"], vec![SignedArtifact],
+                    vec![SignedArtifact],
                     "Do you publish digests and provenance attestations for releases?", Choice),
             ],
         },
@@ -592,23 +589,23 @@ fn policy_sections(catalog: &Catalog, p: &SpecParams) -> Vec<PolicySection> {
             items: vec![
                 item("PATCH-1", "Support lifetime",
                     format!("Provide security updates for at least {years} years from delivery."),
-                    &["SUM-5"], vec![ProcessRecord],
+                    vec![ProcessRecord],
                     "For how many years from delivery do you commit to provide security updates?", Number),
                 item("PATCH-2", "Notification",
                     "Notify named buyer contacts of every security update and advisory affecting delivered products, including updates of third-party and operating-system components.".into(),
-                    &["SUM-2", "SUM-3", "DM-5"], vec![ProcessRecord],
+                    vec![ProcessRecord],
                     "How and how quickly do you notify customers of security updates?", Text),
                 item("PATCH-3", "Patch validation testing",
                     "Test every security update for compatibility with the product and its supported configurations before release, and give the buyer a summary of the tests.".into(),
-                    &["SUM-1"], vec![TestReport, ProcessRecord],
+                    vec![TestReport, ProcessRecord],
                     "How do you qualify security updates before release? Attach a recent qualification summary.", Text),
                 item("PATCH-4", "Patch windows",
                     "Make updates installable within the buyer's planned shutdowns: cumulative packages, documented installation time, a rollback path, and no forced or automatic online installation.".into(),
-                    &["SUM-4", "SG-5"], vec![UserDocumentation],
+                    vec![UserDocumentation],
                     "Can updates be installed offline during planned shutdowns, and can they be rolled back?", Choice),
                 item("PATCH-5", "End-of-life notice",
                     "Announce the end of security support at least 24 months in advance and publish the end-of-life date for the offered version.".into(),
-                    &["SUM-5"], vec![ProcessRecord],
+                    vec![ProcessRecord],
                     "What is the announced end-of-support date of the offered version?", Date),
             ],
         },
@@ -618,15 +615,15 @@ fn policy_sections(catalog: &Catalog, p: &SpecParams) -> Vec<PolicySection> {
             items: vec![
                 item("AUTH-1", "Individual user accounts",
                     "Authenticate every human user individually on every interface (no shared or hard-coded accounts), and require the change of any default credential at commissioning.".into(),
-                    &["CR 1.1", "CR 1.1 RE1", "CR 1.3", "CR 1.5", "CR 1.7"], vec![TestReport, ConfigurationRecord],
+                    vec![TestReport, ConfigurationRecord],
                     "Is every human user authenticated individually on every interface, and are default credentials forced to change?", Choice),
                 item("AUTH-2", "Role-based authorization",
                     "Enforce authorization for every user by role, with roles the asset owner can map to its own organisation.".into(),
-                    &["CR 2.1", "CR 2.1 RE1", "CR 2.1 RE2"], vec![TestReport, ConfigurationRecord],
+                    vec![TestReport, ConfigurationRecord],
                     "Which roles does the component support, and can permissions be mapped to roles?", Text),
                 item("LOG-1", "Security event logging",
                     "Record security-relevant events (logins, failed logins, configuration changes, updates) with synchronized timestamps, protect the records, and make them available to a central log service (for example syslog).".into(),
-                    &["CR 2.8", "CR 2.9", "CR 2.11", "CR 2.11 RE1", "CR 3.9", "CR 6.1"], vec![AuditLogSample, ConfigurationRecord],
+                    vec![AuditLogSample, ConfigurationRecord],
                     "Which security events are logged, and how are logs forwarded to a central service? Attach a sample.", Text),
             ],
         },
@@ -636,11 +633,11 @@ fn policy_sections(catalog: &Catalog, p: &SpecParams) -> Vec<PolicySection> {
             items: vec![
                 item("ROB-1", "Robustness testing of every external protocol interface",
                     "For every external protocol interface (for example Modbus/TCP, DNP3, MQTT, IEC 61850 MMS, DLMS/COSEM, HTTP), provide robustness test evidence: protocol-aware malformed-input testing showing input validation, and load tests showing the essential function survives, with the tool, the test categories and coverage, every finding with its reproducing input, observed behaviour, severity and remediation status.".into(),
-                    &["CR 3.5", "CR 7.1", "CR 7.1 RE1", "SVV-3"], vec![RobustnessTestReport],
+                    vec![RobustnessTestReport],
                     "List every external protocol interface and attach the robustness test report for each.", Text),
                 item("ROB-2", "Findings and retests",
                     "Fix robustness findings before delivery or list them with a risk assessment, and retest after each fix with the original reproducer.".into(),
-                    &["SVV-3", "DM-4"], vec![RobustnessTestReport, ProcessRecord],
+                    vec![RobustnessTestReport, ProcessRecord],
                     "Are there open robustness findings for the offered version? List them with their status.", Text),
             ],
         },
@@ -650,11 +647,11 @@ fn policy_sections(catalog: &Catalog, p: &SpecParams) -> Vec<PolicySection> {
             items: vec![
                 item("DOC-1", "Hardening and secure operation guides",
                     "Deliver a hardening guide, secure operation and account management guides, the defense-in-depth measures the product expects from its environment, and secure disposal instructions.".into(),
-                    &["SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6"], vec![UserDocumentation],
+                    vec![UserDocumentation],
                     "Attach the hardening guide and the secure operation guide for the offered version.", Text),
                 item("CERT-1", "Certifications",
                     "State any third-party certification of the development process (e.g. ISASecure SDLA, IECEE 62443-4-1) or of the product (e.g. ISASecure CSA/EDSA, IECEE 62443-4-2), with scope, certificate number and expiry.".into(),
-                    &["SM-1", "SVV-5"], vec![Certificate],
+                    vec![Certificate],
                     "Which certifications cover your development process and the offered product? Give scope, number and expiry.", Text),
             ],
         },

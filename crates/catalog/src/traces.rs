@@ -2,6 +2,8 @@
 //! one place so every producer and renderer cites the same IDs (checked against the catalog
 //! by a test).
 
+use crate::ComponentType;
+
 /// Robustness campaigns: malformed input handled (CR 3.5), denial of service resisted
 /// (CR 7.1), and the 4-1 practice of security vulnerability testing (SVV-3).
 pub const ROBUSTNESS: &[&str] = &["CR 3.5", "CR 7.1", "SVV-3"];
@@ -32,9 +34,67 @@ pub const UPDATE_APPROVAL: &[&str] = &["SUM-1", "SUM-4", "CR 3.4"];
 /// device identification and authentication).
 pub const IDENTITY: &[&str] = &["CR 1.2"];
 
+const POLICY_TRACES_CSV: &str = include_str!("../data/policy_traces.csv");
+
+/// The requirements a supplier specification's policy item (`SBOM-1`, `UPD-1`, `ROB-1`, ...)
+/// cites, from `data/policy_traces.csv`, with `{type}` replaced by the component type's
+/// prefix (`EDR 3.10 RE1` for an embedded device). Empty for an unknown item. Whether each
+/// applies at the specification's SL-T is the caller's question.
+pub fn policy_item(item: &str, component: ComponentType) -> Vec<String> {
+    POLICY_TRACES_CSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(','))
+        .find(|(i, _)| *i == item)
+        .map(|(_, ids)| {
+            ids.split(';')
+                .map(|id| id.trim().replace("{type}", component.requirement_prefix()))
+                .filter(|id| !id.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every policy item named in `data/policy_traces.csv`, in file order.
+pub fn policy_items() -> Vec<&'static str> {
+    POLICY_TRACES_CSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(','))
+        .map(|(i, _)| i)
+        .filter(|i| *i != "item")
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::Catalog;
+    use crate::{Catalog, ComponentType};
+
+    #[test]
+    fn every_policy_trace_is_in_the_catalog_for_every_component_type() {
+        let c = Catalog::builtin();
+        let items = super::policy_items();
+        assert_eq!(items.len(), 20);
+        for t in ComponentType::ALL {
+            for item in &items {
+                let ids = super::policy_item(item, t);
+                assert!(!ids.is_empty(), "{item}");
+                for id in ids {
+                    // A `{type}` row may not exist for every type (software applications
+                    // have no SAR 3.10 RE1): the specification cites it only where it does.
+                    // Every fixed ID must be in the catalog.
+                    let templated = id.starts_with(t.requirement_prefix());
+                    assert!(
+                        templated || c.get(&id).is_some(),
+                        "{item}: {id} is not in the catalog"
+                    );
+                }
+            }
+        }
+        let upd = super::policy_item("UPD-1", ComponentType::NetworkDevice);
+        assert!(upd.contains(&"NDR 3.10 RE1".to_string()), "{upd:?}");
+        assert!(super::policy_item("NOPE-1", ComponentType::HostDevice).is_empty());
+    }
 
     #[test]
     fn every_traced_id_is_in_the_catalog() {
