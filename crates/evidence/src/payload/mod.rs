@@ -145,5 +145,9 @@ pub fn schemas() -> Vec<(String, String)> {
     // One line per payload type, sorted by module name:
     vec![
         one::<document::DocumentPayload>(),
+        one::<release::DeviceIdentity>(),
+        one::<release::ReleaseStatement>(),
+        one::<release::SignatureCheck>(),
+        one::<update::UpdateDecision>(),
     ]
 }
