@@ -317,7 +317,8 @@ fn identities_are_registered_recorded_and_verified() {
         p
     };
     let good = data(&device, "good.json");
-    let r = release::verify_identity(&id_path, &[vendor_pub.clone()], Some(&good)).expect("v");
+    let r = release::verify_identity(&id_path, std::slice::from_ref(&vendor_pub), Some(&good))
+        .expect("v");
     assert!(r.passed(), "{:?}", r.check);
     assert!(matches!(
         &r.check.detail,
