@@ -717,23 +717,6 @@ fn verify_dsse(
         r.check.checked = vec!["DSSE signature by a trusted key".into()];
         return Ok(r);
     };
-    let is_release = statement.predicate_type == intoto::RELEASE_PREDICATE_TYPE;
-    let release = if is_release {
-        serde_json::from_value::<ReleasePredicate>(statement.predicate.clone())
-            .ok()
-            .map(|p| ReleaseClaim {
-                product: p.product,
-                version: p.version,
-                created: p.created,
-                sbom: p.sbom.map(|s| FileRef {
-                    name: s.name,
-                    sha256: s.sha256,
-                }),
-                evidence: p.evidence,
-            })
-    } else {
-        None
-    };
     let mut checked = vec![
         "DSSE signature by a trusted key".to_string(),
         format!(
@@ -741,18 +724,33 @@ fn verify_dsse(
             subject.name
         ),
     ];
-    // Another predicate type is the signer's claim about the artifact, signed and bound to
-    // its digest; there is nothing in it for otproof to check.
-    let outcome = match (&release, is_release) {
-        (Some(_), _) => {
-            checked.push("the release predicate reads".into());
-            CheckOutcome::Verified
+    // An otproof release statement is checked in full (predicate shape, SBOM digest, creation
+    // time). Another predicate type is the signer's claim about the artifact, signed and bound
+    // to its digest; there is nothing more in it for otproof to check.
+    let (outcome, release) = if statement.predicate_type == intoto::RELEASE_PREDICATE_TYPE {
+        match intoto::verify_release(&env, &keys, intoto::Artifact::Sha256Hex(&digest)) {
+            Ok((_, p)) => {
+                checked.push(
+                    "the release predicate (product, version, SBOM digest, creation time)".into(),
+                );
+                (
+                    CheckOutcome::Verified,
+                    Some(ReleaseClaim {
+                        product: p.product,
+                        version: p.version,
+                        created: p.created,
+                        sbom: p.sbom.map(|s| FileRef {
+                            name: s.name,
+                            sha256: s.sha256,
+                        }),
+                        evidence: p.evidence,
+                    }),
+                )
+            }
+            Err(e) => (sign_outcome(e, envelope_path)?, None),
         }
-        (None, true) => CheckOutcome::Failed {
-            check: "statement".into(),
-            reason: "statement: the release predicate does not read".into(),
-        },
-        (None, false) => CheckOutcome::Verified,
+    } else {
+        (CheckOutcome::Verified, None)
     };
     let product = release.as_ref().map(|r| r.product.clone());
     Ok(CheckResult {
