@@ -371,3 +371,68 @@ fn a_layout_with_unrun_inspections_is_incomplete_not_verified() {
     // An unparseable time is the layout verifier's to reject; it is never a pass.
     assert!(e.map(|r| !r.passed()).unwrap_or(true));
 }
+
+#[test]
+fn sigstore_and_tuf_checks_are_typed_and_recorded() {
+    let mut f = fixture();
+    let root = testdata("sigstore/staging-trusted_root.json");
+    let sigstore = |artifact: &str, identity: Option<&str>| {
+        release::verify_artifact(
+            &testdata(&format!("sigstore/{artifact}")),
+            &ArtifactMethod::Sigstore {
+                bundle: testdata(&format!("sigstore/{artifact}.sigstore")),
+                trusted_root: root.clone(),
+                identity: identity.map(str::to_string),
+                issuer: None,
+            },
+        )
+        .expect("verify")
+    };
+    let ok = sigstore("bundle_v3.txt", Some("william@yossarian.net"));
+    assert!(ok.passed(), "{:?}", ok.check);
+    assert_eq!(ok.check.signer.as_deref(), Some("william@yossarian.net"));
+    assert!(ok
+        .check
+        .checked
+        .iter()
+        .any(|c| c.contains("inclusion proof")));
+    let id = release::record_signature_check(&mut f.store, &ok, &[]).expect("record");
+    let stored = f.store.get(&id.to_string()).expect("get");
+    let Body::Evidence(ev) = &stored.record.body else {
+        panic!("evidence")
+    };
+    assert_eq!(
+        ev.requirements,
+        otproof_catalog::traces::SIGNATURE_CHECK
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+    );
+    let other = sigstore("bundle_v3.txt", Some("someone@else.example"));
+    assert!(
+        matches!(&other.check.outcome, CheckOutcome::Failed { check, .. } if check.contains("identity")),
+        "{:?}",
+        other.check.outcome
+    );
+
+    let repo = testdata("tuf/tuf-reference-impl");
+    let tuf = |artifact: &Path| {
+        release::verify_artifact(
+            artifact,
+            &ArtifactMethod::Tuf {
+                repo: repo.clone(),
+                root: testdata("tuf/tuf-reference-impl/metadata/1.root.json"),
+                target: "file1.txt".into(),
+            },
+        )
+        .expect("verify")
+    };
+    let ok = tuf(&testdata("tuf/tuf-reference-impl/targets/file1.txt"));
+    assert!(ok.passed(), "{:?}", ok.check);
+    assert!(matches!(ok.check.detail, Some(SignatureDetail::Tuf { .. })));
+    let other = f.d.join("other.txt");
+    std::fs::write(&other, b"not the target").expect("w");
+    let bad = tuf(&other);
+    assert!(matches!(bad.check.outcome, CheckOutcome::Failed { .. }));
+    assert_eq!(bad.about, repo);
+}
