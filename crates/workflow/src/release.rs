@@ -37,14 +37,14 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ReleaseError {
     /// A file could not be read.
-    #[error("cannot read {what} {}: {source}", path.display())]
+    #[error("cannot read {what} {}: {cause}", path.display())]
     Read {
         /// What the file was meant to be.
         what: &'static str,
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A file is not what it should be.
     #[error("{}: {reason} (expected {expected})", path.display())]
@@ -57,44 +57,44 @@ pub enum ReleaseError {
         reason: String,
     },
     /// A signed document (envelope, layout, identity, link folder) is malformed.
-    #[error("{}: malformed: {source}", path.display())]
+    #[error("{}: malformed: {cause}", path.display())]
     MalformedSigned {
         /// The file.
         path: PathBuf,
         /// What the parser said.
-        source: SignError,
+        cause: SignError,
     },
     /// A Sigstore bundle or trusted root is malformed.
-    #[error("{}: malformed: {source}", path.display())]
+    #[error("{}: malformed: {cause}", path.display())]
     MalformedSigstore {
         /// The file.
         path: PathBuf,
         /// What the parser said.
-        source: otproof_sigstore::SigstoreError,
+        cause: otproof_sigstore::SigstoreError,
     },
     /// A CMS signature or trust anchor is malformed.
-    #[error("{}: malformed: {source}", path.display())]
+    #[error("{}: malformed: {cause}", path.display())]
     MalformedCms {
         /// The file.
         path: PathBuf,
         /// What the parser said.
-        source: otproof_cms::CmsError,
+        cause: otproof_cms::CmsError,
     },
     /// A TUF repository or root is malformed or unreadable.
-    #[error("{}: malformed: {source}", path.display())]
+    #[error("{}: malformed: {cause}", path.display())]
     MalformedTuf {
         /// The repository.
         path: PathBuf,
         /// What the reader said.
-        source: otproof_tuf::TufError,
+        cause: otproof_tuf::TufError,
     },
     /// A private key cannot be used (unreadable, wrong format, readable by others).
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     PrivateKey {
         /// The key file.
         path: PathBuf,
         /// Why.
-        source: SignError,
+        cause: SignError,
     },
     /// A time is not RFC 3339.
     #[error("time {value}: {reason} (expected RFC 3339)")]
@@ -105,12 +105,12 @@ pub enum ReleaseError {
         reason: String,
     },
     /// A cited evidence record is not in the store.
-    #[error("evidence {id}: not in the store: {source}")]
+    #[error("evidence {id}: not in the store: {cause}")]
     EvidenceNotFound {
         /// The ID as given.
         id: String,
         /// What the store said.
-        source: StoreError,
+        cause: StoreError,
     },
     /// Evidence was cited but there is no store to check it against.
     #[error(
@@ -124,12 +124,12 @@ pub enum ReleaseError {
     #[error(transparent)]
     Sign(#[from] SignError),
     /// The vulnerability database cannot be used.
-    #[error("vulnerability database {}: {source}", path.display())]
+    #[error("vulnerability database {}: {cause}", path.display())]
     VulnDb {
         /// The database file.
         path: PathBuf,
         /// Why.
-        source: otproof_vulndb::DbError,
+        cause: otproof_vulndb::DbError,
     },
     /// The store failed.
     #[error(transparent)]
@@ -145,10 +145,10 @@ pub enum ReleaseError {
 type Result<T> = std::result::Result<T, ReleaseError>;
 
 fn read(path: &Path, what: &'static str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| ReleaseError::Read {
+    std::fs::read(path).map_err(|cause| ReleaseError::Read {
         what,
         path: path.to_path_buf(),
-        source,
+        cause,
     })
 }
 
@@ -163,10 +163,10 @@ fn read_text(path: &Path, what: &'static str, expected: &'static str) -> Result<
 /// SHA-256 and size of a file, read in pieces (firmware images can be large).
 pub fn sha256_file(path: &Path) -> Result<(Sha256Digest, u64)> {
     use std::io::Read;
-    let err = |source| ReleaseError::Read {
+    let err = |cause| ReleaseError::Read {
         what: "artifact",
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let mut f = std::fs::File::open(path).map_err(err)?;
     let mut h = Sha256::new();
@@ -208,9 +208,9 @@ fn envelope(path: &Path) -> Result<Envelope> {
 }
 
 fn private_key(path: &Path) -> Result<keys::SigningKey> {
-    keys::read_private_key(path).map_err(|source| ReleaseError::PrivateKey {
+    keys::read_private_key(path).map_err(|cause| ReleaseError::PrivateKey {
         path: path.to_path_buf(),
-        source,
+        cause,
     })
 }
 
@@ -239,7 +239,7 @@ fn sign_outcome(e: SignError, path: &Path) -> Result<CheckOutcome> {
     match e {
         SignError::Parse { .. } | SignError::Io { .. } => Err(ReleaseError::MalformedSigned {
             path: path.to_path_buf(),
-            source: e,
+            cause: e,
         }),
         other => Ok(CheckOutcome::Failed {
             check: sign_check_name(&other).into(),
@@ -337,9 +337,9 @@ pub fn sign_release(input: &ReleaseInput, store: Option<&Store>) -> Result<Signe
         };
         let r = st
             .get(id)
-            .map_err(|source| ReleaseError::EvidenceNotFound {
+            .map_err(|cause| ReleaseError::EvidenceNotFound {
                 id: id.clone(),
-                source,
+                cause,
             })?;
         evidence.push(r.id);
     }
@@ -508,7 +508,7 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
         } => {
             let malformed = |path: &Path| {
                 let path = path.to_path_buf();
-                move |source| ReleaseError::MalformedSigstore { path, source }
+                move |cause| ReleaseError::MalformedSigstore { path, cause }
             };
             let b = otproof_sigstore::Bundle::from_json(&read(bundle, "Sigstore bundle")?)
                 .map_err(malformed(bundle))?;
@@ -557,7 +557,7 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
         } => {
             let malformed = |path: &Path| {
                 let path = path.to_path_buf();
-                move |source| ReleaseError::MalformedCms { path, source }
+                move |cause| ReleaseError::MalformedCms { path, cause }
             };
             let anchors = otproof_cms::TrustAnchor::from_pem(&read(trust_anchor, "trust anchor")?)
                 .map_err(malformed(trust_anchor))?;
@@ -630,9 +630,9 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
                         repo,
                     ))
                 }
-                Err(source) => Err(ReleaseError::MalformedTuf {
+                Err(cause) => Err(ReleaseError::MalformedTuf {
                     path: repo.clone(),
-                    source,
+                    cause,
                 }),
             }
         }
@@ -892,9 +892,9 @@ pub fn verify_layout(input: &LayoutInput) -> Result<CheckResult> {
         owners.push(key);
     }
     let links =
-        layout::read_links_dir(&input.links).map_err(|source| ReleaseError::MalformedSigned {
+        layout::read_links_dir(&input.links).map_err(|cause| ReleaseError::MalformedSigned {
             path: input.links.clone(),
-            source,
+            cause,
         })?;
     let now = input
         .at
@@ -1292,7 +1292,7 @@ pub fn approve_update(store: &mut Store, input: &ApprovalInput) -> Result<Approv
         Err(e @ (SignError::Parse { .. } | SignError::Io { .. })) => {
             return Err(ReleaseError::MalformedSigned {
                 path: input.envelope.clone(),
-                source: e,
+                cause: e,
             })
         }
         Err(e) => SignatureFact {
@@ -1342,9 +1342,9 @@ pub fn approve_update(store: &mut Store, input: &ApprovalInput) -> Result<Approv
             match old {
                 Some(old_doc) => {
                     let matcher = if input.vulndb.is_file() {
-                        let vulndb_err = |source| ReleaseError::VulnDb {
+                        let vulndb_err = |cause| ReleaseError::VulnDb {
                             path: input.vulndb.clone(),
-                            source,
+                            cause,
                         };
                         Some(
                             otproof_vulndb::VulnDb::open(&input.vulndb)
