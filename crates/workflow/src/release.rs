@@ -241,10 +241,15 @@ fn sign_outcome(e: SignError, path: &Path) -> Result<CheckOutcome> {
             path: path.to_path_buf(),
             cause: e,
         }),
-        other => Ok(CheckOutcome::Failed {
-            check: sign_check_name(&other).into(),
-            reason: other.to_string(),
-        }),
+        other => Ok(failure(sign_check_name(&other), other.to_string())),
+    }
+}
+
+/// A failed check.
+fn failure(check: &str, reason: String) -> CheckOutcome {
+    CheckOutcome::Failed {
+        check: check.to_string(),
+        reason,
     }
 }
 
@@ -335,12 +340,10 @@ pub fn sign_release(input: &ReleaseInput, store: Option<&Store>) -> Result<Signe
         let Some(st) = store else {
             return Err(ReleaseError::NoStore { id: id.clone() });
         };
-        let r = st
-            .get(id)
-            .map_err(|cause| ReleaseError::EvidenceNotFound {
-                id: id.clone(),
-                cause,
-            })?;
+        let r = st.get(id).map_err(|cause| ReleaseError::EvidenceNotFound {
+            id: id.clone(),
+            cause,
+        })?;
         evidence.push(r.id);
     }
     let artifact_name = records::file_name(&input.artifact);
@@ -543,8 +546,7 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
                 Err(e @ otproof_sigstore::SigstoreError::Check { .. }) => Ok(failed(
                     SignatureMethod::Sigstore,
                     file,
-                    e.check().unwrap_or("sigstore"),
-                    e.to_string(),
+                    failure(e.check().unwrap_or("sigstore"), e.to_string()),
                     bundle,
                 )),
                 Err(e) => Err(malformed(bundle)(e)),
@@ -589,8 +591,7 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
                     Ok(failed(
                         SignatureMethod::Cms,
                         file,
-                        check,
-                        e.to_string(),
+                        failure(check, e.to_string()),
                         signature,
                     ))
                 }
@@ -625,8 +626,7 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
                     Ok(failed(
                         SignatureMethod::Tuf,
                         file,
-                        check,
-                        e.to_string(),
+                        failure(check, e.to_string()),
                         repo,
                     ))
                 }
@@ -649,17 +649,13 @@ fn artifact_ref(path: &Path, bytes: &[u8]) -> FileRef {
 fn failed(
     method: SignatureMethod,
     artifact: FileRef,
-    check: &str,
-    reason: String,
+    outcome: CheckOutcome,
     about: &Path,
 ) -> CheckResult {
     CheckResult {
         check: SignatureCheck {
             method,
-            outcome: CheckOutcome::Failed {
-                check: check.to_string(),
-                reason,
-            },
+            outcome,
             artifact: Some(artifact),
             signer: None,
             checked: vec![],
@@ -685,15 +681,7 @@ fn verify_dsse(
         Ok(s) => s,
         Err(e) => {
             let outcome = sign_outcome(e, envelope_path)?;
-            let mut r = failed(
-                SignatureMethod::Dsse,
-                file,
-                "",
-                String::new(),
-                envelope_path,
-            );
-            r.check.outcome = outcome;
-            return Ok(r);
+            return Ok(failed(SignatureMethod::Dsse, file, outcome, envelope_path));
         }
     };
     let signer = otproof_sign::dsse::verify(&env, &keys)
@@ -707,9 +695,9 @@ fn verify_dsse(
         let mut r = failed(
             SignatureMethod::Dsse,
             file,
-            "digest",
-            format!(
-                "digest: the artifact's sha256 {digest} is not a subject of the signed statement"
+            failure(
+                "digest",
+                format!("digest: the artifact's sha256 {digest} is not a subject of the signed statement"),
             ),
             artifact,
         );
@@ -933,15 +921,12 @@ pub fn verify_layout(input: &LayoutInput) -> Result<CheckResult> {
         }
         Err(e) => {
             let outcome = sign_outcome(e, &input.layout)?;
-            let mut r = failed(
+            Ok(failed(
                 SignatureMethod::InTotoLayout,
                 file,
-                "",
-                String::new(),
+                outcome,
                 &input.layout,
-            );
-            r.check.outcome = outcome;
-            Ok(r)
+            ))
         }
     }
 }
@@ -1070,18 +1055,14 @@ pub fn verify_identity(
         Ok(id) => id,
         Err(e) => {
             let outcome = sign_outcome(e, identity)?;
-            let mut r = failed(SignatureMethod::Identity, file, "", String::new(), identity);
-            r.check.outcome = outcome;
-            return Ok(r);
+            return Ok(failed(SignatureMethod::Identity, file, outcome, identity));
         }
     };
     let device = match id.device_verifying_key() {
         Ok(d) => d,
         Err(e) => {
             let outcome = sign_outcome(e, identity)?;
-            let mut r = failed(SignatureMethod::Identity, file, "", String::new(), identity);
-            r.check.outcome = outcome;
-            return Ok(r);
+            return Ok(failed(SignatureMethod::Identity, file, outcome, identity));
         }
     };
     let mut checked = vec![format!(
