@@ -26,6 +26,10 @@ pub const SBOM_FINDING: &[&str] = &["SM-9", "DM-3", "DM-4"];
 /// authenticity (CR 3.4, CR 3.4 RE1).
 pub const RELEASE: &[&str] = &["SM-6", "SM-8", "SUM-4", "CR 3.4", "CR 3.4 RE1"];
 
+/// A signature or provenance check made by otproof (DSSE, Sigstore, CMS, TUF, in-toto layout):
+/// the software's integrity and authenticity (CR 3.4, CR 3.4 RE1).
+pub const SIGNATURE_CHECK: &[&str] = &["CR 3.4", "CR 3.4 RE1"];
+
 /// An update approval: the update was qualified (SUM-1) and delivered authentically (SUM-4);
 /// the installed software's integrity (CR 3.4).
 pub const UPDATE_APPROVAL: &[&str] = &["SUM-1", "SUM-4", "CR 3.4"];
@@ -104,6 +108,7 @@ mod tests {
             .chain(super::SBOM_CHECK)
             .chain(super::SBOM_FINDING)
             .chain(super::RELEASE)
+            .chain(super::SIGNATURE_CHECK)
             .chain(super::UPDATE_APPROVAL)
             .chain(super::IDENTITY)
         {

@@ -568,9 +568,10 @@ impl Step for ReleaseAndUpdate {
         "signed releases of the RIO-2000 firmware, verification, update approval 4.2.0 -> 4.3.0, a device identity"
     }
     fn run(&self, demo: &mut Demo) -> Result<()> {
-        use crate::release_cmd::{self, ApproveArgs, SignArgs};
         use crate::sbom_cmd::{self, CheckArgs, CheckFormat, DbArg};
+        use otproof_evidence::payload::release::{CheckOutcome, SignatureDetail};
         use otproof_sign::keys::{self, Alg, SigningKey};
+        use otproof_workflow::release::{self, ApprovalInput, ArtifactMethod, ReleaseInput};
         let dir = demo.dir.join("release");
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -617,16 +618,18 @@ impl Step for ReleaseAndUpdate {
             let fw = dir.join(format!("rio-2000-{v}.bin"));
             output::write_bytes(&fw, &firmware(v))?;
             let env = dir.join(format!("rio-2000-{v}.intoto.json"));
-            let args = SignArgs {
+            let input = ReleaseInput {
                 artifact: fw.clone(),
                 key: key_path.clone(),
                 product: "RIO-2000".into(),
                 version: v.into(),
                 sbom: Some(sbom_dir.join(format!("rio-2000-{v}.cdx.json"))),
                 evidence: vec![],
-                out: env.clone(),
+                envelope_name: format!("rio-2000-{v}.intoto.json"),
             };
-            release_cmd::sign_release(&args, Some(&mut *store), false)?;
+            let signed = release::sign_release(&input, Some(&*store))?;
+            output::write_bytes(&env, &signed.envelope)?;
+            release::record_release(store, &signed)?;
             demo.written.push(Written {
                 path: fw,
                 what: format!("firmware {v} (synthetic, 256 KiB)"),
@@ -638,13 +641,19 @@ impl Step for ReleaseAndUpdate {
             envelopes.push(env);
         }
         let fw43 = dir.join("rio-2000-4.3.0.bin");
-        let vk = vendor.verifying_key();
-        let env43 = otproof_sign::dsse::Envelope::from_json(&std::fs::read(&envelopes[1])?)?;
-        let (_, pred) = otproof_sign::intoto::verify_release(
-            &env43,
-            std::slice::from_ref(&vk),
-            otproof_sign::intoto::Artifact::Bytes(&std::fs::read(&fw43)?),
-        )?;
+        let dsse = ArtifactMethod::Dsse {
+            envelope: envelopes[1].clone(),
+            keys: vec![dir.join("vendor-release.pub")],
+        };
+        let checked = release::verify_artifact(&fw43, &dsse)?;
+        let passed = checked.passed();
+        let Some(SignatureDetail::Dsse {
+            release: Some(pred),
+            ..
+        }) = checked.check.detail.filter(|_| passed)
+        else {
+            anyhow::bail!("the signed release 4.3.0 does not verify");
+        };
         demo.notes.push(format!(
             "otproof verify-artifact release/rio-2000-4.3.0.bin --envelope release/rio-2000-4.3.0.intoto.json --key release/vendor-release.pub: verified ({} {}, SBOM {})",
             pred.product,
@@ -660,31 +669,34 @@ impl Step for ReleaseAndUpdate {
             "the same image with one bit flipped",
             &tampered,
         )?;
-        match otproof_sign::intoto::verify_release(
-            &env43,
-            std::slice::from_ref(&vk),
-            otproof_sign::intoto::Artifact::Bytes(&tampered),
-        ) {
-            Ok(_) => anyhow::bail!("a tampered image verified"),
-            Err(e) => demo.notes.push(format!(
+        match release::verify_artifact(&dir.join("rio-2000-4.3.0-tampered.bin"), &dsse)?
+            .check
+            .outcome
+        {
+            CheckOutcome::Failed { reason, .. } => demo.notes.push(format!(
                 "otproof verify-artifact release/rio-2000-4.3.0-tampered.bin ...: rejected ({})",
-                e.to_string().chars().take(90).collect::<String>()
+                reason.chars().take(90).collect::<String>()
             )),
+            _ => anyhow::bail!("a tampered image verified"),
         }
-        let approve = ApproveArgs {
+        let approve = ApprovalInput {
             artifact: fw43,
             envelope: envelopes[1].clone(),
-            key: vec![dir.join("vendor-release.pub")],
+            keys: vec![dir.join("vendor-release.pub")],
             product: "RIO-2000".into(),
             from_version: "4.2.0".into(),
             to_version: "4.3.0".into(),
             sbom: Some(sbom_dir.join("rio-2000-4.3.0.cdx.json")),
             previous_sbom: None,
             policy: None,
-            db: Some(db),
+            vulndb: db,
             decided_by: "asset owner (otproof demo)".into(),
         };
-        let (decision, id) = release_cmd::approve(&approve, store)?;
+        let approval = release::approve_update(store, &approve)?;
+        for n in &approval.notes {
+            eprintln!("{n}");
+        }
+        let (decision, id) = (approval.decision, approval.id);
         let passed = decision
             .criteria
             .iter()
@@ -721,8 +733,14 @@ impl Step for ReleaseAndUpdate {
             "telemetry signed by the device key",
             &telemetry.to_json(),
         )?;
-        let verified = otproof_sign::identity::verify_identity(&id_env, std::slice::from_ref(&vk))?;
-        otproof_sign::identity::verify_signed_by_identity(&verified, &telemetry)?;
+        let checked = release::verify_identity(
+            &dir.join("rio-0042.identity.json"),
+            &[dir.join("vendor-release.pub")],
+            Some(&dir.join("rio-0042.telemetry.json")),
+        )?;
+        if !checked.passed() {
+            anyhow::bail!("the device identity or its telemetry does not verify");
+        }
         demo.notes.push(
             "otproof identity verify release/rio-0042.identity.json --vendor-pub release/vendor-release.pub --data release/rio-0042.telemetry.json: verified".into(),
         );

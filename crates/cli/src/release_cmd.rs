@@ -3,21 +3,18 @@
 //! approved, 1 rejected with the failing check named, 2 malformed input) and store records.
 
 use crate::output;
-use crate::store_cmd::{self, Failed, StoreArg};
+use crate::store_cmd::{Failed, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use otproof_assess::update::{
-    decide, EvidenceFact, SbomChange, SignatureFact, UpdatePolicy, UpdateRequest,
+use otproof_evidence::payload::release::{CheckOutcome, SignatureDetail};
+use otproof_evidence::{CriterionResult, Verdict};
+use otproof_sign::keys::{self, Alg, SigningKey};
+use otproof_store::Store;
+use otproof_workflow::records::file_name;
+use otproof_workflow::release::{
+    self, ApprovalInput, ArtifactMethod, CheckResult, IdentityInput, LayoutInput, ReleaseInput,
 };
-use otproof_evidence::{
-    Artifact, Body, Evidence, EvidenceKind, Record, RecordId, Sha256Digest, Subject, Verdict,
-};
-use otproof_sign::dsse::Envelope;
-use otproof_sign::identity::IdentityStatement;
-use otproof_sign::intoto::{self, ReleasePredicate, SbomRef};
-use otproof_sign::keys::{self, Alg, SigningKey, VerifyingKey};
-use otproof_sign::SignError;
-use sha2::{Digest, Sha256};
+use otproof_workflow::settings::Settings;
 use std::path::{Path, PathBuf};
 
 const EXAMPLES_RELEASE: &str = "Examples:
@@ -207,66 +204,41 @@ pub struct IdentityVerifyArgs {
     pub data: Option<PathBuf>,
 }
 
-fn read(path: &Path, what: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))
+/// The store given or found, if any.
+fn store_if_any(s: &StoreArg) -> Result<Option<Store>> {
+    s.open_if_any()
 }
 
-fn sha256_file(path: &Path) -> Result<(String, u64)> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .with_context(|| format!("cannot read artifact {}", path.display()))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut n = 0u64;
-    loop {
-        let k = f
-            .read(&mut buf)
-            .with_context(|| format!("reading {}", path.display()))?;
-        if k == 0 {
-            break;
+/// Settings for a command that needs the vulnerability database.
+fn settings(s: &StoreArg, db: Option<&Path>) -> Result<Settings> {
+    Ok(Settings {
+        store: s.store.clone(),
+        vulndb: db.map(Path::to_path_buf),
+        cwd: std::env::current_dir().context("working directory")?,
+    })
+}
+
+/// A check that did not pass in full is exit 1 naming the file and the failed check.
+fn rejected(r: &CheckResult) -> anyhow::Error {
+    let why = match &r.check.outcome {
+        CheckOutcome::Failed { reason, .. } => reason.clone(),
+        CheckOutcome::Verified | CheckOutcome::Incomplete => {
+            format!("not checked: {}", r.check.not_checked.join("; "))
         }
-        n += k as u64;
-        h.update(&buf[..k]);
+    };
+    Failed(format!("{}: rejected: {why}", r.about.display())).into()
+}
+
+/// Record a check when there is a store, saying so.
+fn record_check(s: &StoreArg, r: &CheckResult, files: &[&Path]) -> Result<()> {
+    if let Some(mut store) = store_if_any(s)? {
+        let id = release::record_signature_check(&mut store, r, files)?;
+        eprintln!(
+            "recorded the check as evidence {id} in {}",
+            store.dir().display()
+        );
     }
-    Ok((Sha256Digest(h.finalize().into()).hex(), n))
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| p.display().to_string())
-}
-
-fn public_keys(paths: &[PathBuf]) -> Result<Vec<VerifyingKey>> {
-    paths
-        .iter()
-        .map(|p| {
-            let text = String::from_utf8(read(p, "public key")?).map_err(|_| {
-                anyhow::anyhow!("{}: not text (expected a PEM public key)", p.display())
-            })?;
-            VerifyingKey::from_pem(&text).with_context(|| {
-                format!(
-                    "{}: not a public key (expected SPKI \"PUBLIC KEY\" PEM, Ed25519 or P-256)",
-                    p.display()
-                )
-            })
-        })
-        .collect()
-}
-
-fn envelope(path: &Path) -> Result<Envelope> {
-    Envelope::from_json(&read(path, "envelope")?)
-        .with_context(|| format!("{}: not a DSSE envelope", path.display()))
-}
-
-/// A verification failure is exit 1 with the check named; malformed input is exit 2.
-fn rejected(e: SignError, what: &Path) -> anyhow::Error {
-    match e {
-        SignError::Parse { .. } | SignError::Io { .. } => {
-            anyhow::Error::new(e).context(format!("{}: malformed", what.display()))
-        }
-        other => Failed(format!("{}: rejected: {other}", what.display())).into(),
-    }
+    Ok(())
 }
 
 /// `otproof key gen --alg`: a signing key pair (PREFIX.key mode 0600, PREFIX.pub).
@@ -297,152 +269,112 @@ pub fn key_gen(name: &str, alg: &str, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// `otproof release sign`.
+/// `otproof release sign`: sign, write the envelope, record the release when there is a store.
 pub fn release(cmd: &ReleaseCmd, s: &StoreArg) -> Result<()> {
     let ReleaseCmd::Sign(a) = cmd;
-    let mut store = s.open_if_any()?;
-    sign_release(a, store.as_mut(), true)?;
+    let mut store = store_if_any(s)?;
+    let input = ReleaseInput {
+        artifact: a.artifact.clone(),
+        key: a.key.clone(),
+        product: a.product.clone(),
+        version: a.version.clone(),
+        sbom: a.sbom.clone(),
+        evidence: a.evidence.clone(),
+        envelope_name: file_name(&a.out),
+    };
+    let signed = release::sign_release(&input, store.as_ref())?;
+    output::write_bytes(&a.out, &signed.envelope)?;
+    eprintln!(
+        "signed {} (sha256 {}, {} bytes) as {} {} with key {}; wrote {}",
+        a.artifact.display(),
+        signed.artifact.sha256,
+        signed.artifact_size,
+        a.product,
+        a.version,
+        signed.key_id,
+        a.out.display()
+    );
+    if let Some(store) = store.as_mut() {
+        let id = release::record_release(store, &signed)?;
+        eprintln!("recorded as evidence {id} in {}", store.dir().display());
+    }
     Ok(())
 }
 
-/// Sign a release (and record it when there is a store); the record's ID, if recorded.
-pub fn sign_release(
-    a: &SignArgs,
-    store: Option<&mut otproof_store::Store>,
-    verbose: bool,
-) -> Result<Option<RecordId>> {
-    let key = keys::read_private_key(&a.key).map_err(anyhow::Error::new)?;
-    let (digest, size) = sha256_file(&a.artifact)?;
-    let sbom = match &a.sbom {
-        Some(p) => {
-            let bytes = read(p, "SBOM")?;
-            otproof_sbom::parse(&bytes).with_context(|| {
-                format!(
-                    "{}: not a readable SBOM (expected CycloneDX or SPDX)",
-                    p.display()
-                )
-            })?;
-            Some((p.clone(), bytes))
-        }
-        None => None,
-    };
-    let mut evidence_ids = Vec::new();
-    for id in &a.evidence {
-        match store.as_deref() {
-            Some(st) => {
-                let r = st
-                    .get(id)
-                    .with_context(|| format!("--evidence {id}: not in the store"))?;
-                evidence_ids.push(r.id.to_string());
-            }
-            None => bail!("--evidence {id}: no store to check it against (run inside a store made by `otproof init`)"),
-        }
-    }
-    let predicate = ReleasePredicate {
-        product: a.product.clone(),
-        version: a.version.clone(),
-        sbom: sbom.as_ref().map(|(p, b)| SbomRef {
-            name: file_name(p),
-            sha256: Sha256Digest::of(b).hex(),
-        }),
-        evidence: evidence_ids.clone(),
-        build: Some(
-            serde_json::json!({"builder": format!("otproof {}", env!("CARGO_PKG_VERSION"))}),
-        ),
-        created: otproof_evidence::now_rfc3339(),
-    };
-    let statement = intoto::release_statement(&file_name(&a.artifact), &digest, predicate)?;
-    let env = intoto::sign_statement(&statement, &key)?;
-    let json = env.to_json();
-    output::write_bytes(&a.out, &json)?;
-    if verbose {
-        eprintln!(
-            "signed {} (sha256 {digest}, {size} bytes) as {} {} with key {}; wrote {}",
-            a.artifact.display(),
-            a.product,
-            a.version,
-            key.verifying_key().key_id(),
-            a.out.display()
-        );
-    }
-    if let Some(store) = store {
-        let sha: Sha256Digest = digest.parse().context("artifact digest")?;
-        let mut attachments = vec![store_cmd::attach(store, &a.out, Some("application/json"))?];
-        if let Some((p, bytes)) = &sbom {
-            attachments.push(otproof_evidence::Attachment {
-                name: file_name(p),
-                media_type: store_cmd::media_type_of(p).to_string(),
-                sha256: store.put_blob(bytes)?,
-                size: bytes.len() as u64,
-            });
-        }
-        let evidence = Evidence {
-            kind: EvidenceKind::Release,
-            title: format!("Signed release {} {}", a.product, a.version),
-            requirements: otproof_catalog::traces::RELEASE
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            subject: Subject::Product {
-                vendor: String::new(),
-                product: a.product.clone(),
-                version: Some(a.version.clone()),
-                component_type: None,
-                artifacts: vec![Artifact {
-                    name: file_name(&a.artifact),
-                    sha256: sha,
-                }],
+/// `otproof verify-artifact`: exit 0 verified, 1 rejected (check named), 2 malformed.
+pub fn verify_artifact(a: &VerifyArtifactArgs, s: &StoreArg) -> Result<()> {
+    let (method, signature) = if let Some(envelope) = &a.envelope {
+        (
+            ArtifactMethod::Dsse {
+                envelope: envelope.clone(),
+                keys: a.key.clone(),
             },
-            payload: serde_json::json!({
-                "envelope_sha256": Sha256Digest::of(&json).hex(),
-                "key_id": key.verifying_key().key_id(),
-                "artifact_size": size,
-                "sbom": sbom.as_ref().map(|(p, b)| serde_json::json!({"name": file_name(p), "sha256": Sha256Digest::of(b).hex()})),
-                "evidence": evidence_ids,
-            }),
-            attachments,
-            findings: vec![],
-        };
-        let id = store
-            .append_one(Record::new("release sign", Body::Evidence(evidence)))?
-            .id;
-        if verbose {
-            eprintln!("recorded as evidence {id} in {}", store.dir().display());
-        }
-        return Ok(Some(id));
+            Some(envelope),
+        )
+    } else if let Some(bundle) = &a.bundle {
+        let trusted_root = a
+            .trusted_root
+            .clone()
+            .context("--bundle needs --trusted-root")?;
+        (
+            ArtifactMethod::Sigstore {
+                bundle: bundle.clone(),
+                trusted_root,
+                identity: a.identity.clone(),
+                issuer: a.issuer.clone(),
+            },
+            Some(bundle),
+        )
+    } else if let Some(sig) = &a.cms {
+        let trust_anchor = a
+            .trust_anchor
+            .clone()
+            .context("--cms needs --trust-anchor")?;
+        (
+            ArtifactMethod::Cms {
+                signature: sig.clone(),
+                trust_anchor,
+                at: a.at.clone(),
+            },
+            Some(sig),
+        )
+    } else if let Some(repo) = &a.tuf_repo {
+        let root = a.root.clone().context("--tuf-repo needs --root")?;
+        let target = a.target.clone().context("--tuf-repo needs --target")?;
+        (
+            ArtifactMethod::Tuf {
+                repo: repo.clone(),
+                root,
+                target,
+            },
+            None,
+        )
+    } else {
+        bail!("say how to verify: --envelope with --key, --bundle with --trusted-root, --cms with --trust-anchor, or --tuf-repo with --root and --target")
+    };
+    let r = release::verify_artifact(&a.artifact, &method)?;
+    let files: Vec<&Path> = signature.iter().map(|p| p.as_path()).collect();
+    record_check(s, &r, &files)?;
+    if !r.passed() {
+        return Err(rejected(&r));
     }
-    Ok(None)
-}
-
-/// `otproof verify-artifact`.
-pub fn verify_artifact(a: &VerifyArtifactArgs) -> Result<()> {
-    if let Some(env_path) = &a.envelope {
-        let keys = public_keys(&a.key)?;
-        let env = envelope(env_path)?;
-        let bytes = read(&a.artifact, "artifact")?;
-        let statement = otproof_sign::intoto::verify_statement(&env, &keys)
-            .map_err(|e| rejected(e, env_path))?;
-        let digest = Sha256Digest::of(&bytes).hex();
-        let subject = statement.subject.iter().find(|s| {
-            s.digest
-                .get("sha256")
-                .is_some_and(|d| d.eq_ignore_ascii_case(&digest))
-        });
-        let Some(subject) = subject else {
-            return Err(Failed(format!(
-                "{}: rejected: digest: the artifact's sha256 {digest} is not a subject of the signed statement",
-                a.artifact.display()
-            ))
-            .into());
-        };
-        println!(
-            "verified: {} (sha256 {digest}) is subject {:?} of a {} statement signed by a trusted key",
-            a.artifact.display(),
-            subject.name,
-            statement.predicate_type
-        );
-        if statement.predicate_type == otproof_sign::intoto::RELEASE_PREDICATE_TYPE {
-            if let Ok(p) = serde_json::from_value::<ReleasePredicate>(statement.predicate.clone()) {
+    let art = a.artifact.display();
+    match &r.check.detail {
+        Some(SignatureDetail::Dsse {
+            predicate_type,
+            subject_name,
+            release,
+        }) => {
+            let digest = r
+                .check
+                .artifact
+                .as_ref()
+                .map(|f| f.sha256.as_str())
+                .unwrap_or_default();
+            println!(
+                "verified: {art} (sha256 {digest}) is subject {subject_name:?} of a {predicate_type} statement signed by a trusted key"
+            );
+            if let Some(p) = release {
                 println!(
                     "release: {} {}, created {}, {} evidence record(s){}",
                     p.product,
@@ -450,212 +382,94 @@ pub fn verify_artifact(a: &VerifyArtifactArgs) -> Result<()> {
                     p.created,
                     p.evidence.len(),
                     p.sbom
+                        .as_ref()
                         .map(|s| format!(", SBOM {} sha256 {}", s.name, s.sha256))
                         .unwrap_or_default()
                 );
             }
         }
-        return Ok(());
-    }
-    if let Some(bundle_path) = &a.bundle {
-        let root_path = a
-            .trusted_root
-            .as_ref()
-            .context("--bundle needs --trusted-root")?;
-        let bundle = otproof_sigstore::Bundle::from_json(&read(bundle_path, "Sigstore bundle")?)
-            .map_err(|e| sigstore_error(e, bundle_path))?;
-        let root = otproof_sigstore::TrustedRoot::from_json(&read(root_path, "trusted root")?)
-            .map_err(|e| sigstore_error(e, root_path))?;
-        let artifact = read(&a.artifact, "artifact")?;
-        let policy = otproof_sigstore::Policy {
-            identity: a.identity.clone(),
-            issuer: a.issuer.clone(),
-        };
-        let v = otproof_sigstore::verify(&artifact, &bundle, &root, &policy)
-            .map_err(|e| sigstore_error(e, bundle_path))?;
-        println!(
-            "verified: {} with Sigstore bundle {} (identity {}, issuer {}, log index {})",
-            a.artifact.display(),
-            bundle_path.display(),
-            v.identity.as_deref().unwrap_or("-"),
-            v.issuer.as_deref().unwrap_or("-"),
-            v.log_index
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "-".into())
-        );
-        for c in &v.checks {
-            println!("  ok  {c}");
+        Some(SignatureDetail::Sigstore {
+            identity,
+            issuer,
+            log_index,
+            ..
+        }) => {
+            println!(
+                "verified: {art} with Sigstore bundle {} (identity {}, issuer {}, log index {})",
+                r.about.display(),
+                identity.as_deref().unwrap_or("-"),
+                issuer.as_deref().unwrap_or("-"),
+                log_index
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "-".into())
+            );
+            print_checks(&r);
         }
-        return Ok(());
-    }
-    if let Some(sig) = &a.cms {
-        let anchor_path = a
-            .trust_anchor
-            .as_ref()
-            .context("--cms needs --trust-anchor")?;
-        let anchors = otproof_cms::TrustAnchor::from_pem(&read(anchor_path, "trust anchor")?)
-            .map_err(|e| cms_error(e, anchor_path))?;
-        let at = match &a.at {
-            Some(t) => Some(
-                jiff::Timestamp::from_str(t)
-                    .map_err(|e| anyhow::anyhow!("--at {t}: {e} (expected RFC 3339)"))?
-                    .as_second(),
-            ),
-            None => None,
-        };
-        let content = read(&a.artifact, "artifact")?;
-        let v = otproof_cms::verify_detached(&content, &read(sig, "signature")?, &anchors, at)
-            .map_err(|e| cms_error(e, sig))?;
-        println!(
-            "verified: {} with CMS signature {} by {} (serial {}), signed {}",
-            a.artifact.display(),
-            sig.display(),
-            v.signer_subject,
-            v.signer_serial,
-            v.signing_time.as_deref().unwrap_or("at an unstated time")
-        );
-        println!("chain: {}", v.chain.join(" <- "));
-        for c in &v.checks {
-            println!("  ok  {c}");
+        Some(SignatureDetail::Cms {
+            signer_subject,
+            signer_serial,
+            signing_time,
+            chain,
+        }) => {
+            println!(
+                "verified: {art} with CMS signature {} by {signer_subject} (serial {signer_serial}), signed {}",
+                r.about.display(),
+                signing_time.as_deref().unwrap_or("at an unstated time")
+            );
+            println!("chain: {}", chain.join(" <- "));
+            print_checks(&r);
         }
-        return Ok(());
-    }
-    if let Some(repo) = &a.tuf_repo {
-        let root = a.root.as_ref().context("--tuf-repo needs --root")?;
-        let target = a.target.as_ref().context("--tuf-repo needs --target")?;
-        let artifact = read(&a.artifact, "artifact")?;
-        let v = otproof_tuf::verify_target(repo, root, target, Some(&artifact), None)
-            .map_err(|e| tuf_error(e, repo))?;
-        println!(
-            "verified: {} is TUF target {:?} ({} bytes, sha256 {}), root version {}, targets version {}",
-            a.artifact.display(),
-            v.target,
-            v.length,
-            v.sha256,
-            v.root_version,
-            v.targets_version
-        );
-        for c in &v.checks {
-            println!("  ok  {c}");
+        Some(SignatureDetail::Tuf {
+            target,
+            length,
+            sha256,
+            root_version,
+            targets_version,
+        }) => {
+            println!(
+                "verified: {art} is TUF target {target:?} ({length} bytes, sha256 {sha256}), root version {root_version}, targets version {targets_version}"
+            );
+            print_checks(&r);
         }
-        return Ok(());
+        _ => println!("verified: {art}"),
     }
-    bail!("say how to verify: --envelope with --key, --bundle with --trusted-root, --cms with --trust-anchor, or --tuf-repo with --root and --target")
+    Ok(())
 }
 
-use std::str::FromStr as _;
-
-fn sigstore_error(e: otproof_sigstore::SigstoreError, what: &Path) -> anyhow::Error {
-    match e {
-        otproof_sigstore::SigstoreError::Check { .. } => {
-            Failed(format!("{}: rejected: {e}", what.display())).into()
-        }
-        other => anyhow::Error::new(other).context(format!("{}: malformed", what.display())),
+fn print_checks(r: &CheckResult) {
+    for c in &r.check.checked {
+        println!("  ok  {c}");
     }
-}
-
-fn cms_error(e: otproof_cms::CmsError, what: &Path) -> anyhow::Error {
-    match e {
-        otproof_cms::CmsError::Check { .. } => {
-            Failed(format!("{}: rejected: {e}", what.display())).into()
-        }
-        other => anyhow::Error::new(other).context(format!("{}: malformed", what.display())),
-    }
-}
-
-fn tuf_error(e: otproof_tuf::TufError, what: &Path) -> anyhow::Error {
-    match e {
-        otproof_tuf::TufError::Check { .. } => {
-            Failed(format!("{}: rejected: {e}", what.display())).into()
-        }
-        other => anyhow::Error::new(other).context(format!("{}: malformed", what.display())),
-    }
-}
-
-/// Evidence records in the store about `product` at `version`, as facts for a decision.
-fn evidence_for(
-    store: &otproof_store::Store,
-    product: &str,
-    version: &str,
-) -> Result<Vec<(EvidenceFact, Record)>> {
-    let mut out = Vec::new();
-    for summary in store.list(None, Some(product))? {
-        let stored = store.get(&summary.id)?;
-        if let Body::Evidence(ev) = &stored.record.body {
-            let v = match &ev.subject {
-                Subject::Product { version, .. } => version.as_deref(),
-                _ => None,
-            };
-            if v == Some(version) {
-                let kind = serde_json::to_value(ev.kind)?
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                out.push((
-                    EvidenceFact {
-                        id: stored.id,
-                        kind,
-                        title: ev.title.clone(),
-                        open_findings: ev
-                            .findings
-                            .iter()
-                            .filter(|f| f.status == otproof_evidence::FindingStatus::Open)
-                            .count(),
-                    },
-                    stored.record.clone(),
-                ));
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// The SBOM a release record or SBOM check in the store carries for a version.
-fn stored_sbom(
-    store: &otproof_store::Store,
-    records: &[(EvidenceFact, Record)],
-) -> Option<Vec<u8>> {
-    for (fact, record) in records {
-        if fact.kind != "release" && fact.kind != "sbom-check" {
-            continue;
-        }
-        if let Body::Evidence(ev) = &record.body {
-            for att in &ev.attachments {
-                if att.media_type == "application/json" && att.name.ends_with(".intoto.json") {
-                    continue;
-                }
-                if let Ok(bytes) = store.blobs().get(&att.sha256) {
-                    if otproof_sbom::parse(&bytes).is_ok() {
-                        return Some(bytes);
-                    }
-                }
-            }
-        }
-    }
-    None
 }
 
 /// `otproof update approve`.
 pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
     let UpdateCmd::Approve(a) = cmd;
-    let mut store = s.open().context(
+    let settings = settings(s, a.db.as_deref())?;
+    let mut store = settings.open_store().context(
         "update approval records its decision and looks up evidence in a store (run `otproof init`)",
     )?;
-    let (decision, id) = approve(a, &mut store)?;
+    let input = approval_input(a, settings.vulndb_path()?);
+    let approval = release::approve_update(&mut store, &input)?;
+    for n in &approval.notes {
+        eprintln!("{n}");
+    }
+    let decision = &approval.decision;
     for c in &decision.criteria {
         println!(
             "{:<5} {}  {}",
             c.id,
             match c.result {
-                otproof_evidence::CriterionResult::Pass => "pass",
-                otproof_evidence::CriterionResult::Fail => "FAIL",
-                otproof_evidence::CriterionResult::Exception => "exception",
-                otproof_evidence::CriterionResult::NotApplicable => "n/a",
+                CriterionResult::Pass => "pass",
+                CriterionResult::Fail => "FAIL",
+                CriterionResult::Exception => "exception",
+                CriterionResult::NotApplicable => "n/a",
             },
             c.description
         );
     }
     let approved = decision.decision == Verdict::Approve;
+    let id = approval.id;
     println!(
         "decision: {} ({}), recorded as {id}",
         if approved { "approve" } else { "reject" },
@@ -671,224 +485,85 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
     }
 }
 
-/// Establish the facts for an update, decide, and record the Decision in `store`.
-pub fn approve(
-    a: &ApproveArgs,
-    store: &mut otproof_store::Store,
-) -> Result<(otproof_evidence::Decision, RecordId)> {
-    let keys = public_keys(&a.key)?;
-    let env = envelope(&a.envelope)?;
-    let (digest, _) = sha256_file(&a.artifact)?;
-    let signature = match intoto::verify_release(&env, &keys, intoto::Artifact::Sha256Hex(&digest))
-    {
-        Ok((_, p)) => SignatureFact {
-            verified: true,
-            detail: format!("DSSE release statement verified, artifact sha256 {digest}"),
-            product: Some(p.product),
-            version: Some(p.version),
-            artifact_sha256: digest.clone(),
-        },
-        Err(e @ (SignError::Parse { .. } | SignError::Io { .. })) => {
-            return Err(
-                anyhow::Error::new(e).context(format!("{}: malformed", a.envelope.display()))
-            )
-        }
-        Err(e) => SignatureFact {
-            verified: false,
-            detail: e.to_string(),
-            product: None,
-            version: None,
-            artifact_sha256: digest.clone(),
-        },
-    };
-    let policy = match &a.policy {
-        Some(p) => {
-            let text = String::from_utf8(read(p, "policy")?)
-                .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text (expected YAML)", p.display()))?;
-            if text.trim().is_empty() {
-                UpdatePolicy::default()
-            } else {
-                serde_saphyr::from_str::<UpdatePolicy>(&text).map_err(|e| {
-                    anyhow::anyhow!(
-                        "{}: bad update policy: {e} (expected the keys require_robustness, require_sbom_check, reject_introduced_at)",
-                        p.display()
-                    )
-                })?
-            }
-        }
-        None => UpdatePolicy::default(),
-    };
-    let new_records = evidence_for(store, &a.product, &a.to_version)?;
-    let old_records = evidence_for(store, &a.product, &a.from_version)?;
-    let release_record = new_records
-        .iter()
-        .find(|(f, r)| {
-            f.kind == "release"
-                && matches!(&r.body, Body::Evidence(ev) if matches!(&ev.subject, Subject::Product { artifacts, .. } if artifacts.iter().any(|x| x.sha256.to_string().ends_with(&digest))))
-        })
-        .map(|(f, _)| f.id);
-    let sbom = match &a.sbom {
-        Some(new_path) => {
-            let new_bytes = read(new_path, "SBOM")?;
-            let new_doc = otproof_sbom::parse(&new_bytes)
-                .with_context(|| format!("{}: not a readable SBOM", new_path.display()))?;
-            let old_bytes = match &a.previous_sbom {
-                Some(p) => Some(read(p, "SBOM")?),
-                None => stored_sbom(store, &old_records),
-            };
-            match old_bytes {
-                Some(b) => {
-                    let old_doc = otproof_sbom::parse(&b)
-                        .context("the previous version's SBOM is not readable")?;
-                    let db_path =
-                        a.db.clone()
-                            .unwrap_or_else(|| store.dir().join("vulndb.sqlite"));
-                    let matcher = if db_path.is_file() {
-                        Some(otproof_vulndb::VulnDb::open(&db_path)?.matcher()?)
-                    } else {
-                        eprintln!(
-                            "no vulnerability database at {}: comparing components only",
-                            db_path.display()
-                        );
-                        None
-                    };
-                    let d = otproof_sbomcheck::diff(&old_doc, &new_doc, matcher.as_ref());
-                    Some(SbomChange {
-                        added: d.added,
-                        removed: d.removed,
-                        changed: d.changed,
-                        fixed: d.fixed,
-                        introduced: d
-                            .introduced
-                            .into_iter()
-                            .map(|(id, s)| (id, otproof_sbomcheck::severity_name(s).to_string()))
-                            .collect(),
-                    })
-                }
-                None => {
-                    eprintln!(
-                        "no SBOM of {} {} in the store (pass --previous-sbom): cannot compare",
-                        a.product, a.from_version
-                    );
-                    None
-                }
-            }
-        }
-        None => None,
-    };
-    let req = UpdateRequest {
+/// The workflow's input for `update approve` (the vulnerability database already resolved).
+pub fn approval_input(a: &ApproveArgs, vulndb: PathBuf) -> ApprovalInput {
+    ApprovalInput {
+        artifact: a.artifact.clone(),
+        envelope: a.envelope.clone(),
+        keys: a.key.clone(),
         product: a.product.clone(),
         from_version: a.from_version.clone(),
         to_version: a.to_version.clone(),
-        artifact: file_name(&a.artifact),
-        signature,
-        release_record,
-        evidence: new_records.into_iter().map(|(f, _)| f).collect(),
-        sbom,
-    };
-    let decision = decide(&req, &policy, &a.decided_by);
-    let id: RecordId = store
-        .append_one(Record::new(
-            "update approve",
-            Body::Decision(decision.clone()),
-        ))?
-        .id;
-    Ok((decision, id))
+        sbom: a.sbom.clone(),
+        previous_sbom: a.previous_sbom.clone(),
+        policy: a.policy.clone(),
+        vulndb,
+        decided_by: a.decided_by.clone(),
+    }
 }
 
 /// `otproof identity`.
 pub fn identity(cmd: &IdentityCmd, s: &StoreArg) -> Result<()> {
     match cmd {
         IdentityCmd::Register(a) => {
-            let vendor = keys::read_private_key(&a.vendor_key).map_err(anyhow::Error::new)?;
-            let device_pem = String::from_utf8(read(&a.pubkey, "device public key")?)
-                .map_err(|_| anyhow::anyhow!("{}: not a PEM file", a.pubkey.display()))?;
-            let device = VerifyingKey::from_pem(&device_pem).with_context(|| {
-                format!(
-                    "{}: not a public key (expected SPKI PEM, Ed25519 or P-256)",
-                    a.pubkey.display()
-                )
-            })?;
-            let statement = IdentityStatement {
+            let input = IdentityInput {
                 name: a.name.clone(),
+                device_key: a.pubkey.clone(),
+                vendor_key: a.vendor_key.clone(),
+                vendor: a.vendor.clone(),
                 product: a.product.clone(),
                 serial: a.serial.clone(),
-                device_key: device.to_pem(),
-                vendor: a.vendor.clone(),
-                issued: otproof_evidence::now_rfc3339(),
+                envelope_name: file_name(&a.out),
             };
-            let env = otproof_sign::identity::register(&statement, &vendor)?;
-            output::write_bytes(&a.out, &env.to_json())?;
+            let reg = release::register_identity(&input)?;
+            output::write_bytes(&a.out, &reg.envelope)?;
             eprintln!(
                 "registered {} ({} serial {}, device key {}) signed by vendor key {}; wrote {}",
                 a.name,
                 a.product,
                 a.serial,
-                device.key_id(),
-                vendor.verifying_key().key_id(),
+                reg.device_key_id,
+                reg.vendor_key_id,
                 a.out.display()
             );
-            if let Some(store) = s.open_if_any()?.as_mut() {
-                let evidence = Evidence {
-                    kind: EvidenceKind::Document,
-                    title: format!(
-                        "Device identity {} ({} serial {})",
-                        a.name, a.product, a.serial
-                    ),
-                    requirements: otproof_catalog::traces::IDENTITY
-                        .iter()
-                        .map(|s| s.to_string())
-                        .collect(),
-                    subject: Subject::Product {
-                        vendor: a.vendor.clone(),
-                        product: a.product.clone(),
-                        version: None,
-                        component_type: None,
-                        artifacts: vec![],
-                    },
-                    payload: serde_json::json!({
-                        "name": a.name, "serial": a.serial,
-                        "device_key_id": device.key_id(),
-                        "vendor_key_id": vendor.verifying_key().key_id(),
-                    }),
-                    attachments: vec![store_cmd::attach(store, &a.out, Some("application/json"))?],
-                    findings: vec![],
-                };
-                let id = store
-                    .append_one(Record::new("identity register", Body::Evidence(evidence)))?
-                    .id;
+            if let Some(store) = store_if_any(s)?.as_mut() {
+                let id = release::record_identity(store, &reg)?;
                 eprintln!("recorded as evidence {id} in {}", store.dir().display());
             }
             Ok(())
         }
         IdentityCmd::Verify(a) => {
-            let keys = public_keys(&a.vendor_pub)?;
-            let env = envelope(&a.identity)?;
-            let id = otproof_sign::identity::verify_identity(&env, &keys)
-                .map_err(|e| rejected(e, &a.identity))?;
-            let device = id.device_verifying_key()?;
-            println!(
-                "verified identity: {} ({} serial {}), vendor {}, device key {}, issued {}",
-                id.name,
-                id.product,
-                id.serial,
-                id.vendor,
-                device.key_id(),
-                id.issued
-            );
-            if let Some(data) = &a.data {
-                let denv = envelope(data)?;
-                let v = otproof_sign::identity::verify_signed_by_identity(&id, &denv)
-                    .map_err(|e| rejected(e, data))?;
+            let r = release::verify_identity(&a.identity, &a.vendor_pub, a.data.as_deref())?;
+            let mut files = vec![a.identity.as_path()];
+            files.extend(a.data.as_deref());
+            record_check(s, &r, &files)?;
+            if let Some(SignatureDetail::Identity {
+                name,
+                product,
+                serial,
+                vendor,
+                device_key_id,
+                issued,
+                data,
+            }) = &r.check.detail
+            {
                 println!(
-                    "verified: {} is signed by {} ({} bytes of {})",
-                    data.display(),
-                    id.name,
-                    v.payload.len(),
-                    v.payload_type
+                    "verified identity: {name} ({product} serial {serial}), vendor {vendor}, device key {device_key_id}, issued {issued}"
                 );
+                if let (Some(path), Some(d)) = (&a.data, data) {
+                    println!(
+                        "verified: {} is signed by {name} ({} bytes of {})",
+                        path.display(),
+                        d.size,
+                        d.payload_type
+                    );
+                }
             }
-            Ok(())
+            if r.passed() {
+                Ok(())
+            } else {
+                Err(rejected(&r))
+            }
         }
     }
 }
@@ -919,54 +594,45 @@ pub struct VerifyLayoutArgs {
 }
 
 /// `otproof verify-layout`.
-pub fn verify_layout(a: &VerifyLayoutArgs) -> Result<()> {
-    use otproof_sign::layout::{self, InTotoKey, LayoutVerifyOptions, Metablock};
-    let layout = Metablock::from_json(&read(&a.layout, "layout")?)
-        .with_context(|| format!("{}: not an in-toto layout", a.layout.display()))?;
-    let mut owners = Vec::new();
-    for p in &a.owner_key {
-        let pem = String::from_utf8(read(p, "owner key")?)
-            .map_err(|_| anyhow::anyhow!("{}: not a PEM file", p.display()))?;
-        let key = match VerifyingKey::from_pem(&pem) {
-            Ok(k) => InTotoKey::from_verifying_key(&k),
-            Err(_) => InTotoKey::rsa_from_pem(&pem, &a.scheme).with_context(|| {
-                format!(
-                    "{}: not a public key (expected PEM: RSA, Ed25519 or P-256)",
-                    p.display()
-                )
-            })?,
-        };
-        owners.push(key);
-    }
-    let links = layout::read_links_dir(&a.links).map_err(anyhow::Error::new)?;
-    let now = a.at.clone().unwrap_or_else(otproof_evidence::now_rfc3339);
-    let opts = LayoutVerifyOptions {
-        now: &now,
+pub fn verify_layout(a: &VerifyLayoutArgs, s: &StoreArg) -> Result<()> {
+    let input = LayoutInput {
+        layout: a.layout.clone(),
+        owner_keys: a.owner_key.clone(),
+        scheme: a.scheme.clone(),
+        links: a.links.clone(),
+        at: a.at.clone(),
         allow_unrun_inspections: a.allow_unrun_inspections,
     };
-    let report = layout::verify_layout(&layout, &owners, &links, &opts)
-        .map_err(|e| rejected(e, &a.layout))?;
-    for c in &report.checked {
+    let r = release::verify_layout(&input)?;
+    record_check(s, &r, &[a.layout.as_path()])?;
+    let Some(SignatureDetail::InTotoLayout {
+        steps, warnings, ..
+    }) = &r.check.detail
+    else {
+        return Err(rejected(&r));
+    };
+    for c in &r.check.checked {
         println!("  ok   {c}");
     }
-    for w in &report.warnings {
+    for w in warnings {
         println!("  warn {w}");
     }
-    for n in &report.not_checked {
+    for n in &r.check.not_checked {
         println!("  NOT CHECKED {n}");
     }
-    if report.is_complete() {
-        println!(
-            "verified: {} ({} steps)",
-            a.layout.display(),
-            report.steps.len()
-        );
-    } else {
-        println!(
-            "verified except what is listed as NOT CHECKED: {} ({} steps)",
-            a.layout.display(),
-            report.steps.len()
-        );
+    match &r.check.outcome {
+        CheckOutcome::Verified => {
+            println!("verified: {} ({steps} steps)", a.layout.display());
+            Ok(())
+        }
+        // Unrun inspections, accepted with --allow-unrun-inspections: listed, not a pass.
+        CheckOutcome::Incomplete => {
+            println!(
+                "verified except what is listed as NOT CHECKED: {} ({steps} steps)",
+                a.layout.display()
+            );
+            Ok(())
+        }
+        CheckOutcome::Failed { .. } => Err(rejected(&r)),
     }
-    Ok(())
 }

@@ -768,3 +768,55 @@ fn cms_detached_signatures() {
     );
     fails(&out, 2, &["fw.bin"]);
 }
+
+#[test]
+fn verify_artifact_records_the_check_in_a_store() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    ok(&otproof(&["init"], d));
+    ok(&otproof(
+        &["key", "gen", "--name", "vendor", "--alg", "p256"],
+        d,
+    ));
+    std::fs::write(d.join("fw.bin"), b"firmware").expect("w");
+    std::fs::write(d.join("fw2.bin"), b"firmware!").expect("w");
+    ok(&otproof(
+        &[
+            "release",
+            "sign",
+            "fw.bin",
+            "--key",
+            "vendor.key",
+            "--product",
+            "P",
+            "--version",
+            "1",
+            "--out",
+            "fw.intoto.json",
+        ],
+        d,
+    ));
+    let verify = |fw: &str| {
+        otproof(
+            &[
+                "verify-artifact",
+                fw,
+                "--envelope",
+                "fw.intoto.json",
+                "--key",
+                "vendor.pub",
+            ],
+            d,
+        )
+    };
+    ok(&verify("fw.bin"));
+    fails(&verify("fw2.bin"), 1, &["rejected", "digest"]);
+    let list = ok(&otproof(&["evidence", "list", "--json"], d));
+    assert_eq!(list.matches("signature-check").count(), 2, "{list}");
+    assert!(list.contains("DSSE check of fw.bin: verified"), "{list}");
+    assert!(
+        list.contains("DSSE check of fw2.bin: failed (digest)"),
+        "{list}"
+    );
+    ok(&otproof(&["verify", "--store"], d));
+}

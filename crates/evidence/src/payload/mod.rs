@@ -145,6 +145,10 @@ pub fn schemas() -> Vec<(String, String)> {
     // One line per payload type, sorted by module name:
     vec![
         one::<document::DocumentPayload>(),
+        one::<release::DeviceIdentity>(),
+        one::<release::ReleaseStatement>(),
+        one::<release::SignatureCheck>(),
+        one::<update::UpdateDecision>(),
         one::<specification::SpecificationPayload>(),
     ]
 }
