@@ -238,8 +238,7 @@ impl Step for Robustness {
         "robustness campaign: Modbus/TCP server (tokio-modbus, in-process on 127.0.0.1), 20 seconds"
     }
     fn run(&self, demo: &mut Demo) -> Result<()> {
-        use otproof_fuzz::campaign::Config;
-        use otproof_workflow::campaign::{self as wf, Device, ModbusPlan};
+        use otproof_workflow::campaign::{self as wf, Config, Device, ModbusPlan};
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::Arc;
         use std::time::Duration;

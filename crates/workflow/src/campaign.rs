@@ -15,7 +15,7 @@ use otproof_evidence::{
     Body, Evidence, EvidenceKind, Finding as EvFinding, FindingStatus, Payload, PayloadError,
     Record, RecordId, Severity, Subject,
 };
-use otproof_fuzz::campaign::{self as fz, Config, Control, Progress, Report};
+use otproof_fuzz::campaign::{self as fz, Control};
 use otproof_fuzz::modbus::{self, Modbus};
 use otproof_fuzz::model::ProtocolModel;
 use otproof_report::campaign as render;
@@ -27,6 +27,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The fuzzer's settings, progress numbers and report, as front ends see them.
+pub use otproof_fuzz::campaign::{Config, Progress, Report};
 
 /// The operation name of campaign records.
 pub const OPERATION: &str = "fuzz modbus";
