@@ -315,3 +315,27 @@ fn the_scope_falls_back_to_what_the_target_reports() {
     assert_eq!((s.vendor.as_str(), s.product.as_str()), ("V", "P"));
     assert_eq!(s.version.as_deref(), Some("4.2.0"));
 }
+
+#[test]
+fn a_target_that_never_answers_is_an_error_not_an_empty_campaign() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut cfg = Config::new(format!("127.0.0.1:{port}").parse().expect("addr"));
+    cfg.cases = Some(5);
+    cfg.timeout = Duration::from_millis(50);
+    cfg.crash_grace = Duration::from_millis(100);
+    let plan = campaign::ModbusPlan::new(cfg, 1, None, campaign::Device::default());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut calls = 0;
+    let r = rt.block_on(campaign::run_modbus(plan, stop, &mut |_| calls += 1));
+    match r {
+        Err(CampaignError::NoBaseline { unit, .. }) => assert_eq!(unit, 1),
+        other => panic!("expected NoBaseline, got {other:?}"),
+    }
+}
