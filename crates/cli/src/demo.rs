@@ -205,9 +205,7 @@ impl Step for Robustness {
         "robustness campaign: Modbus/TCP server (tokio-modbus, in-process on 127.0.0.1), 20 seconds"
     }
     fn run(&self, demo: &mut Demo) -> Result<()> {
-        use otproof_fuzz::campaign::{self, Config};
-        use otproof_fuzz::modbus::Modbus;
-        use otproof_fuzz::model::ProtocolModel;
+        use otproof_workflow::campaign::{self as wf, Config, Device, ModbusPlan};
         use std::sync::atomic::{AtomicBool, Ordering};
         use std::sync::Arc;
         use std::time::Duration;
@@ -247,7 +245,6 @@ impl Step for Robustness {
             }));
         }
         let addr = rt.block_on(crate::demo_target::start())?;
-        let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
         let mut cfg = Config::new(addr);
         cfg.cases = None;
         cfg.duration = Some(Duration::from_secs(seconds));
@@ -264,7 +261,15 @@ impl Step for Robustness {
             });
         }
         let mut last = std::time::Instant::now();
-        let report = rt.block_on(campaign::run(model.clone(), cfg, stop, &mut |p| {
+        // The scope names the simulated device; the target is not asked who it is.
+        let device = Device {
+            vendor: Some("Example Automation".into()),
+            product: Some("RIO-2000 (simulated by the tokio-modbus server)".into()),
+            version: Some("4.2.0".into()),
+        };
+        let mut plan = ModbusPlan::new(cfg, 1, None, device);
+        plan.identify = false;
+        let run = rt.block_on(wf::run_modbus(plan, stop, &mut |p| {
             if last.elapsed() >= Duration::from_secs(5) {
                 last = std::time::Instant::now();
                 eprintln!(
@@ -284,17 +289,10 @@ impl Step for Robustness {
                 ));
             }
         }
-        let scope = serde_json::json!({
-            "protocol": "Modbus/TCP (MBAP), Modbus Application Protocol V1.1b3",
-            "target": addr.to_string(),
-            "unit_id": 1,
-            "vendor": "Example Automation",
-            "product": "RIO-2000 (simulated by the tokio-modbus server)",
-            "version": "4.2.0",
-            "function_codes": model.messages().iter().map(|m| m.code).collect::<Vec<_>>(),
-        });
+        let run = run?;
         let out = demo.dir.join("robustness");
-        let files = crate::fuzz_cmd::write_outputs(&out, &report, &scope)?;
+        let outputs = wf::outputs(&run)?;
+        let files = crate::fuzz_cmd::write_outputs(&out, &outputs)?;
         let mut finding_files = 0;
         for f in &files {
             if f.parent().is_some_and(|p| p.ends_with("findings")) {
@@ -327,11 +325,11 @@ impl Step for Robustness {
         }
         demo.notes.push(format!(
             "{} cases in {:.0} s ({:.0}/s), coverage {:.0}% of function code x mutation class, {} finding(s)",
-            report.cases,
-            report.elapsed.as_secs_f64(),
-            report.cases as f64 / report.elapsed.as_secs_f64().max(1e-3),
-            report.coverage.pair_percent(),
-            report.findings.len()
+            run.campaign.result.cases,
+            run.campaign.result.elapsed_s,
+            run.campaign.result.cases_per_second,
+            run.campaign.coverage.pair_percent(),
+            run.campaign.findings.len()
         ));
         if let Some(store) = demo.store.as_mut() {
             // The campaign tests the release candidate, 4.3.0 (see ReleaseAndUpdate).
@@ -342,9 +340,7 @@ impl Step for Robustness {
                 component_type: Some(ComponentType::EmbeddedDevice),
                 artifacts: vec![],
             };
-            let (ev, attach) = crate::fuzz_cmd::campaign_evidence(&report, subject, &files);
-            let refs: Vec<&Path> = attach.iter().map(PathBuf::as_path).collect();
-            let id = store_cmd::record_output(store, ev, &refs, "fuzz modbus")?;
+            let id = wf::record(store, &run, subject, &outputs)?;
             demo.notes.push(format!("recorded the campaign as {id}"));
         }
         Ok(())

@@ -1,16 +1,10 @@
 //! `otproof fuzz`: run a robustness campaign and write its outputs; replay a finding.
 
 use crate::output;
-use crate::store_cmd::{self, Failed, StoreArg};
+use crate::store_cmd::{Failed, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use otproof_evidence::{
-    Evidence, EvidenceKind, Finding as EvFinding, FindingStatus, Severity, Subject,
-};
-use otproof_fuzz::campaign::{self, Behaviour, Config, Progress, Report};
-use otproof_fuzz::modbus::{self, Modbus};
-use otproof_fuzz::model::ProtocolModel;
-use otproof_report::campaign as render;
+use otproof_workflow::campaign::{self as wf, Config, Device, ModbusPlan, OutputFile, Progress};
 use std::io::IsTerminal;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -145,126 +139,18 @@ fn show_progress(p: &Progress, tty: bool, last: &mut Instant) {
     }
 }
 
-/// Write every output of a campaign into `out`; returns the files written.
-pub fn write_outputs(
-    out: &Path,
-    report: &Report,
-    scope: &serde_json::Value,
-) -> Result<Vec<PathBuf>> {
+/// Write a campaign's outputs into `out` (and its `findings/` folder); returns the files
+/// written.
+pub fn write_outputs(out: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(out.join("findings"))
         .with_context(|| format!("cannot create {}", out.display()))?;
-    let mut files = Vec::new();
-    let mut put = |name: &str, bytes: &[u8]| -> Result<()> {
-        let p = out.join(name);
-        output::write_bytes(&p, bytes)?;
-        files.push(p);
-        Ok(())
-    };
-    put("campaign.json", &serde_json::to_vec_pretty(report)?)?;
-    put(
-        "evidence.json",
-        render::evidence_json(report, scope)?.as_bytes(),
-    )?;
-    put("report.html", render::html(report, scope).as_bytes())?;
-    put("findings.sarif", render::sarif(report)?.as_bytes())?;
-    put("junit.xml", render::junit(report).as_bytes())?;
-    for (i, f) in report.findings.iter().enumerate() {
-        let doc = serde_json::json!({
-            "format": "otproof-finding/1",
-            "protocol": report.protocol,
-            "target": report.config.target.to_string(),
-            "finding": f,
-            "reproducer_encoded": render::reproducer_json(f),
-        });
-        put(
-            &format!("findings/{}.json", i + 1),
-            &serde_json::to_vec_pretty(&doc)?,
-        )?;
-        let reqs: Vec<Vec<u8>> = f
-            .reproducer
-            .iter()
-            .filter_map(|h| campaign::unhex(h))
-            .collect();
-        put(
-            &format!("findings/{}.pcap", i + 1),
-            &render::pcap(&reqs, report.config.target.port()),
-        )?;
+    let mut written = Vec::new();
+    for f in files {
+        let p = out.join(&f.path);
+        output::write_bytes(&p, &f.bytes)?;
+        written.push(p);
     }
-    Ok(files)
-}
-
-fn severity(s: &str) -> Severity {
-    match s {
-        "critical" => Severity::Critical,
-        "high" => Severity::High,
-        "medium" => Severity::Medium,
-        "low" => Severity::Low,
-        _ => Severity::Info,
-    }
-}
-
-/// The campaign as an evidence record (findings included), with its outputs attached.
-pub fn campaign_evidence(
-    report: &Report,
-    subject: Subject,
-    files: &[PathBuf],
-) -> (Evidence, Vec<PathBuf>) {
-    let findings = report
-        .findings
-        .iter()
-        .map(|f| EvFinding {
-            title: format!(
-                "{} on {} ({} / {})",
-                f.behaviour.name(),
-                f.message,
-                f.field,
-                f.class.name()
-            ),
-            severity: severity(&f.severity),
-            behaviour: f.behaviour.name().into(),
-            observed: Some(f.observed.clone()),
-            reproducer: Some(render::reproducer_json(f)),
-            status: FindingStatus::Open,
-            remediation: None,
-            requirements: f.requirements.clone(),
-        })
-        .collect();
-    let attach: Vec<PathBuf> = files
-        .iter()
-        .filter(|p| {
-            p.file_name().is_some_and(|n| {
-                ["evidence.json", "report.html", "findings.sarif"]
-                    .contains(&n.to_string_lossy().as_ref())
-            })
-        })
-        .cloned()
-        .collect();
-    (
-        Evidence {
-            kind: EvidenceKind::RobustnessCampaign,
-            title: format!(
-                "Robustness campaign, {} at {}",
-                report.protocol, report.config.target
-            ),
-            requirements: otproof_catalog::traces::ROBUSTNESS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            subject,
-            payload: serde_json::json!({
-                "protocol": report.protocol,
-                "cases": report.cases,
-                "seed": report.config.seed,
-                "coverage_percent": report.coverage.pair_percent(),
-                "codes": report.coverage.codes(),
-                "findings": report.findings.len(),
-                "stopped": report.stopped,
-            }),
-            attachments: vec![],
-            findings,
-        },
-        attach,
-    )
+    Ok(written)
 }
 
 pub fn run(cmd: &FuzzCmd, s: &StoreArg) -> Result<()> {
@@ -297,34 +183,21 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
     if cfg.cases.is_none() && cfg.duration.is_none() {
         cfg.cases = Some(5000);
     }
-    let previous: Option<Report> = match &a.resume {
-        Some(dir) => {
-            let p = dir.join("campaign.json");
-            let text = std::fs::read_to_string(&p)
-                .with_context(|| format!("--resume: cannot read {}", p.display()))?;
-            let prev: Report = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not a campaign written by otproof", p.display()))?;
-            cfg.seed = prev.config.seed;
-            cfg.start_at = prev.next_case;
-            Some(prev)
-        }
+    let previous = match &a.resume {
+        Some(dir) => Some(wf::read_previous(dir).context("--resume")?),
         None => None,
     };
-    let launched = match &a.target_cmd {
-        Some(cmd) => {
-            let t =
-                otproof_fuzz::process::ProcessTarget::launch(cmd, target, Duration::from_secs(15))
-                    .map_err(|e| anyhow::anyhow!("--target-cmd: {e}"))?;
-            let t: Arc<dyn otproof_fuzz::campaign::TargetControl> = Arc::new(t);
-            Some(t)
-        }
-        None => None,
+    if let Some(cmd) = &a.target_cmd {
+        cfg.control = wf::launch_target(cmd, target).context("--target-cmd")?;
+    }
+    let device = Device {
+        vendor: a.vendor.clone(),
+        product: a.product.clone(),
+        version: a.product_version.clone(),
     };
-    cfg.control = otproof_fuzz::campaign::Control(launched);
-    let model = Arc::new(Modbus::new(a.unit));
+    let plan = ModbusPlan::new(cfg, a.unit, previous, device);
     let rt = runtime()?;
     let stop = Arc::new(AtomicBool::new(false));
-    let identity = rt.block_on(modbus::identify(&model, target, cfg.timeout));
     {
         let stop = stop.clone();
         rt.spawn(async move {
@@ -337,98 +210,47 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
     let mut last = Instant::now();
     eprintln!(
         "fuzzing {target} (modbus-tcp, unit {}, seed {}, from case {}); Ctrl-C stops and keeps what is done",
-        a.unit, cfg.seed, cfg.start_at
+        a.unit, plan.config.seed, plan.config.start_at
     );
-    let dyn_model: Arc<dyn ProtocolModel> = model.clone();
-    let mut report = rt.block_on(campaign::run(dyn_model, cfg, stop.clone(), &mut |p| {
+    let run = rt.block_on(wf::run_modbus(plan, stop, &mut |p| {
         show_progress(p, tty, &mut last)
     }));
     if tty {
         eprintln!();
     }
-    if report.baseline.is_none() {
-        bail!(
-            "target {target} does not answer a valid Modbus/TCP read (FC 3, unit {}) within {} ms: is it a Modbus/TCP server, and is the unit id right?",
-            a.unit, a.timeout_ms
-        );
-    }
-    report.target_identity = identity;
-    if let Some(prev) = previous {
-        report.merge_previous(prev);
-    }
-    let ident = |k: &str| {
-        report
-            .target_identity
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-    };
-    let vendor = a
-        .vendor
-        .clone()
-        .or_else(|| ident("vendor"))
-        .unwrap_or_else(|| "unknown".into());
-    let product = a
-        .product
-        .clone()
-        .or_else(|| ident("product name"))
-        .or_else(|| ident("product code"))
-        .unwrap_or_else(|| format!("device at {target}"));
-    let version = a.product_version.clone().or_else(|| ident("version"));
-    let scope = serde_json::json!({
-        "protocol": "Modbus/TCP (MBAP), Modbus Application Protocol V1.1b3",
-        "target": target.to_string(),
-        "unit_id": a.unit,
-        "vendor": vendor,
-        "product": product,
-        "version": version,
-        "function_codes": model.messages().iter().map(|m| m.code).collect::<Vec<_>>(),
-    });
-    let files = write_outputs(&a.out, &report, &scope)?;
+    let run = run?;
+    let files = wf::outputs(&run)?;
+    let written = write_outputs(&a.out, &files)?;
+    let c = &run.campaign;
     eprintln!(
         "{} cases in {:.1} s, coverage {:.1}% of function code x mutation class, {} finding(s){}",
-        report.cases,
-        report.elapsed.as_secs_f64(),
-        report.coverage.pair_percent(),
-        report.findings.len(),
-        report
+        c.result.cases,
+        c.result.elapsed_s,
+        c.coverage.pair_percent(),
+        c.findings.len(),
+        c.result
             .stopped
             .as_ref()
             .map(|s| format!("; stopped: {s}"))
             .unwrap_or_default()
     );
-    eprintln!("wrote {} files into {}", files.len(), a.out.display());
+    eprintln!("wrote {} files into {}", written.len(), a.out.display());
     if let Some(mut store) = s.open_if_any()? {
-        let subject = Subject::Product {
-            vendor,
-            product,
-            version,
-            component_type: None,
-            artifacts: vec![],
-        };
-        let (ev, attach) = campaign_evidence(&report, subject, &files);
-        let refs: Vec<&Path> = attach.iter().map(PathBuf::as_path).collect();
-        let id = store_cmd::record_output(&mut store, ev, &refs, "fuzz modbus")?;
+        let subject = wf::subject_of(&c.scope);
+        let id = wf::record(&mut store, &run, subject, &files)?;
         eprintln!("recorded as evidence {id} in {}", store.dir().display());
     }
-    if report.findings.is_empty() {
+    if c.findings.is_empty() {
         Ok(())
     } else {
-        let by: Vec<String> = [
-            Behaviour::Crash,
-            Behaviour::Hang,
-            Behaviour::Degradation,
-            Behaviour::Conformance,
-        ]
-        .iter()
-        .filter_map(|b| {
-            let n = report.findings.iter().filter(|f| f.behaviour == *b).count();
-            (n > 0).then(|| format!("{n} {}", b.name()))
-        })
-        .collect();
+        let by: Vec<String> = run
+            .findings_by_behaviour()
+            .iter()
+            .map(|(b, n)| format!("{n} {}", b.name()))
+            .collect();
         Err(Failed(format!(
             "{} finding(s): {} (see {})",
-            report.findings.len(),
+            c.findings.len(),
             by.join(", "),
             a.out.join("report.html").display()
         ))
@@ -439,42 +261,24 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
 fn replay(a: &ReplayArgs) -> Result<()> {
     let text = std::fs::read_to_string(&a.finding)
         .with_context(|| format!("cannot read {}", a.finding.display()))?;
-    let doc: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not JSON", a.finding.display()))?;
-    if doc["format"] != "otproof-finding/1" {
-        bail!(
-            "{}: expected a finding file written by `otproof fuzz` (format otproof-finding/1)",
-            a.finding.display()
-        );
-    }
-    let finding: campaign::Finding = serde_json::from_value(doc["finding"].clone())
-        .with_context(|| format!("{}: field 'finding'", a.finding.display()))?;
-    let reqs: Vec<Vec<u8>> = finding
-        .reproducer
-        .iter()
-        .map(|h| {
-            campaign::unhex(h)
-                .with_context(|| format!("{}: reproducer is not hex", a.finding.display()))
-        })
-        .collect::<Result<_>>()?;
+    let file = wf::read_finding_file(&a.finding, &text)?;
     let target = resolve(&a.target)?;
-    let model = Modbus::new(reqs.first().and_then(|r| r.get(6)).copied().unwrap_or(1));
     let rt = runtime()?;
-    let (outcome, verdict) = rt.block_on(campaign::replay(
-        &model,
+    let r = rt.block_on(wf::replay(
+        &file,
         target,
         Duration::from_millis(a.timeout_ms.max(10)),
-        &reqs,
     ));
+    let f = &file.finding;
     println!(
         "finding:   {} on {} ({} / {})",
-        finding.behaviour.name(),
-        finding.message,
-        finding.field,
-        finding.class.name()
+        f.behaviour.name(),
+        f.message,
+        f.field,
+        f.class.name()
     );
-    println!("outcome:   {outcome:?}");
-    match verdict {
+    println!("outcome:   {}", r.outcome);
+    match r.reproduced {
         Some(v) => {
             println!("verdict:   reproduced: {v}");
             Err(Failed("the finding reproduces".into()).into())

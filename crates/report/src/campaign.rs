@@ -1,32 +1,22 @@
 //! Robustness campaign renderings: the evidence JSON, one self-contained HTML page for an
-//! assessor, SARIF 2.1.0, JUnit XML, and a pcap of each finding's reproducer.
+//! assessor, SARIF 2.1.0, JUnit XML, and a pcap of each finding's reproducer. Everything is
+//! rendered from the recorded payload ([`RobustnessCampaign`]) alone.
 
 use crate::html::{esc, page};
 use crate::ReportError;
-use otproof_fuzz::campaign::{unhex, Behaviour, Finding, Report};
-use otproof_fuzz::mutate::MutationClass;
+use otproof_catalog::Catalog;
+use otproof_evidence::payload::campaign::{
+    Behaviour, CampaignFinding, MutationClass, RobustnessCampaign,
+};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 /// Version of the campaign evidence format.
-pub const CAMPAIGN_FORMAT: &str = "otproof-robustness-campaign/1";
-
-fn b64(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
+pub use otproof_evidence::payload::campaign::CAMPAIGN_DOCUMENT_FORMAT as CAMPAIGN_FORMAT;
 
 /// A finding's reproducer as JSON: each request in hex and base64.
-pub fn reproducer_json(f: &Finding) -> Value {
-    Value::Array(
-        f.reproducer
-            .iter()
-            .map(|h| {
-                let bytes = unhex(h).unwrap_or_default();
-                json!({ "hex": h, "base64": b64(&bytes), "length": bytes.len() })
-            })
-            .collect(),
-    )
+pub fn reproducer_json(f: &CampaignFinding) -> Value {
+    serde_json::to_value(&f.reproducer).unwrap_or(Value::Array(vec![]))
 }
 
 /// The methodology text of a campaign (our words).
@@ -39,42 +29,59 @@ pub fn methodology() -> Vec<String> {
     ]
 }
 
-/// The evidence document (`evidence.json`).
-pub fn evidence_json(r: &Report, scope: &Value) -> Result<String, ReportError> {
-    let findings: Vec<Value> = r
-        .findings
-        .iter()
-        .map(|f| {
-            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
-            v["reproducer"] = reproducer_json(f);
-            v["status"] = json!("open");
-            v
+/// The requirements a campaign supports, for people: `IEC 62443-4-2 CR 3.5 (input
+/// validation), CR 7.1 (...); IEC 62443-4-1 SVV-3 (...)`, grouped by standard, titles from the
+/// catalog.
+pub fn requirements_line(ids: &[String]) -> String {
+    let catalog = Catalog::builtin();
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for id in ids {
+        let (std, text) = match catalog.get(id) {
+            Some(r) => {
+                let mut t = r.title.chars();
+                let title: String = t
+                    .next()
+                    .map(|c| c.to_lowercase().chain(t).collect())
+                    .unwrap_or_default();
+                (
+                    format!("IEC {}", r.standard.slug()),
+                    format!("{id} ({title})"),
+                )
+            }
+            None => (String::new(), id.clone()),
+        };
+        match groups.last_mut() {
+            Some((s, items)) if *s == std => items.push(text),
+            _ => groups.push((std, vec![text])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(s, items)| {
+            let items = items.join(", ");
+            if s.is_empty() {
+                items
+            } else {
+                format!("{s} {items}")
+            }
         })
-        .collect();
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A value as JSON with its object keys sorted (what `json!` gives).
+fn value_of<T: serde::Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).unwrap_or(Value::Null)
+}
+
+/// The evidence document (`evidence.json`).
+pub fn evidence_json(r: &RobustnessCampaign) -> Result<String, ReportError> {
     let doc = json!({
         "format": CAMPAIGN_FORMAT,
-        "scope": scope,
+        "scope": value_of(&r.scope),
         "methodology": methodology(),
-        "configuration": {
-            "protocol": r.protocol,
-            "target": r.config.target.to_string(),
-            "seed": r.config.seed,
-            "cases_limit": r.config.cases,
-            "duration_limit_s": r.config.duration.map(|d| d.as_secs_f64()),
-            "concurrency": r.config.concurrency,
-            "timeout_ms": r.config.timeout.as_millis() as u64,
-            "degradation_factor": r.config.degradation_factor,
-            "started_at_case": r.config.start_at,
-        },
-        "result": {
-            "cases": r.cases,
-            "next_case": r.next_case,
-            "elapsed_s": r.elapsed.as_secs_f64(),
-            "cases_per_second": r.cases as f64 / r.elapsed.as_secs_f64().max(1e-3),
-            "baseline_probe_ms": r.baseline.map(|d| d.as_secs_f64() * 1000.0),
-            "stopped": r.stopped,
-            "target_identity": r.target_identity.iter().map(|(k, v)| json!({"object": k, "value": v})).collect::<Vec<_>>(),
-        },
+        "configuration": value_of(&r.configuration),
+        "result": value_of(&r.result),
         "coverage": {
             "message_class_pairs": r.coverage.pairs.len(),
             "message_class_pairs_total": r.coverage.pairs_total,
@@ -83,29 +90,26 @@ pub fn evidence_json(r: &Report, scope: &Value) -> Result<String, ReportError> {
             "cells": r.coverage.cells,
             "outcomes": r.coverage.outcomes,
         },
-        "requirements": ["CR 3.5", "CR 7.1", "SVV-3"],
-        "findings": findings,
+        "requirements": r.requirements,
+        "findings": value_of(&r.findings),
     });
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
 
 /// SARIF 2.1.0 with one result per finding.
-pub fn sarif(r: &Report) -> Result<String, ReportError> {
-    let rules: Vec<Value> = [
-        Behaviour::Crash,
-        Behaviour::Hang,
-        Behaviour::Degradation,
-        Behaviour::Conformance,
-    ]
-    .iter()
-    .map(|b| {
-        json!({
-            "id": b.name(),
-            "shortDescription": {"text": format!("Target {} under malformed or excessive input", b.name())},
-            "properties": {"requirements": b.requirements(), "security-severity": format!("{:.1}", b.severity().2)},
+pub fn sarif(r: &RobustnessCampaign) -> Result<String, ReportError> {
+    let rules: Vec<Value> = r
+        .rules
+        .iter()
+        .map(|rule| {
+            json!({
+                "id": rule.behaviour.name(),
+                "shortDescription": {"text": format!("Target {} under malformed or excessive input", rule.behaviour.name())},
+                "properties": {"requirements": rule.requirements, "security-severity": format!("{:.1}", rule.cvss_score)},
+            })
         })
-    })
-    .collect();
+        .collect();
+    let protocol = &r.configuration.protocol;
     let results: Vec<Value> = r
         .findings
         .iter()
@@ -113,8 +117,8 @@ pub fn sarif(r: &Report) -> Result<String, ReportError> {
             json!({
                 "ruleId": f.behaviour.name(),
                 "level": if f.behaviour == Behaviour::Conformance { "warning" } else { "error" },
-                "message": {"text": format!("{} {} / field {} / {}: {}", r.protocol, f.message, f.field, f.class.name(), f.observed)},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": format!("tcp://{}", r.config.target)}}}],
+                "message": {"text": format!("{} {} / field {} / {}: {}", protocol, f.message, f.field, f.class.name(), f.observed)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": format!("tcp://{}", r.configuration.target)}}}],
                 "partialFingerprints": {"otproof/v1": format!("{}/{}/{}/{}", f.behaviour.name(), f.code, f.field, f.class.name())},
                 "properties": {
                     "severity": f.severity,
@@ -144,7 +148,8 @@ fn xml(s: &str) -> String {
 
 /// JUnit XML: one test case per (message type, mutation class) exercised, failed where a
 /// finding fell.
-pub fn junit(r: &Report) -> String {
+pub fn junit(r: &RobustnessCampaign) -> String {
+    let protocol = &r.configuration.protocol;
     let mut cases = String::new();
     let mut failures = 0;
     let mut total = 0;
@@ -153,7 +158,7 @@ pub fn junit(r: &Report) -> String {
         let code: u16 = parts.next().and_then(|c| c.parse().ok()).unwrap_or(0);
         let class = parts.next().unwrap_or("");
         total += 1;
-        let hits: Vec<&Finding> = r
+        let hits: Vec<&CampaignFinding> = r
             .findings
             .iter()
             .filter(|f| f.code == code && f.class.name() == class)
@@ -161,7 +166,7 @@ pub fn junit(r: &Report) -> String {
         let _ = write!(
             cases,
             "    <testcase classname=\"{}.fc{code:02}\" name=\"{}\">",
-            xml(&r.protocol),
+            xml(protocol),
             xml(class)
         );
         if !hits.is_empty() {
@@ -172,7 +177,12 @@ pub fn junit(r: &Report) -> String {
                     "<failure type=\"{}\" message=\"{}\">{}</failure>",
                     f.behaviour.name(),
                     xml(&f.observed),
-                    xml(&f.reproducer.join("\n"))
+                    xml(&f
+                        .reproducer
+                        .iter()
+                        .map(|q| q.hex.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"))
                 );
             }
         }
@@ -180,8 +190,8 @@ pub fn junit(r: &Report) -> String {
     }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"otproof robustness {}\" tests=\"{total}\" failures=\"{failures}\" time=\"{:.3}\">\n{cases}  </testsuite>\n</testsuites>\n",
-        xml(&r.protocol),
-        r.elapsed.as_secs_f64()
+        xml(protocol),
+        r.result.elapsed_s
     )
 }
 
@@ -243,37 +253,37 @@ pub fn pcap(requests: &[Vec<u8>], port: u16) -> Vec<u8> {
 }
 
 /// One self-contained HTML page: scope, method, coverage matrix, findings with reproducers.
-pub fn html(r: &Report, scope: &Value) -> String {
+pub fn html(r: &RobustnessCampaign) -> String {
     let mut b = String::new();
     let title = format!(
         "Robustness test report: {} at {}",
-        r.protocol, r.config.target
+        r.configuration.protocol, r.configuration.target
     );
     let _ = writeln!(b, "<h1>{}</h1>", esc(&title));
     let _ = writeln!(b, "<table class=\"meta\"><tbody>");
     let mut row = |k: &str, v: String| {
         let _ = writeln!(b, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
     };
-    row("Scope", serde_json::to_string(scope).unwrap_or_default());
-    for (k, v) in &r.target_identity {
-        row(&format!("Target {k}"), v.clone());
+    row(
+        "Scope",
+        serde_json::to_string(&value_of(&r.scope)).unwrap_or_default(),
+    );
+    for o in &r.result.target_identity {
+        row(&format!("Target {}", o.object), o.value.clone());
     }
     row(
         "Cases",
         format!(
             "{} ({:.0} per second over {:.1} s)",
-            r.cases,
-            r.cases as f64 / r.elapsed.as_secs_f64().max(1e-3),
-            r.elapsed.as_secs_f64()
+            r.result.cases, r.result.cases_per_second, r.result.elapsed_s
         ),
     );
-    row("Seed", r.config.seed.to_string());
+    row("Seed", r.configuration.seed.to_string());
     row(
         "Concurrency / timeout",
         format!(
             "{} sessions / {} ms",
-            r.config.concurrency,
-            r.config.timeout.as_millis()
+            r.configuration.concurrency, r.configuration.timeout_ms
         ),
     );
     row(
@@ -287,10 +297,10 @@ pub fn html(r: &Report, scope: &Value) -> String {
         ),
     );
     row("Findings", format!("{}", r.findings.len()));
-    if let Some(s) = &r.stopped {
+    if let Some(s) = &r.result.stopped {
         row("Stopped early", s.clone());
     }
-    row("Requirements", "IEC 62443-4-2 CR 3.5 (input validation), CR 7.1 (denial of service protection); IEC 62443-4-1 SVV-3 (vulnerability testing)".into());
+    row("Requirements", requirements_line(&r.requirements));
     let _ = writeln!(b, "</tbody></table>");
     let _ = writeln!(b, "<h2>Method</h2><ul>");
     for m in methodology() {
@@ -322,7 +332,7 @@ pub fn html(r: &Report, scope: &Value) -> String {
     }
     let _ = writeln!(b, "</ul><h2>Findings</h2>");
     if r.findings.is_empty() {
-        let _ = writeln!(b, "<p>No finding in {} cases.</p>", r.cases);
+        let _ = writeln!(b, "<p>No finding in {} cases.</p>", r.result.cases);
     }
     for (i, f) in r.findings.iter().enumerate() {
         let _ = writeln!(
@@ -335,10 +345,14 @@ pub fn html(r: &Report, scope: &Value) -> String {
             esc(f.class.name())
         );
         let _ = writeln!(b, "<tr><td>Observed</td><td>{}</td></tr>", esc(&f.observed));
+        let severity = serde_json::to_value(f.severity)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         let _ = writeln!(
             b,
             "<tr><td>Severity</td><td>{} (suggested {} = {:.1})</td></tr>",
-            esc(&f.severity),
+            esc(&severity),
             esc(&f.cvss_vector),
             f.cvss_score
         );
@@ -347,7 +361,11 @@ pub fn html(r: &Report, scope: &Value) -> String {
             "<tr><td>Requirements</td><td>{}</td></tr>",
             esc(&f.requirements.join(", "))
         );
-        let _ = writeln!(b, "<tr><td>Status</td><td>open</td></tr>");
+        let status = serde_json::to_value(f.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let _ = writeln!(b, "<tr><td>Status</td><td>{}</td></tr>", esc(&status));
         let _ = writeln!(
             b,
             "<tr><td>Occurrences</td><td>{} (first at case {}){}</td></tr>",
@@ -359,9 +377,8 @@ pub fn html(r: &Report, scope: &Value) -> String {
                 ""
             }
         );
-        for (j, h) in f.reproducer.iter().enumerate() {
-            let bytes = unhex(h).unwrap_or_default();
-            let _ = writeln!(b, "<tr><td>Reproducer {}</td><td><code>{}</code><br><span class=\"muted\">base64 {}</span></td></tr>", j + 1, esc(h), esc(&b64(&bytes)));
+        for (j, q) in f.reproducer.iter().enumerate() {
+            let _ = writeln!(b, "<tr><td>Reproducer {}</td><td><code>{}</code><br><span class=\"muted\">base64 {}</span></td></tr>", j + 1, esc(&q.hex), esc(&q.base64));
         }
         if let Some(o) = &f.original {
             let _ = writeln!(
@@ -379,15 +396,6 @@ pub fn html(r: &Report, scope: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_the_standard_alphabet() {
-        assert_eq!(b64(b""), "");
-        assert_eq!(b64(b"f"), "Zg==");
-        assert_eq!(b64(b"fo"), "Zm8=");
-        assert_eq!(b64(b"foo"), "Zm9v");
-        assert_eq!(b64(&[0xfb, 0xff]), "+/8=");
-    }
 
     #[test]
     fn pcap_has_valid_headers_and_checksums() {

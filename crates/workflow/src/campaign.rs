@@ -1,1 +1,707 @@
-//! Use cases: campaign (moving here from crates/cli).
+//! Robustness campaigns (`otproof fuzz`): run one through `otproof-fuzz`, turn its report into
+//! the typed payload ([`RobustnessCampaign`]), render its outputs as data, record it in the
+//! store, read a campaign's `evidence.json` back, and replay a finding.
+//!
+//! The front end keeps the async runtime, the Ctrl-C wiring (the `stop` flag), the progress
+//! display, where the outputs are written and the exit codes.
+
+use crate::records::{append_idempotent, attach_bytes, media_type_of, RecordsError};
+use otproof_evidence::payload::campaign::{
+    self as p, Behaviour, BehaviourRule, CampaignConfiguration, CampaignCoverage, CampaignFinding,
+    CampaignResult, CampaignScope, IdentityObject, MutationClass, ReproducerRequest,
+    RobustnessCampaign, CAMPAIGN_DOCUMENT_FORMAT,
+};
+use otproof_evidence::{
+    Body, Evidence, EvidenceKind, Finding as EvFinding, FindingStatus, Payload, PayloadError,
+    Record, RecordId, Severity, Subject,
+};
+use otproof_fuzz::campaign::{self as fz, Control};
+use otproof_fuzz::modbus::{self, Modbus};
+use otproof_fuzz::model::ProtocolModel;
+use otproof_report::campaign as render;
+use otproof_report::ReportError;
+use otproof_store::Store;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The fuzzer's settings, progress numbers and report, as front ends see them.
+pub use otproof_fuzz::campaign::{Config, Progress, Report};
+
+/// The operation name of campaign records.
+pub const OPERATION: &str = "fuzz modbus";
+
+/// The protocol and specification a Modbus/TCP campaign tests, as written in its scope.
+pub const MODBUS_SCOPE_PROTOCOL: &str = "Modbus/TCP (MBAP), Modbus Application Protocol V1.1b3";
+
+/// The format of a finding file (`findings/N.json`).
+pub const FINDING_FORMAT: &str = "otproof-finding/1";
+
+/// The outputs attached to the campaign's record.
+const ATTACHED: [&str; 3] = ["evidence.json", "report.html", "findings.sarif"];
+
+/// A campaign step that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignError {
+    /// The campaign to resume cannot be read.
+    #[error("{}: {reason}", path.display())]
+    Resume {
+        /// Its `campaign.json`.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The target command could not be launched.
+    #[error("{0}")]
+    Launch(String),
+    /// The target never answered the baseline probe.
+    #[error("target {target} does not answer a valid Modbus/TCP read (FC 3, unit {unit}) within {timeout_ms} ms: is it a Modbus/TCP server, and is the unit id right?")]
+    NoBaseline {
+        /// The target.
+        target: SocketAddr,
+        /// Unit identifier addressed.
+        unit: u8,
+        /// Answer timeout.
+        timeout_ms: u128,
+    },
+    /// A campaign evidence or finding file is not what it should be.
+    #[error("{}: {reason}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the field.
+        reason: String,
+    },
+    /// The payload could not be built.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
+    /// An output could not be rendered.
+    #[error(transparent)]
+    Render(#[from] ReportError),
+    /// The campaign state could not be serialised.
+    #[error("cannot serialise the campaign: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The store failed.
+    #[error(transparent)]
+    Records(#[from] RecordsError),
+}
+
+/// The device under test as the user named it; what is not given comes from the identity the
+/// target reports (Modbus FC 43/14), then from defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    /// Vendor.
+    pub vendor: Option<String>,
+    /// Product.
+    pub product: Option<String>,
+    /// Version.
+    pub version: Option<String>,
+}
+
+/// A Modbus/TCP campaign to run.
+#[derive(Debug, Clone)]
+pub struct ModbusPlan {
+    /// Settings (target, seed, limits, concurrency, timeouts, launched-target control).
+    pub config: Config,
+    /// Unit identifier addressed.
+    pub unit: u8,
+    /// The campaign this one continues (its counts, coverage and findings are folded in).
+    pub previous: Option<Report>,
+    /// The device under test.
+    pub device: Device,
+    /// Ask the target who it is (FC 43/14) before the campaign.
+    pub identify: bool,
+}
+
+impl ModbusPlan {
+    /// A plan; a resumed campaign keeps its seed and starts after its last case.
+    pub fn new(mut config: Config, unit: u8, previous: Option<Report>, device: Device) -> Self {
+        if let Some(prev) = &previous {
+            config.seed = prev.config.seed;
+            config.start_at = prev.next_case;
+        }
+        ModbusPlan {
+            config,
+            unit,
+            previous,
+            device,
+            identify: true,
+        }
+    }
+}
+
+/// A campaign that ran: the fuzzer's report (kept for `--resume` and replay) and the payload
+/// made from it.
+#[derive(Debug, Clone)]
+pub struct CampaignRun {
+    /// What `otproof-fuzz` returned (previous runs folded in).
+    pub report: Report,
+    /// The typed payload everything is rendered from.
+    pub campaign: RobustnessCampaign,
+}
+
+impl CampaignRun {
+    /// Findings per behaviour class, for those that have any (`[(crash, 2), ...]`).
+    pub fn findings_by_behaviour(&self) -> Vec<(Behaviour, usize)> {
+        Behaviour::ALL
+            .iter()
+            .map(|b| (*b, self.campaign.count(*b)))
+            .filter(|(_, n)| *n > 0)
+            .collect()
+    }
+}
+
+/// One output file of a campaign, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path relative to the output folder (`evidence.json`, `findings/1.pcap`).
+    pub path: PathBuf,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// The previous campaign in an output folder (its `campaign.json`), to resume.
+pub fn read_previous(dir: &Path) -> Result<Report, CampaignError> {
+    let path = dir.join("campaign.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| CampaignError::Resume {
+        path: path.clone(),
+        reason: format!("cannot read it ({e})"),
+    })?;
+    serde_json::from_str(&text).map_err(|e| CampaignError::Resume {
+        path,
+        reason: format!("not a campaign written by otproof ({e})"),
+    })
+}
+
+/// Launch the target with a shell command, so that its exit is a crash and it is restarted
+/// after a crash or hang.
+pub fn launch_target(cmd: &str, target: SocketAddr) -> Result<Control, CampaignError> {
+    let t = otproof_fuzz::process::ProcessTarget::launch(cmd, target, Duration::from_secs(15))
+        .map_err(CampaignError::Launch)?;
+    let t: Arc<dyn fz::TargetControl> = Arc::new(t);
+    Ok(Control(Some(t)))
+}
+
+/// Run a Modbus/TCP campaign. `stop` ends it early (what is done is kept); `progress` is
+/// called about every 250 ms.
+pub async fn run_modbus(
+    plan: ModbusPlan,
+    stop: Arc<AtomicBool>,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<CampaignRun, CampaignError> {
+    let target = plan.config.target;
+    let timeout = plan.config.timeout;
+    let model = Arc::new(Modbus::new(plan.unit));
+    let identity = if plan.identify {
+        modbus::identify(&model, target, timeout).await
+    } else {
+        vec![]
+    };
+    let function_codes: Vec<u16> = model.messages().iter().map(|m| m.code).collect();
+    let dyn_model: Arc<dyn ProtocolModel> = model;
+    let mut report = fz::run(dyn_model, plan.config, stop, progress).await;
+    if report.baseline.is_none() {
+        return Err(CampaignError::NoBaseline {
+            target,
+            unit: plan.unit,
+            timeout_ms: timeout.as_millis(),
+        });
+    }
+    if plan.identify {
+        report.target_identity = identity;
+    }
+    if let Some(prev) = plan.previous {
+        report.merge_previous(prev);
+    }
+    let scope = modbus_scope(&report, plan.unit, &plan.device, function_codes);
+    let campaign = campaign_of(&report, scope);
+    Ok(CampaignRun { report, campaign })
+}
+
+/// The scope of a Modbus/TCP campaign: the device as given, else as the target reports it.
+pub fn modbus_scope(
+    report: &Report,
+    unit: u8,
+    device: &Device,
+    function_codes: Vec<u16>,
+) -> CampaignScope {
+    let ident = |k: &str| {
+        report
+            .target_identity
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    let target = report.config.target;
+    CampaignScope {
+        protocol: MODBUS_SCOPE_PROTOCOL.into(),
+        target: target.to_string(),
+        unit_id: Some(unit),
+        vendor: device
+            .vendor
+            .clone()
+            .or_else(|| ident("vendor"))
+            .unwrap_or_else(|| "unknown".into()),
+        product: device
+            .product
+            .clone()
+            .or_else(|| ident("product name"))
+            .or_else(|| ident("product code"))
+            .unwrap_or_else(|| format!("device at {target}")),
+        version: device.version.clone().or_else(|| ident("version")),
+        function_codes,
+    }
+}
+
+/// Severity from the fuzzer's rule name (`high`, `medium`...); anything else is informational.
+pub fn severity(s: &str) -> Severity {
+    match s {
+        "critical" => Severity::Critical,
+        "high" => Severity::High,
+        "medium" => Severity::Medium,
+        "low" => Severity::Low,
+        _ => Severity::Info,
+    }
+}
+
+fn behaviour(b: fz::Behaviour) -> Behaviour {
+    match b {
+        fz::Behaviour::Crash => Behaviour::Crash,
+        fz::Behaviour::Hang => Behaviour::Hang,
+        fz::Behaviour::Degradation => Behaviour::Degradation,
+        fz::Behaviour::Conformance => Behaviour::Conformance,
+    }
+}
+
+fn class(c: otproof_fuzz::mutate::MutationClass) -> MutationClass {
+    use otproof_fuzz::mutate::MutationClass as M;
+    match c {
+        M::Valid => MutationClass::Valid,
+        M::Boundary => MutationClass::Boundary,
+        M::OffByOne => MutationClass::OffByOne,
+        M::LengthMismatch => MutationClass::LengthMismatch,
+        M::InvalidEnum => MutationClass::InvalidEnum,
+        M::Truncation => MutationClass::Truncation,
+        M::Extension => MutationClass::Extension,
+        M::RepeatedField => MutationClass::RepeatedField,
+        M::DroppedField => MutationClass::DroppedField,
+        M::TypeConfusion => MutationClass::TypeConfusion,
+        M::Havoc => MutationClass::Havoc,
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// One request of a reproducer: hex as recorded, base64 and length of its bytes (empty when
+/// the hex does not decode).
+pub fn reproducer_request(hex: &str) -> ReproducerRequest {
+    let bytes = fz::unhex(hex).unwrap_or_default();
+    ReproducerRequest {
+        hex: hex.to_string(),
+        base64: b64(&bytes),
+        length: bytes.len() as u64,
+    }
+}
+
+fn finding(f: &fz::Finding) -> CampaignFinding {
+    CampaignFinding {
+        behaviour: behaviour(f.behaviour),
+        message: f.message.clone(),
+        code: f.code,
+        field: f.field.clone(),
+        class: class(f.class),
+        observed: f.observed.clone(),
+        case: f.case,
+        reproducer: f.reproducer.iter().map(|h| reproducer_request(h)).collect(),
+        original: f.original.clone(),
+        severity: severity(&f.severity),
+        cvss_vector: f.cvss_vector.clone(),
+        cvss_score: f64::from(f.cvss_score),
+        requirements: f.requirements.clone(),
+        occurrences: f.occurrences,
+        confirmed: f.confirmed,
+        minimization: f.minimization.as_ref().map(|m| p::Minimization {
+            runs: m.runs,
+            elapsed_ms: m.elapsed_ms,
+            complete: m.complete,
+            note: m.note.clone(),
+        }),
+        status: FindingStatus::Open,
+    }
+}
+
+fn rule(b: fz::Behaviour) -> BehaviourRule {
+    let (sev, vector, score) = b.severity();
+    BehaviourRule {
+        behaviour: behaviour(b),
+        severity: severity(sev),
+        cvss_vector: vector.into(),
+        cvss_score: f64::from(score),
+        requirements: b.requirements().iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+/// The payload of a campaign: the fuzzer's report and the scope tested.
+pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
+    let elapsed_s = r.elapsed.as_secs_f64();
+    RobustnessCampaign {
+        scope,
+        configuration: CampaignConfiguration {
+            protocol: r.protocol.clone(),
+            target: r.config.target.to_string(),
+            seed: r.config.seed,
+            cases_limit: r.config.cases,
+            duration_limit_s: r.config.duration.map(|d| d.as_secs_f64()),
+            concurrency: r.config.concurrency as u64,
+            timeout_ms: r.config.timeout.as_millis() as u64,
+            degradation_factor: r.config.degradation_factor,
+            started_at_case: r.config.start_at,
+        },
+        result: CampaignResult {
+            cases: r.cases,
+            next_case: r.next_case,
+            elapsed_s,
+            cases_per_second: r.cases as f64 / elapsed_s.max(1e-3),
+            baseline_probe_ms: r.baseline.map(|d| d.as_secs_f64() * 1000.0),
+            stopped: r.stopped.clone(),
+            target_identity: r
+                .target_identity
+                .iter()
+                .map(|(k, v)| IdentityObject {
+                    object: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+        },
+        coverage: CampaignCoverage {
+            pairs: r.coverage.pairs.clone(),
+            pairs_total: r.coverage.pairs_total,
+            cells: r.coverage.cells.clone(),
+            outcomes: r.coverage.outcomes.clone(),
+        },
+        rules: [
+            fz::Behaviour::Crash,
+            fz::Behaviour::Hang,
+            fz::Behaviour::Degradation,
+            fz::Behaviour::Conformance,
+        ]
+        .into_iter()
+        .map(rule)
+        .collect(),
+        requirements: otproof_catalog::traces::ROBUSTNESS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        findings: r.findings.iter().map(finding).collect(),
+    }
+}
+
+/// Every output of a campaign, in writing order: `campaign.json` (state for resume),
+/// `evidence.json`, `report.html`, `findings.sarif`, `junit.xml`, then per finding
+/// `findings/N.json` (replayable) and `findings/N.pcap`.
+pub fn outputs(run: &CampaignRun) -> Result<Vec<OutputFile>, CampaignError> {
+    let (r, c) = (&run.report, &run.campaign);
+    let mut files = Vec::new();
+    let mut put = |path: String, bytes: Vec<u8>| {
+        files.push(OutputFile {
+            path: PathBuf::from(path),
+            bytes,
+        })
+    };
+    put("campaign.json".into(), serde_json::to_vec_pretty(r)?);
+    put(
+        "evidence.json".into(),
+        render::evidence_json(c)?.into_bytes(),
+    );
+    put("report.html".into(), render::html(c).into_bytes());
+    put("findings.sarif".into(), render::sarif(c)?.into_bytes());
+    put("junit.xml".into(), render::junit(c).into_bytes());
+    for (i, (f, typed)) in r.findings.iter().zip(&c.findings).enumerate() {
+        let doc = serde_json::json!({
+            "format": FINDING_FORMAT,
+            "protocol": r.protocol,
+            "target": r.config.target.to_string(),
+            "finding": f,
+            "reproducer_encoded": render::reproducer_json(typed),
+        });
+        put(
+            format!("findings/{}.json", i + 1),
+            serde_json::to_vec_pretty(&doc)?,
+        );
+        let reqs: Vec<Vec<u8>> = f.reproducer.iter().filter_map(|h| fz::unhex(h)).collect();
+        put(
+            format!("findings/{}.pcap", i + 1),
+            render::pcap(&reqs, r.config.target.port()),
+        );
+    }
+    Ok(files)
+}
+
+/// The subject of a campaign record: the device in its scope.
+pub fn subject_of(scope: &CampaignScope) -> Subject {
+    Subject::Product {
+        vendor: scope.vendor.clone(),
+        product: scope.product.clone(),
+        version: scope.version.clone(),
+        component_type: None,
+        artifacts: vec![],
+    }
+}
+
+/// The campaign as an evidence record body (findings included, no attachments yet).
+pub fn evidence(c: &RobustnessCampaign, subject: Subject) -> Result<Evidence, CampaignError> {
+    let findings = c
+        .findings
+        .iter()
+        .map(|f| {
+            Ok(EvFinding {
+                title: format!(
+                    "{} on {} ({} / {})",
+                    f.behaviour.name(),
+                    f.message,
+                    f.field,
+                    f.class.name()
+                ),
+                severity: f.severity,
+                behaviour: f.behaviour.name().into(),
+                observed: Some(f.observed.clone()),
+                reproducer: Some(serde_json::to_value(&f.reproducer)?),
+                status: f.status,
+                remediation: None,
+                requirements: f.requirements.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, CampaignError>>()?;
+    Ok(Evidence {
+        kind: EvidenceKind::RobustnessCampaign,
+        title: format!(
+            "Robustness campaign, {} at {}",
+            c.configuration.protocol, c.configuration.target
+        ),
+        requirements: otproof_catalog::traces::ROBUSTNESS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        subject,
+        payload: c.to_value()?,
+        attachments: vec![],
+        findings,
+    })
+}
+
+/// Record a campaign in the store, with its evidence document, report and SARIF attached
+/// (taken from `outputs`, so they are the bytes that were written).
+pub fn record(
+    store: &mut Store,
+    run: &CampaignRun,
+    subject: Subject,
+    outputs: &[OutputFile],
+) -> Result<RecordId, CampaignError> {
+    let mut ev = evidence(&run.campaign, subject)?;
+    for name in ATTACHED {
+        if let Some(f) = outputs.iter().find(|f| f.path == Path::new(name)) {
+            ev.attachments
+                .push(attach_bytes(store, name, media_type_of(&f.path), &f.bytes)?);
+        }
+    }
+    Ok(append_idempotent(
+        store,
+        Record::new(OPERATION, Body::Evidence(ev)),
+    )?)
+}
+
+/// What a campaign's `evidence.json` says, as far as an acceptance decision needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignSummary {
+    /// Protocol model (`configuration.protocol`), e.g. `modbus-tcp`.
+    pub protocol: String,
+    /// Cases run (`result.cases`).
+    pub cases: u64,
+    /// Open crash and hang findings.
+    pub open_crash_or_hang: usize,
+    /// Other open findings (conformance, degradation).
+    pub open_conformance: usize,
+}
+
+#[derive(serde::Deserialize)]
+struct FindingView {
+    behaviour: Behaviour,
+    #[serde(default = "open")]
+    status: FindingStatus,
+}
+
+fn open() -> FindingStatus {
+    FindingStatus::Open
+}
+
+/// Read a campaign's `evidence.json` (`text`, read from `path`): its format, protocol, case
+/// count and findings, each checked; errors name the file and the field.
+pub fn read_evidence_json(path: &Path, text: &str) -> Result<CampaignSummary, CampaignError> {
+    let bad = |reason: String| CampaignError::File {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        bad(format!(
+            "line {}, column {}: {e} (expected the evidence.json of `otproof fuzz`)",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let format = v.get("format").and_then(Value::as_str);
+    if format != Some(CAMPAIGN_DOCUMENT_FORMAT) {
+        return Err(bad(format!(
+            "field 'format' is {}: expected '{CAMPAIGN_DOCUMENT_FORMAT}' (the evidence.json of `otproof fuzz`)",
+            format.map_or_else(|| "missing".to_string(), |f| format!("'{f}'"))
+        )));
+    }
+    let protocol = v
+        .get("configuration")
+        .and_then(|c| c.get("protocol"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("field 'configuration.protocol': expected a string".into()))?
+        .to_string();
+    let cases = v
+        .get("result")
+        .and_then(|r| r.get("cases"))
+        .and_then(Value::as_u64)
+        .ok_or_else(|| bad("field 'result.cases': expected a whole number".into()))?;
+    let findings = v
+        .get("findings")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("field 'findings': expected a list".into()))?;
+    let mut open_crash_or_hang = 0;
+    let mut open_conformance = 0;
+    for (i, f) in findings.iter().enumerate() {
+        let f: FindingView = serde_json::from_value(f.clone())
+            .map_err(|e| bad(format!("field 'findings[{i}]': {e}")))?;
+        if f.status != FindingStatus::Open {
+            continue;
+        }
+        match f.behaviour {
+            Behaviour::Crash | Behaviour::Hang => open_crash_or_hang += 1,
+            Behaviour::Degradation | Behaviour::Conformance => open_conformance += 1,
+        }
+    }
+    Ok(CampaignSummary {
+        protocol,
+        cases,
+        open_crash_or_hang,
+        open_conformance,
+    })
+}
+
+/// A finding file (`findings/N.json`) read back for replay.
+#[derive(Debug, Clone)]
+pub struct FindingFile {
+    /// The finding as the fuzzer reported it.
+    pub finding: fz::Finding,
+    /// Its reproducer's requests, decoded.
+    pub requests: Vec<Vec<u8>>,
+}
+
+/// Read a finding file (`text`, read from `path`).
+pub fn read_finding_file(path: &Path, text: &str) -> Result<FindingFile, CampaignError> {
+    let bad = |reason: String| CampaignError::File {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let doc: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    if doc.get("format").and_then(Value::as_str) != Some(FINDING_FORMAT) {
+        return Err(bad(format!(
+            "expected a finding file written by `otproof fuzz` (format {FINDING_FORMAT})"
+        )));
+    }
+    let finding: fz::Finding = serde_json::from_value(doc["finding"].clone())
+        .map_err(|e| bad(format!("field 'finding': {e}")))?;
+    let requests = finding
+        .reproducer
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            fz::unhex(h).ok_or_else(|| bad(format!("field 'finding.reproducer[{i}]': not hex")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(FindingFile { finding, requests })
+}
+
+/// What a replay showed.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// What the target did to the last request.
+    pub outcome: String,
+    /// The behaviour seen again, in words; `None`: the target now behaves.
+    pub reproduced: Option<String>,
+}
+
+/// Re-send a finding's reproducer to a Modbus/TCP target (the unit from its first request).
+pub async fn replay(f: &FindingFile, target: SocketAddr, timeout: Duration) -> Replay {
+    let unit = f
+        .requests
+        .first()
+        .and_then(|r| r.get(6))
+        .copied()
+        .unwrap_or(1);
+    let model = Modbus::new(unit);
+    let (outcome, verdict) = fz::replay(&model, target, timeout, &f.requests).await;
+    Replay {
+        outcome: format!("{outcome:?}"),
+        reproduced: verdict,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(b64(b""), "");
+        assert_eq!(b64(b"f"), "Zg==");
+        assert_eq!(b64(b"fo"), "Zm8=");
+        assert_eq!(b64(b"foo"), "Zm9v");
+        assert_eq!(b64(&[0xfb, 0xff]), "+/8=");
+    }
+
+    #[test]
+    fn severities_map_from_the_fuzzer_names() {
+        assert_eq!(severity("critical"), Severity::Critical);
+        assert_eq!(severity("high"), Severity::High);
+        assert_eq!(severity("medium"), Severity::Medium);
+        assert_eq!(severity("low"), Severity::Low);
+        assert_eq!(severity("whatever"), Severity::Info);
+    }
+
+    #[test]
+    fn enums_convert_by_name() {
+        for b in [
+            fz::Behaviour::Crash,
+            fz::Behaviour::Hang,
+            fz::Behaviour::Degradation,
+            fz::Behaviour::Conformance,
+        ] {
+            assert_eq!(behaviour(b).name(), b.name());
+        }
+        for c in otproof_fuzz::mutate::MutationClass::ALL {
+            assert_eq!(class(c).name(), c.name());
+        }
+        assert_eq!(
+            otproof_fuzz::mutate::MutationClass::ALL.len(),
+            MutationClass::ALL.len()
+        );
+    }
+
+    #[test]
+    fn a_bad_reproducer_request_encodes_as_empty() {
+        let r = reproducer_request("zz");
+        assert_eq!((r.base64.as_str(), r.length), ("", 0));
+        let r = reproducer_request("0001");
+        assert_eq!((r.base64.as_str(), r.length), ("AAE=", 2));
+    }
+}

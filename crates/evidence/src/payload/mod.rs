@@ -144,6 +144,7 @@ pub fn schemas() -> Vec<(String, String)> {
     }
     // One line per payload type, sorted by module name:
     vec![
+        one::<campaign::RobustnessCampaign>(),
         one::<document::DocumentPayload>(),
         one::<release::DeviceIdentity>(),
         one::<release::ReleaseStatement>(),

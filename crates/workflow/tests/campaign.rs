@@ -1,0 +1,341 @@
+//! Robustness campaigns in the workflow: the outputs of a fixed campaign are byte for byte
+//! those committed in testdata/campaign/golden (rendered before the report moved to the typed
+//! payload), the record holds the typed payload, and evidence and finding files read back
+//! typed with errors naming the file and the field.
+
+use otproof_evidence::payload::campaign::{CampaignScope, RobustnessCampaign};
+use otproof_evidence::{Body, EvidenceKind, Payload, Severity};
+use otproof_fuzz::campaign::{Behaviour, Config, Coverage, Finding, Minimization, Report};
+use otproof_fuzz::mutate::MutationClass;
+use otproof_workflow::campaign::{self, CampaignError, CampaignRun};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn golden() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/campaign/golden")
+}
+
+fn fixture() -> Report {
+    let mut cfg = Config::new("127.0.0.1:5020".parse().expect("addr"));
+    cfg.seed = 7;
+    cfg.cases = Some(5000);
+    cfg.concurrency = 2;
+    cfg.timeout = Duration::from_millis(500);
+    cfg.start_at = 100;
+    let mut coverage = Coverage::default();
+    for (k, v) in [
+        ("1/valid", 12u64),
+        ("1/boundary", 10),
+        ("3/havoc", 7),
+        ("3/off-by-one", 4),
+        ("16/length-mismatch", 3),
+    ] {
+        coverage.pairs.insert(k.into(), v);
+    }
+    coverage.pairs_total = 33;
+    for (k, v) in [
+        ("1/address/valid", 12u64),
+        ("3/quantity/off-by-one", 4),
+        ("16/byte count/length-mismatch", 3),
+    ] {
+        coverage.cells.insert(k.into(), v);
+    }
+    for (k, v) in [("response", 20u64), ("exception", 14), ("closed", 2)] {
+        coverage.outcomes.insert(k.into(), v);
+    }
+    let (sev, vec, score) = Behaviour::Crash.severity();
+    let crash = Finding {
+        behaviour: Behaviour::Crash,
+        message: "Write Multiple Registers".into(),
+        code: 16,
+        field: "byte count".into(),
+        class: MutationClass::LengthMismatch,
+        observed: "connection refused after the request <&>".into(),
+        case: 4711,
+        reproducer: vec![
+            "000100000006010300000001".into(),
+            "00020000000b01100000000204ffff".into(),
+        ],
+        original: Some(vec!["aa".into(), "000100000006010300000001".into()]),
+        severity: sev.into(),
+        cvss_vector: vec.into(),
+        cvss_score: score,
+        requirements: Behaviour::Crash
+            .requirements()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        occurrences: 3,
+        confirmed: true,
+        minimization: Some(Minimization {
+            runs: 12,
+            elapsed_ms: 3400,
+            complete: true,
+            note: "1-minimal".into(),
+        }),
+    };
+    let (sev, vec, score) = Behaviour::Conformance.severity();
+    let conf = Finding {
+        behaviour: Behaviour::Conformance,
+        message: "Read Holding Registers".into(),
+        code: 3,
+        field: "quantity".into(),
+        class: MutationClass::OffByOne,
+        observed: "answered quantity 126 instead of exception 3".into(),
+        case: 90,
+        reproducer: vec!["0003000000060103000000zz".into()],
+        original: None,
+        severity: sev.into(),
+        cvss_vector: vec.into(),
+        cvss_score: score,
+        requirements: Behaviour::Conformance
+            .requirements()
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        occurrences: 1,
+        confirmed: false,
+        minimization: None,
+    };
+    Report {
+        protocol: "modbus-tcp".into(),
+        config: cfg,
+        cases: 36,
+        next_case: 136,
+        elapsed: Duration::from_millis(12345),
+        baseline: Some(Duration::from_micros(850)),
+        findings: vec![crash, conf],
+        coverage,
+        stopped: Some("interrupted (Ctrl-C)".into()),
+        target_identity: vec![
+            ("vendor".into(), "Example Automation".into()),
+            ("version".into(), "4.2.0".into()),
+        ],
+    }
+}
+
+fn scope() -> CampaignScope {
+    CampaignScope {
+        protocol: campaign::MODBUS_SCOPE_PROTOCOL.into(),
+        target: "127.0.0.1:5020".into(),
+        unit_id: Some(1),
+        vendor: "Example Automation".into(),
+        product: "RIO-2000".into(),
+        version: None,
+        function_codes: vec![1, 3, 16],
+    }
+}
+
+fn run() -> CampaignRun {
+    let report = fixture();
+    let campaign = campaign::campaign_of(&report, scope());
+    CampaignRun { report, campaign }
+}
+
+#[test]
+fn outputs_are_byte_for_byte_the_golden_ones() {
+    let files = campaign::outputs(&run()).expect("outputs");
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "campaign.json",
+            "evidence.json",
+            "report.html",
+            "findings.sarif",
+            "junit.xml",
+            "findings/1.json",
+            "findings/1.pcap",
+            "findings/2.json",
+            "findings/2.pcap"
+        ]
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    for f in &files {
+        let want = std::fs::read(golden().join(&f.path)).expect("golden file");
+        if f.path.extension().is_some_and(|e| e == "pcap") {
+            assert_eq!(f.bytes, want, "{}", f.path.display());
+            continue;
+        }
+        let got = String::from_utf8_lossy(&f.bytes)
+            .replace(&format!("otproof {version}"), "otproof @VERSION@")
+            .replace(
+                &format!("\"version\": \"{version}\""),
+                "\"version\": \"@VERSION@\"",
+            );
+        assert_eq!(got, String::from_utf8_lossy(&want), "{}", f.path.display());
+    }
+}
+
+#[test]
+fn the_record_holds_the_typed_payload_and_the_outputs() {
+    let run = run();
+    let ev = campaign::evidence(&run.campaign, campaign::subject_of(&run.campaign.scope))
+        .expect("evidence");
+    assert_eq!(ev.kind, EvidenceKind::RobustnessCampaign);
+    assert_eq!(
+        ev.title,
+        "Robustness campaign, modbus-tcp at 127.0.0.1:5020"
+    );
+    assert_eq!(ev.requirements, otproof_catalog::traces::ROBUSTNESS);
+    assert_eq!(
+        RobustnessCampaign::from_value(&ev.payload).expect("typed"),
+        run.campaign
+    );
+    assert_eq!(ev.findings.len(), 2);
+    assert_eq!(
+        ev.findings[0].title,
+        "crash on Write Multiple Registers (byte count / length-mismatch)"
+    );
+    assert_eq!(ev.findings[0].severity, Severity::High);
+    assert_eq!(ev.findings[1].severity, Severity::Medium);
+    assert_eq!(
+        ev.findings[0].reproducer.as_ref().expect("reproducer")[0]["base64"],
+        "AAEAAAAGAQMAAAAB"
+    );
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = otproof_store::Store::init(dir.path(), None).expect("init");
+    let files = campaign::outputs(&run).expect("outputs");
+    let id = campaign::record(
+        &mut store,
+        &run,
+        campaign::subject_of(&run.campaign.scope),
+        &files,
+    )
+    .expect("record");
+    let stored = store.get(&id.to_string()).expect("get");
+    let Body::Evidence(ev) = &stored.record.body else {
+        panic!("not evidence")
+    };
+    let names: Vec<&str> = ev.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["evidence.json", "report.html", "findings.sarif"]);
+    assert_eq!(ev.attachments[0].media_type, "application/json");
+    assert_eq!(ev.attachments[1].media_type, "text/html");
+    assert_eq!(ev.attachments[0].size, files[1].bytes.len() as u64);
+    assert_eq!(
+        RobustnessCampaign::from_value(&ev.payload).expect("typed"),
+        run.campaign
+    );
+}
+
+#[test]
+fn the_evidence_document_reads_back_typed() {
+    let p = golden().join("evidence.json");
+    let text = std::fs::read_to_string(&p).expect("read");
+    let s = campaign::read_evidence_json(&p, &text).expect("summary");
+    assert_eq!(s.protocol, "modbus-tcp");
+    assert_eq!(s.cases, 36);
+    assert_eq!((s.open_crash_or_hang, s.open_conformance), (1, 1));
+    // The smallest document acceptance takes.
+    let min = r#"{"format":"otproof-robustness-campaign/1","configuration":{"protocol":"modbus-tcp"},"scope":{"protocol":"Modbus/TCP"},"result":{"cases":5000},"findings":[]}"#;
+    let s = campaign::read_evidence_json(Path::new("m.json"), min).expect("minimal");
+    assert_eq!((s.cases, s.open_crash_or_hang), (5000, 0));
+}
+
+#[test]
+fn a_bad_evidence_document_names_the_file_and_the_field() {
+    let p = Path::new("pkg/robustness/evidence.json");
+    for (text, needle) in [
+        ("{", "line 1"),
+        (r#"{"format":"other"}"#, "field 'format' is 'other'"),
+        (
+            r#"{"format":"otproof-robustness-campaign/1","scope":{"protocol":"x"},"result":{"cases":1},"findings":[]}"#,
+            "field 'configuration.protocol'",
+        ),
+        (
+            r#"{"format":"otproof-robustness-campaign/1","configuration":{"protocol":"x"},"result":{"cases":"many"},"findings":[]}"#,
+            "field 'result.cases'",
+        ),
+        (
+            r#"{"format":"otproof-robustness-campaign/1","configuration":{"protocol":"x"},"result":{"cases":1}}"#,
+            "field 'findings'",
+        ),
+        (
+            r#"{"format":"otproof-robustness-campaign/1","configuration":{"protocol":"x"},"result":{"cases":1},"findings":[{"behaviour":"explosion"}]}"#,
+            "field 'findings[0]'",
+        ),
+    ] {
+        let e = campaign::read_evidence_json(p, text).expect_err(text);
+        assert!(matches!(e, CampaignError::File { .. }), "{e}");
+        let m = e.to_string();
+        assert!(m.starts_with("pkg/robustness/evidence.json: "), "{m}");
+        assert!(m.contains(needle), "{m} lacks {needle}");
+    }
+}
+
+#[test]
+fn finding_files_read_back_for_replay() {
+    let p = golden().join("findings/1.json");
+    let f = campaign::read_finding_file(&p, &std::fs::read_to_string(&p).expect("read"))
+        .expect("finding");
+    assert_eq!(f.finding.behaviour, Behaviour::Crash);
+    assert_eq!(f.requests.len(), 2);
+    assert_eq!(f.requests[0].len(), 12);
+    let p = golden().join("findings/2.json");
+    let e = campaign::read_finding_file(&p, &std::fs::read_to_string(&p).expect("read"))
+        .expect_err("bad hex");
+    assert!(e.to_string().contains("finding.reproducer[0]"), "{e}");
+    let e = campaign::read_finding_file(Path::new("x.json"), r#"{"format":"other"}"#)
+        .expect_err("format");
+    assert!(e.to_string().contains("otproof-finding/1"), "{e}");
+}
+
+#[test]
+fn a_resumed_plan_keeps_the_seed_and_starts_after_the_last_case() {
+    let prev = fixture();
+    let mut cfg = Config::new("127.0.0.1:5020".parse().expect("addr"));
+    cfg.seed = 99;
+    let plan = campaign::ModbusPlan::new(cfg, 1, Some(prev), campaign::Device::default());
+    assert_eq!(plan.config.seed, 7);
+    assert_eq!(plan.config.start_at, 136);
+    let dir = tempfile::tempdir().expect("tmp");
+    let e = campaign::read_previous(dir.path()).expect_err("none");
+    assert!(e.to_string().contains("campaign.json"), "{e}");
+    let prev = campaign::read_previous(&golden()).expect("golden campaign.json");
+    assert_eq!(prev.next_case, 136);
+}
+
+#[test]
+fn the_scope_falls_back_to_what_the_target_reports() {
+    let r = fixture();
+    let s = campaign::modbus_scope(&r, 1, &campaign::Device::default(), vec![3]);
+    assert_eq!(s.vendor, "Example Automation");
+    assert_eq!(s.product, "device at 127.0.0.1:5020");
+    assert_eq!(s.version.as_deref(), Some("4.2.0"));
+    let given = campaign::Device {
+        vendor: Some("V".into()),
+        product: Some("P".into()),
+        version: None,
+    };
+    let s = campaign::modbus_scope(&r, 1, &given, vec![3]);
+    assert_eq!((s.vendor.as_str(), s.product.as_str()), ("V", "P"));
+    assert_eq!(s.version.as_deref(), Some("4.2.0"));
+}
+
+#[test]
+fn a_target_that_never_answers_is_an_error_not_an_empty_campaign() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut cfg = Config::new(format!("127.0.0.1:{port}").parse().expect("addr"));
+    cfg.cases = Some(5);
+    cfg.timeout = Duration::from_millis(50);
+    cfg.crash_grace = Duration::from_millis(100);
+    let plan = campaign::ModbusPlan::new(cfg, 1, None, campaign::Device::default());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut calls = 0;
+    let r = rt.block_on(campaign::run_modbus(plan, stop, &mut |_| calls += 1));
+    match r {
+        Err(CampaignError::NoBaseline { unit, .. }) => assert_eq!(unit, 1),
+        other => panic!("expected NoBaseline, got {other:?}"),
+    }
+}
