@@ -2,7 +2,6 @@
 //! the demo folder. Later capabilities add a step to [`steps`].
 
 use crate::output;
-use crate::store_cmd;
 use anyhow::{Context, Result};
 use otproof_assess::spec::{SpecParams, Specification};
 use otproof_catalog::{Catalog, ComponentType, SlVector};
