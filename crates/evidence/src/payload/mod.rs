@@ -145,5 +145,6 @@ pub fn schemas() -> Vec<(String, String)> {
     // One line per payload type, sorted by module name:
     vec![
         one::<document::DocumentPayload>(),
+        one::<sbom_check::SbomCheck>(),
     ]
 }
