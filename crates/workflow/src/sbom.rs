@@ -612,3 +612,56 @@ fn status_of(s: otproof_vex::Status) -> p::VexStatus {
         S::UnderInvestigation => p::VexStatus::UnderInvestigation,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_map_to_finding_severities() {
+        assert_eq!(severity(None), Severity::Info);
+        assert_eq!(severity(Some(VulnSeverity::None)), Severity::Info);
+        assert_eq!(severity(Some(VulnSeverity::Low)), Severity::Low);
+        assert_eq!(severity(Some(VulnSeverity::Medium)), Severity::Medium);
+        assert_eq!(severity(Some(VulnSeverity::High)), Severity::High);
+        assert_eq!(severity(Some(VulnSeverity::Critical)), Severity::Critical);
+        for s in [
+            otproof_vulndb::Severity::None,
+            otproof_vulndb::Severity::Low,
+            otproof_vulndb::Severity::Medium,
+            otproof_vulndb::Severity::High,
+            otproof_vulndb::Severity::Critical,
+        ] {
+            assert_eq!(
+                otproof_evidence::payload::sbom_check::severity_name(Some(severity_of(s))),
+                otproof_sbomcheck::severity_name(Some(s))
+            );
+        }
+    }
+
+    #[test]
+    fn the_verdict_fails_with_every_reason() {
+        let mut c = payload_of(
+            &otproof_sbomcheck::check(
+                &otproof_sbom::parse(
+                    br#"{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": []}"#,
+                )
+                .expect("sbom"),
+                &Matcher::from_advisories(vec![], vec![], vec![]),
+                &VexSet::new(),
+                &Policy::default_rules(),
+            ),
+            None,
+        );
+        c.verdict.passed = true;
+        assert_eq!(verdict(&c), Ok(()));
+        c.verdict = p::PolicyVerdict {
+            passed: false,
+            reasons: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(
+            verdict(&c).map_err(|e| e.to_string()),
+            Err("SBOM policy: a; b".to_string())
+        );
+    }
+}
