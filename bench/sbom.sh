@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # otproof SBOM parsing vs the Python reference libraries (cyclonedx-python-lib 11.12.0,
 # spdx-tools 0.8.5) on the same large files, side by side in one run; then a 100,000-component
-# CycloneDX SBOM matched against 100,000 OSV records (parse, index, match, full check, peak RSS).
+# CycloneDX SBOM matched against 100,000 OSV records (parse, index, match, full check, peak RSS);
+# then 100,000 OSV records imported into the SQLite vulnerability database (import, matcher load).
 # In-process times only (no interpreter or process start-up); median of N runs per file.
 #   BENCH_RUNS=5 (parse repetitions)   BENCH_COMPONENTS=100000
 set -euo pipefail
@@ -80,3 +81,17 @@ PY
 done
 echo "(total = parse + index build + per-component lookup; check = full otproof_sbomcheck::check, no VEX,"
 echo " default policy, timed separately; peak RSS from /usr/bin/time -v, whole process incl. generation)"
+
+# 3. Import of $C OSV records in one JSON array into a new vulnerability database.
+echo
+echo "$C OSV records imported from one JSON array (no goal set; reported for comparison between runs)"
+"$BENCH" import "$C" >"$WORK/i.json"
+python3 - "$WORK/i.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+print(f"{m['records']} records ({m['json_bytes'] / 1e6:.1f} MB): import {m['import_s']:.3f}s, "
+      f"matcher load {m['matcher_load_s']:.3f}s, {m['matcher_records']} in the matcher, "
+      f"{m['rejected']} rejected")
+if m["matcher_records"] != m["records"] or m["rejected"]:
+    sys.exit("import lost records")
+PY

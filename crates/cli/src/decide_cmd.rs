@@ -3,7 +3,6 @@
 //! from otproof's own checks, rendering, exit codes, and Decision records.
 
 use crate::output;
-use crate::sbom_cmd::{self, CheckArgs, CheckFormat, DbArg};
 use crate::store_cmd::{Failed, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
@@ -752,48 +751,19 @@ pub fn accept(
     let mut package_records = Vec::new();
     // SBOM check with the package's VEX and otproof's SBOM policy.
     if let Some(sbom) = &m.sbom {
-        let db =
-            a.db.clone()
-                .unwrap_or_else(|| store.dir().join("vulndb.sqlite"));
-        if !db.is_file() {
-            bail!(
-                "no vulnerability database at {} for the SBOM check (run `otproof vulndb import`, or pass --db)",
-                db.display()
-            );
-        }
-        let args = CheckArgs {
+        let settings = otproof_workflow::settings::Settings {
+            store: Some(store.dir().to_path_buf()),
+            vulndb: a.db.clone(),
+            cwd: base.clone(),
+        };
+        let input = otproof_workflow::sbom::CheckInput {
             sbom: at(sbom),
             vex: m.vex.iter().map(|v| at(v)).collect(),
             policy: None,
-            format: CheckFormat::Json,
-            out: None,
-            db: DbArg {
-                db: Some(db.clone()),
-            },
         };
-        let matcher = otproof_vulndb::VulnDb::open(&db)?.matcher()?;
-        let (check, bytes) = sbom_cmd::run_check(&args, &matcher)?;
-        let id = sbom_cmd::record_check(store, &check, &args.sbom, &bytes, None)?;
-        package_records.push(id);
-        let open_high = check
-            .components
-            .iter()
-            .flat_map(|c| c.vulnerabilities.iter())
-            .filter(|v| {
-                v.vex.is_none()
-                    && matches!(
-                        v.severity,
-                        Some(otproof_vulndb::Severity::High | otproof_vulndb::Severity::Critical)
-                    )
-            })
-            .count();
-        facts.sbom = Some(acceptance::SbomFact {
-            record: Some(id),
-            policy_passed: check.verdict.passed,
-            open_kev: check.totals.open_kev,
-            open_high_without_vex: open_high,
-            reasons: check.verdict.reasons.clone(),
-        });
+        let rec = otproof_workflow::sbom::check_and_record(store, &settings, &input)?;
+        package_records.push(rec.id);
+        facts.sbom = Some(otproof_workflow::sbom::acceptance_fact(&rec));
     }
     // Signed release.
     if let (Some(fw), Some(env), Some(key)) = (&m.firmware, &m.envelope, &m.vendor_key) {

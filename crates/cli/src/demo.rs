@@ -457,7 +457,8 @@ impl Step for SbomCheck {
         "SBOM of the RIO-2000 firmware checked offline against OSV + KEV data, with VEX and a policy"
     }
     fn run(&self, demo: &mut Demo) -> Result<()> {
-        use crate::sbom_cmd::{self, CheckArgs, CheckFormat, DbArg};
+        use crate::sbom_cmd::{self, CheckFormat};
+        use otproof_workflow::sbom::{self as flow, CheckInput};
         let dir = demo.dir.join("sbom");
         std::fs::create_dir_all(dir.join("vulndb"))
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -466,8 +467,12 @@ impl Step for SbomCheck {
         }
         let db_path = dir.join("vulndb.sqlite");
         let _ = std::fs::remove_file(&db_path);
-        let mut db = otproof_vulndb::VulnDb::open(&db_path)?;
-        let imported = db.import(&[dir.join("vulndb")], &mut |_| {})?;
+        let settings = otproof_workflow::settings::Settings {
+            store: None,
+            vulndb: Some(db_path.clone()),
+            cwd: dir.clone(),
+        };
+        let imported = flow::import(&settings, &[dir.join("vulndb")], &mut |_| {})?.report;
         demo.written.push(Written {
             path: db_path.clone(),
             what: format!(
@@ -475,16 +480,13 @@ impl Step for SbomCheck {
                 imported.osv_imported, imported.kev_imported
             ),
         });
-        let matcher = db.matcher()?;
-        let args = CheckArgs {
+        let input = CheckInput {
             sbom: dir.join("rio-2000-4.2.0.cdx.json"),
             vex: vec![dir.join("rio-2000.openvex.json")],
             policy: Some(dir.join("policy.yaml")),
-            format: CheckFormat::Table,
-            out: None,
-            db: DbArg { db: Some(db_path) },
         };
-        let (check, bytes) = sbom_cmd::run_check(&args, &matcher)?;
+        let checked = flow::check(&settings, &input)?;
+        let check = &checked.payload;
         let mut outputs = Vec::new();
         for (format, name, what) in [
             (
@@ -504,7 +506,7 @@ impl Step for SbomCheck {
                 "SARIF 2.1.0 (VEX-cleared results suppressed)",
             ),
         ] {
-            let text = sbom_cmd::render_check(&check, format, &args.sbom)?;
+            let text = sbom_cmd::render_check(check, format, &checked.sbom_name())?;
             demo.write(&format!("sbom/{name}"), what, &text)?;
             outputs.push(dir.join(name));
         }
@@ -523,13 +525,7 @@ impl Step for SbomCheck {
             }
         ));
         if let Some(store) = demo.store.as_mut() {
-            let id = sbom_cmd::record_check(
-                store,
-                &check,
-                &args.sbom,
-                &bytes,
-                outputs.get(1).map(PathBuf::as_path),
-            )?;
+            let id = flow::record_check(store, &checked, outputs.get(1).map(PathBuf::as_path))?;
             demo.notes.push(format!("recorded the check as {id}"));
         }
         Ok(())
@@ -563,10 +559,11 @@ impl Step for ReleaseAndUpdate {
         "signed releases of the RIO-2000 firmware, verification, update approval 4.2.0 -> 4.3.0, a device identity"
     }
     fn run(&self, demo: &mut Demo) -> Result<()> {
-        use crate::sbom_cmd::{self, CheckArgs, CheckFormat, DbArg};
+        use crate::sbom_cmd::{self, CheckFormat};
         use otproof_evidence::payload::release::{CheckOutcome, SignatureDetail};
         use otproof_sign::keys::{self, Alg, SigningKey};
         use otproof_workflow::release::{self, ApprovalInput, ArtifactMethod, ReleaseInput};
+        use otproof_workflow::sbom as flow;
         let dir = demo.dir.join("release");
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -589,25 +586,20 @@ impl Step for ReleaseAndUpdate {
         let sbom_dir = demo.dir.join("sbom");
         let db = sbom_dir.join("vulndb.sqlite");
         // The SBOM check of the release candidate (the installed 4.2.0 was checked before).
-        let check43 = CheckArgs {
+        let check43 = flow::CheckInput {
             sbom: sbom_dir.join("rio-2000-4.3.0.cdx.json"),
             vex: vec![sbom_dir.join("rio-2000.openvex.json")],
             policy: Some(sbom_dir.join("policy.yaml")),
-            format: CheckFormat::Json,
-            out: None,
-            db: DbArg {
-                db: Some(db.clone()),
-            },
         };
-        let matcher = otproof_vulndb::VulnDb::open(&db)?.matcher()?;
-        let (report, bytes) = sbom_cmd::run_check(&check43, &matcher)?;
-        let text = sbom_cmd::render_check(&report, CheckFormat::Html, &check43.sbom)?;
+        let checked = flow::run_check(&check43, &flow::open_matcher_at(&db)?)?;
+        let text =
+            sbom_cmd::render_check(&checked.payload, CheckFormat::Html, &checked.sbom_name())?;
         demo.write("sbom/sbom-check-4.3.0.html", "SBOM check of 4.3.0", &text)?;
         let Some(mut owned) = demo.store.take() else {
             anyhow::bail!("no store from the earlier steps");
         };
         let store = &mut owned;
-        sbom_cmd::record_check(store, &report, &check43.sbom, &bytes, None)?;
+        flow::record_check(store, &checked, None)?;
         let mut envelopes = Vec::new();
         for v in ["4.2.0", "4.3.0"] {
             let fw = dir.join(format!("rio-2000-{v}.bin"));

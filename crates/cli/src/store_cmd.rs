@@ -4,7 +4,7 @@ use crate::output;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use otproof_catalog::ComponentType;
-use otproof_evidence::{Attachment, Evidence, EvidenceKind, Record, RecordId};
+use otproof_evidence::{Attachment, EvidenceKind, Record, RecordId};
 use otproof_store::{Store, StoreReport};
 use otproof_workflow::settings::Settings;
 use otproof_workflow::{document, ledger, records};
@@ -148,11 +148,6 @@ pub struct ShowArgs {
     /// Print only the record's canonical JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Media type from a file name.
-pub fn media_type_of(path: &Path) -> &'static str {
-    records::media_type_of(path)
 }
 
 /// Store a file as a blob and describe it as an attachment.
@@ -431,16 +426,6 @@ pub fn key(cmd: &KeyCmd) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// Record evidence with files an otproof command wrote attached as blobs.
-pub fn record_output(
-    store: &mut Store,
-    evidence: Evidence,
-    files: &[&Path],
-    operation: &str,
-) -> Result<RecordId> {
-    Ok(records::record_evidence(store, evidence, files, operation)?)
 }
 
 /// Append a record; the same record again (same content and time) is already there: its ID.

@@ -1,8 +1,11 @@
-//! `otproof sbom check` results: a text table, JSON, SARIF 2.1.0 and a self-contained HTML page.
+//! `otproof sbom check` results: a text table, JSON, SARIF 2.1.0 and a self-contained HTML page,
+//! rendered from the check's typed payload ([`SbomCheck`]).
 
 use crate::html::{esc, page};
 use crate::ReportError;
-use otproof_sbomcheck::{severity_name, status_name, CheckReport, ComponentResult, VulnResult};
+use otproof_evidence::payload::sbom_check::{
+    severity_name, ComponentMatches, SbomCheck, VulnMatch,
+};
 use serde_json::{json, Value};
 
 /// Requirements an SBOM check supports (see `otproof_catalog::traces::SBOM_CHECK`).
@@ -10,34 +13,33 @@ fn requirements() -> Vec<&'static str> {
     otproof_catalog::traces::SBOM_CHECK.to_vec()
 }
 
-fn label(c: &ComponentResult) -> String {
-    match &c.version {
-        Some(v) => format!("{}@{v}", c.name),
-        None => c.name.clone(),
-    }
+fn label(c: &ComponentMatches) -> String {
+    c.label()
 }
 
-fn vex_cell(v: &VulnResult) -> String {
+fn vex_cell(v: &VulnMatch) -> String {
     match &v.vex {
         Some(x) => match &x.justification {
-            Some(j) => format!("{} ({j})", status_name(x.status)),
-            None => status_name(x.status).to_string(),
+            Some(j) => format!("{} ({j})", x.status.as_str()),
+            None => x.status.as_str().to_string(),
         },
         None => "-".into(),
     }
 }
 
-/// JSON: the whole report with the requirement trace.
-pub fn json(r: &CheckReport) -> Result<String, ReportError> {
+/// JSON: the whole report with the requirement trace (the vulnerability data used is in the
+/// record, not in this report).
+pub fn json(r: &SbomCheck) -> Result<String, ReportError> {
     let mut v = serde_json::to_value(r)?;
     if let Value::Object(m) = &mut v {
+        m.remove("vulnerability_data");
         m.insert("requirements".into(), json!(requirements()));
     }
     Ok(serde_json::to_string_pretty(&v)? + "\n")
 }
 
 /// A text table of the vulnerable components (and the verdict) for a terminal.
-pub fn table(r: &CheckReport) -> String {
+pub fn table(r: &SbomCheck) -> String {
     let mut rows: Vec<[String; 7]> = Vec::new();
     for c in &r.components {
         for v in &c.vulnerabilities {
@@ -110,7 +112,7 @@ pub fn table(r: &CheckReport) -> String {
         .elements
         .iter()
         .filter(|e| !e.ok)
-        .map(|e| e.element)
+        .map(|e| e.element.as_str())
         .collect();
     out.push_str(&format!(
         "NTIA minimum elements: {}\n",
@@ -138,7 +140,7 @@ pub fn table(r: &CheckReport) -> String {
     out
 }
 
-fn level(v: &VulnResult) -> &'static str {
+fn level(v: &VulnMatch) -> &'static str {
     if v.cleared() {
         "none"
     } else {
@@ -152,7 +154,7 @@ fn level(v: &VulnResult) -> &'static str {
 
 /// SARIF 2.1.0: one rule per vulnerability, one result per (component, vulnerability);
 /// results VEX clears carry a `suppressions` entry with the statement, as SARIF intends.
-pub fn sarif(r: &CheckReport, sbom_uri: &str) -> Result<String, ReportError> {
+pub fn sarif(r: &SbomCheck, sbom_uri: &str) -> Result<String, ReportError> {
     let mut rules: Vec<Value> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let mut results = Vec::new();
@@ -205,7 +207,7 @@ pub fn sarif(r: &CheckReport, sbom_uri: &str) -> Result<String, ReportError> {
                     "status": "accepted",
                     "justification": format!(
                         "VEX {}{} ({})",
-                        status_name(x.status),
+                        x.status.as_str(),
                         x.justification.as_ref().map(|j| format!(": {j}")).unwrap_or_default(),
                         x.source
                     ),
@@ -227,7 +229,7 @@ pub fn sarif(r: &CheckReport, sbom_uri: &str) -> Result<String, ReportError> {
 }
 
 /// One self-contained HTML page: verdict, totals, NTIA, vulnerabilities with VEX, components.
-pub fn html(r: &CheckReport, sbom_name: &str) -> String {
+pub fn html(r: &SbomCheck, sbom_name: &str) -> String {
     let mut b = String::new();
     let title = format!(
         "SBOM check: {}",
@@ -309,7 +311,7 @@ pub fn html(r: &CheckReport, sbom_name: &str) -> String {
         let missing: Vec<&str> = e.missing.iter().take(20).map(String::as_str).collect();
         b.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}{}</td></tr>\n",
-            esc(e.element),
+            esc(&e.element),
             if e.ok { "yes" } else { "no" },
             esc(&missing.join(", ")),
             if e.missing.len() > 20 {

@@ -10,17 +10,20 @@
 //!   `aligned` (CycloneDX JSON written here from `otproof_vulndb::generate::components`,
 //!   whose names and versions line up with the advisories), or `auto` (`sbomgen`, falling
 //!   back to `aligned` when it gives no match at all).
+//! * `sbom_bench import [N=100000]`: writes N synthetic OSV advisories as one JSON array
+//!   (generation not timed) and imports it into a new SQLite vulnerability database, then
+//!   loads the matcher from it; prints the import and load times and the record count.
 
 use otproof_sbomcheck::{check, query_for, Policy};
 use otproof_vex::VexSet;
-use otproof_vulndb::{generate as vgen, Matcher, Query};
+use otproof_vulndb::{generate as vgen, Matcher, Query, VulnDb};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
 fn usage() -> ExitCode {
-    eprintln!("usage: sbom_bench parse FILE [N]\n       sbom_bench match100k [N] [sbomgen|aligned|auto]\n       sbom_bench gen FILE [N]");
+    eprintln!("usage: sbom_bench parse FILE [N]\n       sbom_bench match100k [N] [sbomgen|aligned|auto]\n       sbom_bench import [N]\n       sbom_bench gen FILE [N]");
     ExitCode::from(2)
 }
 
@@ -217,6 +220,35 @@ fn run_match(n: usize, source: &str) -> Result<serde_json::Value, String> {
     }))
 }
 
+fn run_import(n: usize) -> Result<serde_json::Value, String> {
+    let dir = std::env::temp_dir().join(format!("otproof-sbom-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let result = (|| {
+        let file = dir.join("all.json");
+        let json = serde_json::to_vec(&vgen::osv_records(n, 3)).map_err(|e| e.to_string())?;
+        std::fs::write(&file, &json).map_err(|e| format!("writing {}: {e}", file.display()))?;
+        let mut db = VulnDb::open(&dir.join("v.sqlite")).map_err(|e| e.to_string())?;
+        let t = Instant::now();
+        let r = db.import(&[file], &mut |_| {}).map_err(|e| e.to_string())?;
+        let import_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let m = db.matcher().map_err(|e| e.to_string())?;
+        let load_s = t.elapsed().as_secs_f64();
+        Ok(json!({
+            "records": n,
+            "json_bytes": json.len(),
+            "imported": r.osv_imported,
+            "rejected": r.rejected.len(),
+            "import_s": import_s,
+            "matcher_load_s": load_s,
+            "matcher_records": m.counts().0,
+            "peak_rss_mb": peak_rss_mb(),
+        }))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -228,6 +260,7 @@ fn main() -> ExitCode {
         }
         Some("match100k") => parse_arg(args.get(1), 100_000, "N")
             .and_then(|n| run_match(n, args.get(2).map(String::as_str).unwrap_or("auto"))),
+        Some("import") => parse_arg(args.get(1), 100_000, "N").and_then(run_import),
         Some("gen") => {
             let (Some(file), Ok(n)) = (args.get(1), parse_arg(args.get(2), 100_000, "N")) else {
                 return usage();

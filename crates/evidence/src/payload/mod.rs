@@ -151,5 +151,6 @@ pub fn schemas() -> Vec<(String, String)> {
         one::<release::SignatureCheck>(),
         one::<update::UpdateDecision>(),
         one::<specification::SpecificationPayload>(),
+        one::<sbom_check::SbomCheck>(),
     ]
 }
