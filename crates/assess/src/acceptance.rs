@@ -682,21 +682,7 @@ pub const DEFAULT_SUPPORT_YEARS: u32 = 10;
 /// The default trace of each default criterion (used without a specification, and for a
 /// criterion the specification lacks): the same catalog rows the specification's policy item
 /// of that ID cites, without the component-specific ones.
-pub const DEFAULT_REFS: &[(&str, &[&str])] = &[
-    ("SBOM-1", &["SM-9", "SM-10", "SUM-3", "CR 7.8"]),
-    ("SBOM-2", &["SM-9", "DM-1", "DM-2", "DM-3"]),
-    ("VULN-3", &["DM-4", "SUM-5"]),
-    ("UPD-1", &["CR 3.4", "CR 3.4 RE1", "SUM-4"]),
-    ("ROB-1", &["CR 3.5", "CR 7.1", "CR 7.1 RE1", "SVV-3"]),
-    ("PATCH-1", &["SUM-5"]),
-    ("PATCH-5", &["SUM-5"]),
-    (
-        "PATCH-DOC",
-        &["SUM-1", "SUM-2", "SUM-3", "SUM-4", "DM-5", "SG-5"],
-    ),
-    ("DOC-1", &["SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6"]),
-    ("CERT-1", &["SM-1", "SVV-5"]),
-];
+pub const DEFAULT_REFS: &[(&str, &[&str])] = otproof_catalog::traces::ACCEPTANCE_CRITERIA;
 
 fn default_refs(id: &str) -> Vec<String> {
     DEFAULT_REFS
