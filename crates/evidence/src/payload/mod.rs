@@ -144,6 +144,11 @@ pub fn schemas() -> Vec<(String, String)> {
     }
     // One line per payload type, sorted by module name:
     vec![
+        one::<acceptance::AcceptancePayload>(),
+        one::<acceptance::SignatureCheckPayload>(),
         one::<document::DocumentPayload>(),
+        one::<sdl::SdlAssessmentPayload>(),
+        one::<sl_a::SlAClaimPayload>(),
+        one::<vendors::VendorScoresPayload>(),
     ]
 }
