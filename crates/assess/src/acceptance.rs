@@ -66,8 +66,11 @@
 //! are the union of the refs of its criteria, in criterion order.
 
 use otproof_catalog::{Catalog, ComponentType};
+use otproof_evidence::payload::acceptance::{
+    AcceptancePayload, CertificateListed, CriteriaSummary,
+};
 use otproof_evidence::{
-    Criterion, CriterionResult, Decision, Exception, RecordId, Subject, Verdict,
+    Criterion, CriterionResult, Decision, Exception, Payload, RecordId, Subject, Verdict,
 };
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
@@ -1652,20 +1655,32 @@ pub fn decide(
     references.sort();
     references.dedup();
     let limitations = limitations(manifest, criteria, facts);
-    let count = |r: CriterionResult| out_criteria.iter().filter(|c| c.result == r).count();
-    let payload = serde_json::json!({
-        "decided_on": today,
-        "summary": {
-            "pass": count(CriterionResult::Pass),
-            "fail": count(CriterionResult::Fail),
-            "exception": count(CriterionResult::Exception),
+    let count = |r: CriterionResult| out_criteria.iter().filter(|c| c.result == r).count() as u64;
+    let payload = AcceptancePayload {
+        decided_on: today.to_string(),
+        summary: CriteriaSummary {
+            pass: count(CriterionResult::Pass),
+            fail: count(CriterionResult::Fail),
+            exception: count(CriterionResult::Exception),
         },
-        "end_of_support": facts.end_of_support,
-        "certificates": facts.certificates,
-        "warn_days_before_eos": criteria.warn_days_before_eos,
-        "warnings": warnings,
-        "limitations": limitations,
-    });
+        end_of_support: facts.end_of_support.clone(),
+        certificates: facts
+            .certificates
+            .iter()
+            .map(|c| CertificateListed {
+                record: c.record,
+                scheme: c.scheme.clone(),
+                scope: c.scope.clone(),
+                number: c.number.clone(),
+                expires: c.expires.clone(),
+            })
+            .collect(),
+        warn_days_before_eos: criteria.warn_days_before_eos,
+        warnings: warnings.clone(),
+        limitations: limitations.clone(),
+    };
+    // A struct of text, numbers and lists always serialises; `Null` is unreachable.
+    let payload = payload.to_value().unwrap_or(serde_json::Value::Null);
     AcceptanceResult {
         decision: Decision {
             decision,

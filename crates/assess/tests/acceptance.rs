@@ -218,6 +218,11 @@ fn all_pass_accepts_and_cites_every_record() {
     let json = serde_json::to_value(&r).expect("serializes");
     assert_eq!(json["decision"]["decision"], "accept");
     assert_eq!(json["decision"]["payload"]["summary"]["pass"], 10);
+    // The payload is the typed acceptance payload.
+    let p = <otproof_evidence::payload::acceptance::AcceptancePayload as otproof_evidence::Payload>::from_value(&d.payload)
+        .expect("typed payload");
+    assert_eq!(p.summary.pass, 10);
+    assert_eq!(p.limitations, r.limitations);
 }
 
 #[test]
