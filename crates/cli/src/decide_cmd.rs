@@ -457,6 +457,7 @@ impl EvidenceLookup for StoreLookup<'_> {
             title,
             requirements,
             verified: verified_in_store(store, &found.id),
+            not_verified: None,
         })
     }
 }

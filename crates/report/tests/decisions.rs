@@ -56,6 +56,7 @@ fn known(reference: &str) -> Option<EvidenceRef> {
             title: d.to_string(),
             requirements: Vec::new(),
             verified: true,
+            not_verified: None,
         })
 }
 
