@@ -7,7 +7,9 @@ use otproof_evidence::payload::acceptance::{
     AcceptancePayload, CertificateListed, CriteriaSummary, SignatureCheckPayload,
 };
 use otproof_evidence::payload::sdl::{PracticeLevel, RequirementRecords, SdlAssessmentPayload};
-use otproof_evidence::payload::sl_a::{GapCounts, ScopeLevels, SlAClaimPayload};
+use otproof_evidence::payload::sl_a::{
+    EvidenceNotRelied, GapCounts, ScopeLevels, SlAClaimPayload,
+};
 use otproof_evidence::payload::vendors::{
     CitedEvidence, DimensionPoints, ItemPoints, ScoreWeights, VendorScorePayload,
     VendorScoresPayload,
@@ -38,6 +40,11 @@ fn sl_a_claim_round_trips() {
             open_justified: 1,
             open: 0,
         },
+        not_relied_on: vec![EvidenceNotRelied {
+            asset: "plc-1".into(),
+            reference: "sha256:ab".into(),
+            reason: "not in the store".into(),
+        }],
         attachments: vec![Attachment {
             name: "model.yaml".into(),
             media_type: "application/yaml".into(),

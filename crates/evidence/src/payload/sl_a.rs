@@ -32,6 +32,19 @@ pub struct GapCounts {
     pub open: u64,
 }
 
+/// Evidence the model cites that the claim does not rely on, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceNotRelied {
+    /// The asset that cites it.
+    pub asset: String,
+    /// The reference as the model gives it (a record ID or prefix).
+    pub reference: String,
+    /// Why it is not relied on: not in the store, or its inclusion in the store's signed log
+    /// was not proven.
+    pub reason: String,
+}
+
 /// The SL-A claim of a system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +57,9 @@ pub struct SlAClaimPayload {
     pub conduits: Vec<ScopeLevels>,
     /// Gaps by state.
     pub gaps: GapCounts,
+    /// Cited evidence the claim does not rely on (not found, or not proven), with the reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_relied_on: Vec<EvidenceNotRelied>,
     /// The files the claim was made from, stored as blobs.
     pub attachments: Vec<Attachment>,
 }
