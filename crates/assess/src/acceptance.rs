@@ -58,7 +58,9 @@
 //! `evidence.json`; one [`CertificateFact`] per certificate entry; one [`DocumentFact`] each
 //! for [`DOC_SUPPORT_STATEMENT`], [`DOC_HARDENING_GUIDE`] and [`DOC_PATCH_POLICY`] (present
 //! when the file named exists); `end_of_support` from `support.end_of_support`. A fact left
-//! out fails the criteria that need it; it is never assumed.
+//! out fails the criteria that need it; it is never assumed. A fact whose record the caller
+//! could not prove in the store's log is left out, and named in `unproven`: each becomes a
+//! warning.
 //!
 //! **Traceability.** Every criterion carries catalog requirement IDs (`refs`): taken from the
 //! specification's policy item of the same ID when [`default_criteria`] is given one, else
@@ -1251,6 +1253,10 @@ pub struct PackageFacts {
     pub documents: Vec<DocumentFact>,
     /// Stated end of support, YYYY-MM-DD.
     pub end_of_support: Option<String>,
+    /// Evidence left out of the facts because its record could not be proven in the store's
+    /// log, one line each with the reason; every line becomes a warning of the decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unproven: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1536,6 +1542,9 @@ pub fn decide(
         warnings.push(format!(
             "today's date '{today}' is not YYYY-MM-DD: date-based criteria fail and limited exceptions do not apply"
         ));
+    }
+    for u in &facts.unproven {
+        warnings.push(format!("not counted, not proven in the store's log: {u}"));
     }
     let mut out_criteria = Vec::new();
     let mut exceptions = Vec::new();

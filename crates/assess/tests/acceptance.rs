@@ -74,6 +74,7 @@ fn good_facts() -> PackageFacts {
             })
             .collect(),
         end_of_support: Some("2036-12-31".into()),
+        unproven: vec![],
     }
 }
 
@@ -223,6 +224,20 @@ fn all_pass_accepts_and_cites_every_record() {
         .expect("typed payload");
     assert_eq!(p.summary.pass, 10);
     assert_eq!(p.limitations, r.limitations);
+}
+
+#[test]
+fn unproven_evidence_is_named_in_the_warnings() {
+    let mut facts = good_facts();
+    facts.unproven = vec!["sha256:ab: no inclusion proof from the store".into()];
+    let r = decide(&manifest(), &default_criteria(None), &facts, TODAY, "buyer");
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("not proven") && w.contains("sha256:ab")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
