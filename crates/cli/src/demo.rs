@@ -780,23 +780,25 @@ impl Step for Zones {
             "system model (zones, conduits, assets, countermeasures, risk)",
             WATER_TREATMENT,
         )?;
-        let (m, e, text) = decide_cmd::load_model(&demo.dir.join("zones/water-treatment.yaml"))?;
+        use otproof_workflow::zones::{self as zoning, ClaimArtifact};
+        let l = zoning::load_model(&demo.dir.join("zones/water-treatment.yaml"))?;
+        let (m, e) = (&l.model, &l.evaluation);
         demo.write(
             "zones/zones.html",
             "SL-T/SL-A table (colour-coded), gaps and justifications",
-            &decide_cmd::render_zones(&m, &e, DocFormat::Html)?,
+            &decide_cmd::render_zones(m, e, DocFormat::Html)?,
         )?;
         demo.write(
             "zones/zones.md",
             "the same as Markdown",
-            &decide_cmd::render_zones(&m, &e, DocFormat::Md)?,
+            &decide_cmd::render_zones(m, e, DocFormat::Md)?,
         )?;
         demo.write(
             "zones/zones.json",
             "the evaluation as data",
-            &decide_cmd::render_zones(&m, &e, DocFormat::Json)?,
+            &decide_cmd::render_zones(m, e, DocFormat::Json)?,
         )?;
-        let svg = report::zones::svg(&e, &m);
+        let svg = report::zones::svg(e, m);
         demo.write("zones/zones.svg", "diagram", &svg)?;
         let count =
             |st: otproof_assess::zones::GapStatus| e.gaps.iter().filter(|g| g.status == st).count();
@@ -810,18 +812,13 @@ impl Step for Zones {
             count(otproof_assess::zones::GapStatus::Open)
         ));
         if let Some(store) = demo.store.as_mut() {
-            let json = report::zones::json(&e)?;
-            let id = decide_cmd::record_zones(
-                store,
-                &m,
-                &e,
-                &[
-                    ("model.yaml", "application/yaml", text.into_bytes()),
-                    ("zones.json", "application/json", json.into_bytes()),
-                    ("zones.svg", "image/svg+xml", svg.into_bytes()),
-                ],
+            let files = zoning::claim_files(
+                &l,
+                &[ClaimArtifact::Model, ClaimArtifact::Json, ClaimArtifact::Svg],
             )?;
-            demo.notes.push(format!("recorded the SL-A claim as {id}"));
+            let claim = zoning::record_claim(store, &l, &files)?;
+            demo.notes
+                .push(format!("recorded the SL-A claim as {}", claim.id));
         }
         Ok(())
     }
@@ -839,7 +836,8 @@ impl Step for Vendors {
         "vendor scoring: two filled questionnaires, one backed by evidence in the store, one by assertions"
     }
     fn run(&self, demo: &mut Demo) -> Result<()> {
-        use crate::decide_cmd::{self, VendorsScoreArgs};
+        use crate::decide_cmd::VendorsScoreArgs;
+        use otproof_workflow::vendors as scoring;
         demo.write(
             "vendors/northwind.yaml",
             "filled questionnaire (with evidence)",
@@ -932,8 +930,9 @@ impl Step for Vendors {
             format: crate::decide_cmd::DocFormat::Html,
             out: None,
         };
-        let (scores, cmp) = decide_cmd::score_vendors(&args, Some(store))?;
-        let id = decide_cmd::record_scores(store, &scores)?;
+        let scored = scoring::score(&crate::decide_cmd::score_inputs(&args), Some(store))?;
+        let (scores, cmp) = (scored.scores, scored.comparison);
+        let id = scoring::record_scores(store, &scores)?;
         demo.write(
             "vendors/vendor-scores.html",
             "side-by-side scores, gaps and the trace of every point",
@@ -972,7 +971,7 @@ impl Step for SdlAssessment {
         let Some(store) = demo.store.as_ref() else {
             anyhow::bail!("no store from the earlier steps");
         };
-        let a = crate::decide_cmd::sdl_assessment(store, Some("RIO-2000"))?;
+        let a = otproof_workflow::sdl::assess(store, Some("RIO-2000"))?;
         demo.write(
             "sdl/sdl-assessment.html",
             "ML per practice, supporting records, what raises each level",
@@ -1064,13 +1063,23 @@ impl Step for Acceptance {
         let Some(mut owned) = demo.store.take() else {
             anyhow::bail!("no store from the earlier steps");
         };
-        let result = decide_cmd::accept(&args, &mut owned);
+        let settings = otproof_workflow::settings::Settings {
+            vulndb: args.db.clone(),
+            ..otproof_workflow::settings::for_store(owned.dir())
+        };
+        let result = otproof_workflow::accept::accept(
+            &mut owned,
+            &settings,
+            &decide_cmd::accept_inputs(&args),
+            &decide_cmd::SbomCheck,
+        );
         demo.store = Some(owned);
-        let (r, m, id, records) = result?;
+        let done = result?;
+        let (r, m, id, records) = (&done.result, &done.manifest, done.decision, &done.records);
         demo.write(
             "package/acceptance.html",
             "acceptance decision, criteria, exception, warnings, limitations",
-            &report::acceptance::html(&r, &m),
+            &report::acceptance::html(r, m),
         )?;
         demo.notes.push(format!(
             "decision: {} ({} criteria; exceptions: {}); {} warning(s); recorded as {id} with {} evidence record(s)",
