@@ -830,6 +830,7 @@ struct Vendors;
 
 const VENDOR_STRONG: &str = include_str!("../../../testdata/vendors/strong.yaml");
 const VENDOR_ASSERTIONS: &str = include_str!("../../../testdata/vendors/assertions.yaml");
+const VENDOR_DOCUMENTS: &str = include_str!("../../../testdata/vendors/strong-documents.yaml");
 
 impl Step for Vendors {
     fn title(&self) -> &'static str {
@@ -853,73 +854,16 @@ impl Step for Vendors {
         };
         // The strong vendor's documents, submitted with its answers, become evidence records
         // (the answers reference them by title).
-        let docs: [(&str, EvidenceKind, &[&str]); 7] = [
+        let submission: scoring::Submission = serde_saphyr::from_str(VENDOR_DOCUMENTS)
+            .context("testdata/vendors/strong-documents.yaml")?;
+        scoring::record_submission(store, &submission, &|d| {
             (
-                "Northwind Secure Development Process Manual v4.2",
-                EvidenceKind::Document,
-                &[
-                    "SM-1", "SM-2", "SR-1", "SD-1", "SI-1", "SVV-1", "DM-1", "SUM-1", "SG-1",
-                ],
-            ),
-            (
-                "ISASecure SDLA certificate ISA-SDLA-0042",
-                EvidenceKind::Certificate,
-                &["SM-1"],
-            ),
-            (
-                "Northwind NW-RIO 4000 security test report TR-4000-12",
-                EvidenceKind::Document,
-                &["SVV-1", "SVV-2"],
-            ),
-            (
-                "Northwind Product Security Lifecycle Policy v2.1",
-                EvidenceKind::Document,
-                &["DM-1", "DM-5", "SUM-5"],
-            ),
-            (
-                "Northwind NW-RIO 4000 Hardening Guide v4.2",
-                EvidenceKind::Document,
-                &["SG-1", "SG-2"],
-            ),
-            (
-                "IECEE CB 62443-4-2 certificate NW-4000-2025-117",
-                EvidenceKind::Certificate,
-                &["SVV-5"],
-            ),
-            (
-                "Northwind NW-RIO 4000 robustness test report RT-4000-3",
-                EvidenceKind::Document,
-                &["SVV-3"],
-            ),
-        ];
-        for (title, kind, reqs) in docs {
-            let body = format!("# {title}\n\nSample document submitted by the vendor (synthetic, for the otproof demo).\n");
-            let sha256 = store.put_blob(body.as_bytes())?;
-            let evidence = Evidence {
-                kind,
-                title: title.into(),
-                requirements: reqs.iter().map(|s| s.to_string()).collect(),
-                subject: Subject::Product {
-                    vendor: "Northwind Controls".into(),
-                    product: "NW-RIO 4000".into(),
-                    version: None,
-                    component_type: Some(ComponentType::EmbeddedDevice),
-                    artifacts: vec![],
-                },
-                payload: serde_json::Value::Null,
-                attachments: vec![otproof_evidence::Attachment {
-                    name: format!("{}.md", title.replace(' ', "-")),
-                    media_type: "text/markdown".into(),
-                    sha256,
-                    size: body.len() as u64,
-                }],
-                findings: vec![],
-            };
-            store.append_one(otproof_evidence::Record::new(
-                "evidence add",
-                otproof_evidence::Body::Evidence(evidence),
-            ))?;
-        }
+                format!("{}.md", d.title.replace(' ', "-")),
+                "text/markdown".into(),
+                format!("# {}\n\nSample document submitted by the vendor (synthetic, for the otproof demo).\n", d.title)
+                    .into_bytes(),
+            )
+        })?;
         let args = VendorsScoreArgs {
             answers: vec![
                 demo.dir.join("vendors/northwind.yaml"),

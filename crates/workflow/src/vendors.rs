@@ -79,6 +79,9 @@ pub enum VendorsError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A shared record step failed.
+    #[error(transparent)]
+    Records(#[from] crate::records::RecordsError),
 }
 
 /// Read a file as UTF-8 text.
@@ -348,6 +351,76 @@ pub fn record_scores(store: &mut Store, scores: &[VendorScore]) -> Result<Record
         .id)
 }
 
+/// Documents a vendor submits with its filled questionnaire (the answers cite them by title).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    /// The vendor.
+    pub vendor: String,
+    /// The offered product.
+    pub product: String,
+    /// Its component type.
+    #[serde(default)]
+    pub component_type: Option<otproof_catalog::ComponentType>,
+    /// The documents.
+    pub documents: Vec<SubmittedDocument>,
+}
+
+/// One submitted document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmittedDocument {
+    /// Its title (what the answers cite).
+    pub title: String,
+    /// `document` or `certificate`.
+    pub kind: otproof_evidence::EvidenceKind,
+    /// Catalog requirements the vendor says it supports.
+    #[serde(default)]
+    pub requirements: Vec<String>,
+}
+
+/// Record each submitted document as evidence about the vendor's product, with its content
+/// (`content(title)` gives the file name, media type and bytes) attached. The content is the
+/// vendor's claim; the record proves only that it was received and not changed since.
+pub fn record_submission(
+    store: &mut Store,
+    submission: &Submission,
+    content: &dyn Fn(&SubmittedDocument) -> (String, String, Vec<u8>),
+) -> Result<Vec<RecordId>, VendorsError> {
+    use otproof_evidence::payload::document::DocumentPayload;
+    let mut ids = Vec::new();
+    for d in &submission.documents {
+        let (name, media_type, bytes) = content(d);
+        let attachment = crate::records::attach_bytes(store, &name, &media_type, &bytes)?;
+        let evidence = otproof_evidence::Evidence {
+            kind: d.kind,
+            title: d.title.clone(),
+            requirements: d.requirements.clone(),
+            subject: Subject::Product {
+                vendor: submission.vendor.clone(),
+                product: submission.product.clone(),
+                version: None,
+                component_type: submission.component_type,
+                artifacts: vec![],
+            },
+            payload: DocumentPayload {
+                file: name,
+                submitted_by: Some(submission.vendor.clone()),
+                stated_version: None,
+            }
+            .to_value()?,
+            attachments: vec![attachment],
+            findings: vec![],
+        };
+        ids.push(
+            store
+                .append_one(Record::new("evidence add", Body::Evidence(evidence)))?
+                .id,
+        );
+    }
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,6 +456,34 @@ mod tests {
                 findings: vec![],
             }),
         )
+    }
+
+    #[test]
+    fn submitted_documents_back_the_answers_that_cite_them() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let i = inputs(t.path());
+        let s = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::init(s.path(), None).expect("init");
+        let submission: Submission = serde_saphyr::from_str(include_str!(
+            "../../../testdata/vendors/strong-documents.yaml"
+        ))
+        .expect("submission");
+        let ids = record_submission(&mut store, &submission, &|d| {
+            (
+                format!("{}.md", d.title.replace(' ', "-")),
+                "text/markdown".into(),
+                format!("# {}\n", d.title).into_bytes(),
+            )
+        })
+        .expect("recorded");
+        assert_eq!(ids.len(), submission.documents.len());
+        let scored = score(&i, Some(&store)).expect("scored");
+        let backed = scored.scores[0]
+            .items
+            .iter()
+            .filter(|it| it.evidence.iter().any(|e| e.verified))
+            .count();
+        assert!(backed >= submission.documents.len(), "{backed}");
     }
 
     #[test]
