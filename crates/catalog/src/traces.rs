@@ -83,7 +83,11 @@ mod tests {
             .chain(super::SUPPORT_STATEMENT)
             .chain(super::HARDENING_GUIDE)
             .chain(super::PATCH_POLICY)
-            .chain(super::ACCEPTANCE_CRITERIA.iter().flat_map(|(_, ids)| ids.iter()))
+            .chain(
+                super::ACCEPTANCE_CRITERIA
+                    .iter()
+                    .flat_map(|(_, ids)| ids.iter()),
+            )
         {
             assert!(c.get(id).is_some(), "{id} is not in the catalog");
         }

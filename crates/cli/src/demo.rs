@@ -814,7 +814,11 @@ impl Step for Zones {
         if let Some(store) = demo.store.as_mut() {
             let files = zoning::claim_files(
                 &l,
-                &[ClaimArtifact::Model, ClaimArtifact::Json, ClaimArtifact::Svg],
+                &[
+                    ClaimArtifact::Model,
+                    ClaimArtifact::Json,
+                    ClaimArtifact::Svg,
+                ],
             )?;
             let claim = zoning::record_claim(store, &l, &files)?;
             demo.notes

@@ -7,9 +7,7 @@ use otproof_evidence::payload::acceptance::{
     AcceptancePayload, CertificateListed, CriteriaSummary, SignatureCheckPayload,
 };
 use otproof_evidence::payload::sdl::{PracticeLevel, RequirementRecords, SdlAssessmentPayload};
-use otproof_evidence::payload::sl_a::{
-    EvidenceNotRelied, GapCounts, ScopeLevels, SlAClaimPayload,
-};
+use otproof_evidence::payload::sl_a::{EvidenceNotRelied, GapCounts, ScopeLevels, SlAClaimPayload};
 use otproof_evidence::payload::vendors::{
     CitedEvidence, DimensionPoints, ItemPoints, ScoreWeights, VendorScorePayload,
     VendorScoresPayload,

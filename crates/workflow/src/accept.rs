@@ -22,8 +22,8 @@ use crate::records::{self, prove_in_store, RecordsError};
 use crate::settings::{Settings, SettingsError};
 use crate::vendors::{self, VendorsError};
 use otproof_assess::acceptance::{
-    self, AcceptanceResult, CertificateFact, Criteria, DocumentFact, PackageFacts,
-    PackageManifest, ParseError, RobustnessFact, SbomFact, SignatureFact,
+    self, AcceptanceResult, CertificateFact, Criteria, DocumentFact, PackageFacts, PackageManifest,
+    ParseError, RobustnessFact, SbomFact, SignatureFact,
 };
 use otproof_evidence::payload::acceptance::SignatureCheckPayload;
 use otproof_evidence::{
@@ -216,20 +216,18 @@ fn read_bytes(path: &Path, what: &'static str) -> Result<Vec<u8>, AcceptError> {
 }
 
 fn read_text(path: &Path, what: &'static str) -> Result<String, AcceptError> {
-    String::from_utf8(read_bytes(path, what)?)
-        .map_err(|_| AcceptError::NotText(path.to_path_buf()))
+    String::from_utf8(read_bytes(path, what)?).map_err(|_| AcceptError::NotText(path.to_path_buf()))
 }
 
 /// The summary of a campaign's `evidence.json` (`otproof fuzz` writes it): protocol, cases,
 /// findings by behaviour.
 pub fn campaign_evidence(path: &Path, text: &str) -> Result<CampaignEvidence, AcceptError> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| AcceptError::Robustness {
-            path: path.to_path_buf(),
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| AcceptError::Robustness {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
     let protocol = v["configuration"]["protocol"]
         .as_str()
         .or_else(|| v["scope"]["protocol"].as_str())
@@ -287,30 +285,32 @@ pub fn read_package(inputs: &AcceptInputs) -> Result<Package, AcceptError> {
             });
         }
     }
-    let release = match (&manifest.firmware, &manifest.envelope, &manifest.vendor_key) {
-        (Some(fw), Some(env), Some(key)) => {
-            let key_path = base.join(key);
-            let key = VerifyingKey::from_pem(&read_text(&key_path, "vendor key")?).map_err(
-                |e| AcceptError::VendorKey {
-                    path: key_path.clone(),
-                    reason: e.to_string(),
-                },
-            )?;
-            let envelope_path = base.join(env);
-            let envelope = Envelope::from_json(&read_bytes(&envelope_path, "envelope")?)
-                .map_err(|e| AcceptError::Envelope {
-                    path: envelope_path.clone(),
-                    reason: e.to_string(),
-                })?;
-            Some(SignedRelease {
-                firmware: read_bytes(&base.join(fw), "firmware")?,
-                envelope_path,
-                envelope,
-                key,
-            })
-        }
-        _ => None,
-    };
+    let release =
+        match (&manifest.firmware, &manifest.envelope, &manifest.vendor_key) {
+            (Some(fw), Some(env), Some(key)) => {
+                let key_path = base.join(key);
+                let key =
+                    VerifyingKey::from_pem(&read_text(&key_path, "vendor key")?).map_err(|e| {
+                        AcceptError::VendorKey {
+                            path: key_path.clone(),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                let envelope_path = base.join(env);
+                let envelope = Envelope::from_json(&read_bytes(&envelope_path, "envelope")?)
+                    .map_err(|e| AcceptError::Envelope {
+                        path: envelope_path.clone(),
+                        reason: e.to_string(),
+                    })?;
+                Some(SignedRelease {
+                    firmware: read_bytes(&base.join(fw), "firmware")?,
+                    envelope_path,
+                    envelope,
+                    key,
+                })
+            }
+            _ => None,
+        };
     let mut campaigns = Vec::new();
     for rel in &manifest.robustness {
         let path = base.join(rel);
@@ -477,7 +477,12 @@ fn record_file(
         attachments: vec![],
         findings: vec![],
     };
-    Ok(records::record_evidence(store, evidence, &[path], "accept")?)
+    Ok(records::record_evidence(
+        store,
+        evidence,
+        &[path],
+        "accept",
+    )?)
 }
 
 /// The facts and the records of the package's evidence.
@@ -750,12 +755,25 @@ mod tests {
     fn open_high_without_vex_means_high_or_critical_and_no_statement_at_all() {
         use otproof_vex::Status;
         assert!(is_open_high_without_vex(&vuln(Some(Severity::High), None)));
-        assert!(is_open_high_without_vex(&vuln(Some(Severity::Critical), None)));
-        assert!(!is_open_high_without_vex(&vuln(Some(Severity::Medium), None)));
+        assert!(is_open_high_without_vex(&vuln(
+            Some(Severity::Critical),
+            None
+        )));
+        assert!(!is_open_high_without_vex(&vuln(
+            Some(Severity::Medium),
+            None
+        )));
         assert!(!is_open_high_without_vex(&vuln(None, None)));
         // Any statement addresses it, even "affected" or "under investigation".
-        for s in [Status::Affected, Status::UnderInvestigation, Status::NotAffected] {
-            assert!(!is_open_high_without_vex(&vuln(Some(Severity::Critical), Some(s))));
+        for s in [
+            Status::Affected,
+            Status::UnderInvestigation,
+            Status::NotAffected,
+        ] {
+            assert!(!is_open_high_without_vex(&vuln(
+                Some(Severity::Critical),
+                Some(s)
+            )));
         }
     }
 }

@@ -3,9 +3,7 @@
 
 use otproof_assess::sdl::{self, RecordFacts, SdlAssessment};
 use otproof_catalog::Catalog;
-use otproof_evidence::payload::sdl::{
-    PracticeLevel, RequirementRecords, SdlAssessmentPayload,
-};
+use otproof_evidence::payload::sdl::{PracticeLevel, RequirementRecords, SdlAssessmentPayload};
 use otproof_evidence::{Body, Record};
 use otproof_store::{Store, StoreError};
 
@@ -166,12 +164,19 @@ mod tests {
         assert_eq!(facts[0].title, "SDL process");
 
         let a = assess(&store, Some("rio")).expect("assess");
-        assert_eq!(a.records_considered, 3, "the other product's record is left out");
+        assert_eq!(
+            a.records_considered, 3,
+            "the other product's record is left out"
+        );
         let p = payload_of(&a);
         assert_eq!(p.practices.len(), 8);
         assert_eq!(p.overall, a.overall.level());
         let sm = p.practices.iter().find(|p| p.practice == "SM").expect("SM");
-        let sm1 = sm.requirements.iter().find(|r| r.id == "SM-1").expect("SM-1");
+        let sm1 = sm
+            .requirements
+            .iter()
+            .find(|r| r.id == "SM-1")
+            .expect("SM-1");
         assert!(sm1.process && sm1.records.len() == 2);
         let v = p.to_value().expect("value");
         assert_eq!(SdlAssessmentPayload::from_value(&v).expect("back"), p);

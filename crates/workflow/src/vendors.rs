@@ -17,8 +17,8 @@ use otproof_evidence::payload::vendors::{
     VendorScoresPayload,
 };
 use otproof_evidence::{
-    Body, Criterion, CriterionResult, Decision, Payload, PayloadError, Record, RecordId,
-    Subject, Verdict,
+    Body, Criterion, CriterionResult, Decision, Payload, PayloadError, Record, RecordId, Subject,
+    Verdict,
 };
 use otproof_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -498,7 +498,10 @@ mod tests {
         std::fs::write(&bad, "format: x\nitems: [\n").expect("write");
         i.answers.push(bad);
         let e = score(&i, None).expect_err("bad answers");
-        assert!(e.to_string().contains("bad.yaml") && e.to_string().contains("line"), "{e}");
+        assert!(
+            e.to_string().contains("bad.yaml") && e.to_string().contains("line"),
+            "{e}"
+        );
         let mut i = inputs(t.path());
         i.spec = Some(t.path().join("strong.yaml"));
         let e = score(&i, None).expect_err("not a spec");
@@ -556,8 +559,7 @@ mod tests {
         assert!(why.contains("no inclusion proof"), "{why}");
         let unproven = score(&i, Some(&unsigned)).expect("scored");
         assert_eq!(
-            unproven.scores[0].total_percent,
-            without.scores[0].total_percent,
+            unproven.scores[0].total_percent, without.scores[0].total_percent,
             "unproven evidence earns nothing"
         );
     }

@@ -8,12 +8,10 @@
 
 use crate::records::{self, prove_in_store, RecordsError};
 use otproof_assess::zones::{self, Evaluation, GapStatus, SystemModel};
-use otproof_evidence::payload::sl_a::{
-    EvidenceNotRelied, GapCounts, ScopeLevels, SlAClaimPayload,
-};
+use otproof_evidence::payload::sl_a::{EvidenceNotRelied, GapCounts, ScopeLevels, SlAClaimPayload};
 use otproof_evidence::{
-    Body, Criterion, CriterionResult, Decision, Exception, Payload, PayloadError, Record,
-    RecordId, Subject, Verdict,
+    Body, Criterion, CriterionResult, Decision, Exception, Payload, PayloadError, Record, RecordId,
+    Subject, Verdict,
 };
 use otproof_report as report;
 use otproof_store::{Store, StoreError};
@@ -444,7 +442,10 @@ mod tests {
         };
         let p = SlAClaimPayload::from_value(&d.payload).expect("typed payload");
         assert_eq!(
-            p.attachments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+            p.attachments
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>(),
             ["model.yaml", "zones.json", "zones.html", "zones.svg"]
         );
     }

@@ -98,8 +98,7 @@ fn setup() -> (tempfile::TempDir, PathBuf, Store, PathBuf) {
         "hardening-guide.md",
         "patch-policy.md",
     ] {
-        std::fs::copy(repo(&format!("testdata/rio-2000/package/{f}")), pkg.join(f))
-            .expect("copy");
+        std::fs::copy(repo(&format!("testdata/rio-2000/package/{f}")), pkg.join(f)).expect("copy");
     }
     for f in ["rio-2000-4.3.0.cdx.json", "rio-2000.openvex.json"] {
         std::fs::copy(repo(&format!("testdata/rio-2000/{f}")), pkg.join(f)).expect("copy");
@@ -141,13 +140,7 @@ fn settings_with(store: &Store, db: Option<PathBuf>) -> Settings {
 fn a_package_is_decided_on_its_recorded_and_proven_evidence() {
     let (_t, pkg, mut store, db) = setup();
     let settings = settings_with(&store, Some(db));
-    let a = accept::accept(
-        &mut store,
-        &settings,
-        &inputs(&pkg),
-        &Checker,
-    )
-    .expect("decided");
+    let a = accept::accept(&mut store, &settings, &inputs(&pkg), &Checker).expect("decided");
     // SBOM check, campaign, certificate, three documents.
     assert_eq!(a.records.len(), 6);
     let d = &a.result.decision;
@@ -181,17 +174,18 @@ fn the_vulnerability_database_comes_from_the_settings() {
     let none = settings_with(&store, None);
     let e = accept::accept(&mut store, &none, &inputs(&pkg), &Checker)
         .expect_err("no database in the store");
-    assert!(matches!(e, AcceptError::NoVulnDb(ref p) if p.starts_with(store.dir())), "{e}");
+    assert!(
+        matches!(e, AcceptError::NoVulnDb(ref p) if p.starts_with(store.dir())),
+        "{e}"
+    );
     let missing = db.with_file_name("missing.sqlite");
     let given = settings_with(&store, Some(missing.clone()));
-    let e = accept::accept(
-        &mut store,
-        &given,
-        &inputs(&pkg),
-        &Checker,
-    )
-    .expect_err("missing database");
-    assert!(e.to_string().contains(&missing.display().to_string()), "{e}");
+    let e =
+        accept::accept(&mut store, &given, &inputs(&pkg), &Checker).expect_err("missing database");
+    assert!(
+        e.to_string().contains(&missing.display().to_string()),
+        "{e}"
+    );
     assert_eq!(store.size().expect("size"), 0);
 }
 
@@ -223,10 +217,13 @@ fn bad_inputs_record_nothing_and_name_the_file() {
     std::fs::write(pkg.join("patch-policy.md"), "# policy\n").expect("write");
     std::fs::write(pkg.join("evidence.json"), "{}").expect("write");
     std::fs::write(pkg.join("rio-2000-4.3.0.cdx.json"), "not an sbom").expect("write");
-    let e = accept::accept(&mut store, &settings, &inputs(&pkg), &Checker)
-        .expect_err("bad SBOM");
+    let e = accept::accept(&mut store, &settings, &inputs(&pkg), &Checker).expect_err("bad SBOM");
     assert!(matches!(e, AcceptError::SbomCheck { .. }), "{e}");
-    assert_eq!(store.size().expect("size"), 0, "nothing recorded from bad input");
+    assert_eq!(
+        store.size().expect("size"),
+        0,
+        "nothing recorded from bad input"
+    );
 }
 
 #[test]
@@ -252,7 +249,10 @@ fn unproven_evidence_earns_nothing_and_says_why() {
     let facts = accept::check_cited_evidence(&store, gathered.facts);
     assert!(facts.sbom.is_none());
     assert!(facts.robustness.is_empty());
-    assert!(facts.documents.iter().all(|d| !d.present && d.record.is_none()));
+    assert!(facts
+        .documents
+        .iter()
+        .all(|d| !d.present && d.record.is_none()));
     assert_eq!(facts.certificates.len(), 1, "the listing stays");
     assert_eq!(facts.unproven.len(), 6);
     let r = accept::decide(&package, &facts);
@@ -275,7 +275,10 @@ fn campaign_evidence_counts_findings_by_behaviour() {
     )
     .expect("campaign");
     assert_eq!(c.protocol, "Modbus/TCP");
-    assert_eq!((c.cases, c.open_crash_or_hang, c.open_conformance), (7, 2, 1));
+    assert_eq!(
+        (c.cases, c.open_crash_or_hang, c.open_conformance),
+        (7, 2, 1)
+    );
     let c = accept::campaign_evidence(Path::new("e.json"), "{}").expect("empty");
     assert_eq!((c.protocol.as_str(), c.cases), ("unknown", 0));
 }
