@@ -861,12 +861,15 @@ impl Step for Vendors {
         let submission: scoring::Submission = serde_saphyr::from_str(VENDOR_DOCUMENTS)
             .context("testdata/vendors/strong-documents.yaml")?;
         scoring::record_submission(store, &submission, &|d| {
-            (
-                format!("{}.md", d.title.replace(' ', "-")),
-                "text/markdown".into(),
-                format!("# {}\n\nSample document submitted by the vendor (synthetic, for the otproof demo).\n", d.title)
-                    .into_bytes(),
+            scoring::DocumentContent {
+            name: format!("{}.md", d.title.replace(' ', "-")),
+            media_type: "text/markdown".into(),
+            bytes: format!(
+                "# {}\n\nSample document submitted by the vendor (synthetic, for the otproof demo).\n",
+                d.title
             )
+            .into_bytes(),
+        }
         })?;
         let args = VendorsScoreArgs {
             answers: vec![

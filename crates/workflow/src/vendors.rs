@@ -379,18 +379,33 @@ pub struct SubmittedDocument {
     pub requirements: Vec<String>,
 }
 
+/// The content of a submitted document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentContent {
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Bytes.
+    pub bytes: Vec<u8>,
+}
+
 /// Record each submitted document as evidence about the vendor's product, with its content
-/// (`content(title)` gives the file name, media type and bytes) attached. The content is the
+/// (`content(document)`) attached. The content is the
 /// vendor's claim; the record proves only that it was received and not changed since.
 pub fn record_submission(
     store: &mut Store,
     submission: &Submission,
-    content: &dyn Fn(&SubmittedDocument) -> (String, String, Vec<u8>),
+    content: &dyn Fn(&SubmittedDocument) -> DocumentContent,
 ) -> Result<Vec<RecordId>, VendorsError> {
     use otproof_evidence::payload::document::DocumentPayload;
     let mut ids = Vec::new();
     for d in &submission.documents {
-        let (name, media_type, bytes) = content(d);
+        let DocumentContent {
+            name,
+            media_type,
+            bytes,
+        } = content(d);
         let attachment = crate::records::attach_bytes(store, &name, &media_type, &bytes)?;
         let evidence = otproof_evidence::Evidence {
             kind: d.kind,
@@ -468,12 +483,10 @@ mod tests {
             "../../../testdata/vendors/strong-documents.yaml"
         ))
         .expect("submission");
-        let ids = record_submission(&mut store, &submission, &|d| {
-            (
-                format!("{}.md", d.title.replace(' ', "-")),
-                "text/markdown".into(),
-                format!("# {}\n", d.title).into_bytes(),
-            )
+        let ids = record_submission(&mut store, &submission, &|d| DocumentContent {
+            name: format!("{}.md", d.title.replace(' ', "-")),
+            media_type: "text/markdown".into(),
+            bytes: format!("# {}\n", d.title).into_bytes(),
         })
         .expect("recorded");
         assert_eq!(ids.len(), submission.documents.len());
