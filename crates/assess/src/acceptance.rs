@@ -1091,8 +1091,9 @@ pub fn parse_criteria_over(text: &str, base: Criteria) -> Result<Criteria, Crite
                                 CRITERIA,
                                 &r.referenced,
                                 format!(
-                                    "'{}' is not in the IEC 62443 catalog: expected a catalog ID such as CR 3.5 or SVV-3 (see `otproof catalog list`)",
-                                    r.value
+                                    "'{}' is not in the IEC 62443 catalog: expected a catalog ID such as {} (see `otproof catalog list`)",
+                                    r.value,
+                                    catalog_examples()
                                 ),
                             ))
                         }
@@ -1154,6 +1155,16 @@ pub fn parse_criteria_over(text: &str, base: Criteria) -> Result<Criteria, Crite
         out.warn_days_before_eos = w;
     }
     Ok(out)
+}
+
+/// Two catalog IDs to show as examples in messages (a component and a process requirement).
+fn catalog_examples() -> String {
+    let t = otproof_catalog::traces::ROBUSTNESS;
+    match (t.first(), t.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} or {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "an ID listed by `otproof catalog list`".into(),
+    }
 }
 
 fn ids(items: &[CriterionDef]) -> String {
@@ -1782,6 +1793,17 @@ mod tests {
         let c = default_criteria(None);
         assert_eq!(c.items.len(), 10);
         assert!(c.items.iter().all(|i| !i.refs.is_empty()));
+    }
+
+    #[test]
+    fn unknown_refs_are_rejected_with_catalog_examples() {
+        let e = parse_criteria("items:\n  - id: ROB-1\n    refs: [XX 9.9]\n").expect_err("bad ref");
+        assert!(
+            e.message
+                .contains("'XX 9.9' is not in the IEC 62443 catalog"),
+            "{e}"
+        );
+        assert!(e.message.contains("such as CR 3.5 or SVV-3"), "{e}");
     }
 
     #[test]
