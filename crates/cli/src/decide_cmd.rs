@@ -110,12 +110,20 @@ pub fn render_zones(m: &zones::SystemModel, e: &zones::Evaluation, f: DocFormat)
 }
 
 fn warn_not_relied(claim: &zoning::ClaimRecorded) {
-    for n in &claim.not_relied_on {
-        eprintln!(
-            "warning: the claim does not rely on {} (cited for {}): {}",
-            n.reference, n.asset, n.reason
-        );
+    if claim.not_relied_on.is_empty() {
+        return;
     }
+    let mut refs: Vec<&str> = Vec::new();
+    for n in &claim.not_relied_on {
+        if !refs.contains(&n.reference.as_str()) {
+            refs.push(&n.reference);
+        }
+    }
+    eprintln!(
+        "note: the claim does not rely on {} cited reference(s) that are not in the store or not proven in its log (listed with the reason in the claim): {}",
+        refs.len(),
+        refs.join(", ")
+    );
 }
 
 /// Run a `zones` command.

@@ -181,7 +181,7 @@ pub fn cited_evidence(store: &Store, m: &SystemModel) -> (Vec<RecordId>, Vec<Evi
     for a in &m.assets {
         for reference in &a.evidence {
             let reason = match store.get(reference) {
-                Err(e) => format!("not in the store: {e}"),
+                Err(e) => e.to_string(),
                 Ok(r) => match prove_in_store(store, &r.id) {
                     Ok(()) => {
                         relied.push(r.id);
@@ -409,7 +409,11 @@ mod tests {
         let claim = record_claim(&mut store, &l, &files).expect("recorded");
         assert_eq!(claim.references, vec![proven]);
         assert_eq!(claim.not_relied_on.len(), 1);
-        assert!(claim.not_relied_on[0].reason.contains("not in the store"));
+        let why = &claim.not_relied_on[0].reason;
+        assert!(
+            why.contains("sha256:00ff") && why.contains("store"),
+            "{why}"
+        );
         let stored = store.get(&claim.id.to_string()).expect("stored");
         let Body::Decision(d) = stored.record.body else {
             panic!("a decision")
