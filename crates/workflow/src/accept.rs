@@ -9,7 +9,7 @@
 //!    database (resolved through [`Settings::vulndb_path`]), through the front end's
 //!    [`SbomChecker`]; [`sbom_fact`] turns the report into the acceptance's SBOM fact.
 //! 3. [`verify_release`]: verify the firmware against the signed release statement and key.
-//! 4. [`record_evidence`]: gather the facts, recording each piece of the package's evidence
+//! 4. [`gather_facts`]: gather the facts, recording each piece of the package's evidence
 //!    (SBOM check, signature check, campaigns, certificates, documents) as a record.
 //! 5. [`check_cited_evidence`]: prove every record a fact cites in the store's log; a fact
 //!    whose record is not proven earns nothing and the reason becomes a warning.
@@ -495,7 +495,7 @@ pub struct GatheredFacts {
 }
 
 /// Step 4: gather the facts, recording each piece of the package's evidence.
-pub fn record_evidence(
+pub fn gather_facts(
     store: &mut Store,
     package: &Package,
     sbom: Option<&CheckedSbom>,
@@ -710,7 +710,7 @@ pub fn accept(
     let package = read_package(inputs)?;
     let sbom = run_sbom_check(&package, settings, checker)?;
     let signature = verify_release(&package);
-    let gathered = record_evidence(store, &package, sbom.as_ref(), checker, signature.as_ref())?;
+    let gathered = gather_facts(store, &package, sbom.as_ref(), checker, signature.as_ref())?;
     let facts = check_cited_evidence(store, gathered.facts);
     let result = decide(&package, &facts);
     let decision = record_decision(store, &result)?;

@@ -243,7 +243,7 @@ fn unproven_evidence_earns_nothing_and_says_why() {
     let package = accept::read_package(&inputs(&pkg)).expect("package");
     let sbom = accept::run_sbom_check(&package, &settings, &Checker).expect("checked");
     assert!(sbom.is_some());
-    let gathered = accept::record_evidence(&mut store, &package, sbom.as_ref(), &Checker, None)
+    let gathered = accept::gather_facts(&mut store, &package, sbom.as_ref(), &Checker, None)
         .expect("recorded");
     assert!(gathered.facts.sbom.is_some());
     let facts = accept::check_cited_evidence(&store, gathered.facts);
