@@ -58,7 +58,9 @@
 //! `evidence.json`; one [`CertificateFact`] per certificate entry; one [`DocumentFact`] each
 //! for [`DOC_SUPPORT_STATEMENT`], [`DOC_HARDENING_GUIDE`] and [`DOC_PATCH_POLICY`] (present
 //! when the file named exists); `end_of_support` from `support.end_of_support`. A fact left
-//! out fails the criteria that need it; it is never assumed.
+//! out fails the criteria that need it; it is never assumed. A fact whose record the caller
+//! could not prove in the store's log is left out, and named in `unproven`: each becomes a
+//! warning.
 //!
 //! **Traceability.** Every criterion carries catalog requirement IDs (`refs`): taken from the
 //! specification's policy item of the same ID when [`default_criteria`] is given one, else
@@ -66,8 +68,11 @@
 //! are the union of the refs of its criteria, in criterion order.
 
 use otproof_catalog::{Catalog, ComponentType};
+use otproof_evidence::payload::acceptance::{
+    AcceptancePayload, CertificateListed, CriteriaSummary,
+};
 use otproof_evidence::{
-    Criterion, CriterionResult, Decision, Exception, RecordId, Subject, Verdict,
+    Criterion, CriterionResult, Decision, Exception, Payload, RecordId, Subject, Verdict,
 };
 use serde::{Deserialize, Serialize};
 use serde_saphyr::{Location, Spanned};
@@ -682,21 +687,7 @@ pub const DEFAULT_SUPPORT_YEARS: u32 = 10;
 /// The default trace of each default criterion (used without a specification, and for a
 /// criterion the specification lacks): the same catalog rows the specification's policy item
 /// of that ID cites, without the component-specific ones.
-pub const DEFAULT_REFS: &[(&str, &[&str])] = &[
-    ("SBOM-1", &["SM-9", "SM-10", "SUM-3", "CR 7.8"]),
-    ("SBOM-2", &["SM-9", "DM-1", "DM-2", "DM-3"]),
-    ("VULN-3", &["DM-4", "SUM-5"]),
-    ("UPD-1", &["CR 3.4", "CR 3.4 RE1", "SUM-4"]),
-    ("ROB-1", &["CR 3.5", "CR 7.1", "CR 7.1 RE1", "SVV-3"]),
-    ("PATCH-1", &["SUM-5"]),
-    ("PATCH-5", &["SUM-5"]),
-    (
-        "PATCH-DOC",
-        &["SUM-1", "SUM-2", "SUM-3", "SUM-4", "DM-5", "SG-5"],
-    ),
-    ("DOC-1", &["SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6"]),
-    ("CERT-1", &["SM-1", "SVV-5"]),
-];
+pub const DEFAULT_REFS: &[(&str, &[&str])] = otproof_catalog::traces::ACCEPTANCE_CRITERIA;
 
 fn default_refs(id: &str) -> Vec<String> {
     DEFAULT_REFS
@@ -1100,8 +1091,9 @@ pub fn parse_criteria_over(text: &str, base: Criteria) -> Result<Criteria, Crite
                                 CRITERIA,
                                 &r.referenced,
                                 format!(
-                                    "'{}' is not in the IEC 62443 catalog: expected a catalog ID such as CR 3.5 or SVV-3 (see `otproof catalog list`)",
-                                    r.value
+                                    "'{}' is not in the IEC 62443 catalog: expected a catalog ID such as {} (see `otproof catalog list`)",
+                                    r.value,
+                                    catalog_examples()
                                 ),
                             ))
                         }
@@ -1163,6 +1155,16 @@ pub fn parse_criteria_over(text: &str, base: Criteria) -> Result<Criteria, Crite
         out.warn_days_before_eos = w;
     }
     Ok(out)
+}
+
+/// Two catalog IDs to show as examples in messages (a component and a process requirement).
+fn catalog_examples() -> String {
+    let t = otproof_catalog::traces::ROBUSTNESS;
+    match (t.first(), t.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} or {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "an ID listed by `otproof catalog list`".into(),
+    }
 }
 
 fn ids(items: &[CriterionDef]) -> String {
@@ -1262,6 +1264,10 @@ pub struct PackageFacts {
     pub documents: Vec<DocumentFact>,
     /// Stated end of support, YYYY-MM-DD.
     pub end_of_support: Option<String>,
+    /// Evidence left out of the facts because its record could not be proven in the store's
+    /// log, one line each with the reason; every line becomes a warning of the decision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unproven: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1548,6 +1554,9 @@ pub fn decide(
             "today's date '{today}' is not YYYY-MM-DD: date-based criteria fail and limited exceptions do not apply"
         ));
     }
+    for u in &facts.unproven {
+        warnings.push(format!("not counted, not proven in the store's log: {u}"));
+    }
     let mut out_criteria = Vec::new();
     let mut exceptions = Vec::new();
     let mut used_exceptions: Vec<usize> = Vec::new();
@@ -1666,20 +1675,32 @@ pub fn decide(
     references.sort();
     references.dedup();
     let limitations = limitations(manifest, criteria, facts);
-    let count = |r: CriterionResult| out_criteria.iter().filter(|c| c.result == r).count();
-    let payload = serde_json::json!({
-        "decided_on": today,
-        "summary": {
-            "pass": count(CriterionResult::Pass),
-            "fail": count(CriterionResult::Fail),
-            "exception": count(CriterionResult::Exception),
+    let count = |r: CriterionResult| out_criteria.iter().filter(|c| c.result == r).count() as u64;
+    let payload = AcceptancePayload {
+        decided_on: today.to_string(),
+        summary: CriteriaSummary {
+            pass: count(CriterionResult::Pass),
+            fail: count(CriterionResult::Fail),
+            exception: count(CriterionResult::Exception),
         },
-        "end_of_support": facts.end_of_support,
-        "certificates": facts.certificates,
-        "warn_days_before_eos": criteria.warn_days_before_eos,
-        "warnings": warnings,
-        "limitations": limitations,
-    });
+        end_of_support: facts.end_of_support.clone(),
+        certificates: facts
+            .certificates
+            .iter()
+            .map(|c| CertificateListed {
+                record: c.record,
+                scheme: c.scheme.clone(),
+                scope: c.scope.clone(),
+                number: c.number.clone(),
+                expires: c.expires.clone(),
+            })
+            .collect(),
+        warn_days_before_eos: criteria.warn_days_before_eos,
+        warnings: warnings.clone(),
+        limitations: limitations.clone(),
+    };
+    // A struct of text, numbers and lists always serialises; `Null` is unreachable.
+    let payload = payload.to_value().unwrap_or(serde_json::Value::Null);
     AcceptanceResult {
         decision: Decision {
             decision,
@@ -1772,6 +1793,17 @@ mod tests {
         let c = default_criteria(None);
         assert_eq!(c.items.len(), 10);
         assert!(c.items.iter().all(|i| !i.refs.is_empty()));
+    }
+
+    #[test]
+    fn unknown_refs_are_rejected_with_catalog_examples() {
+        let e = parse_criteria("items:\n  - id: ROB-1\n    refs: [XX 9.9]\n").expect_err("bad ref");
+        assert!(
+            e.message
+                .contains("'XX 9.9' is not in the IEC 62443 catalog"),
+            "{e}"
+        );
+        assert!(e.message.contains("such as CR 3.5 or SVV-3"), "{e}");
     }
 
     #[test]

@@ -335,6 +335,9 @@ pub struct EvidenceRef {
     pub requirements: Vec<String>,
     /// Its integrity verified (for a store record: its inclusion proof).
     pub verified: bool,
+    /// Why its integrity did not verify, when the lookup knows (kept so a report can show it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_verified: Option<String>,
 }
 
 /// Resolves an evidence reference from a questionnaire (`sha256:…`, a unique prefix, or
@@ -907,8 +910,14 @@ pub fn score(
                         p / 2.0,
                         2.0,
                         format!(
-                            "{}; evidence {} found but its integrity did not verify: counts half",
-                            raw.reason, found.id
+                            "{}; evidence {} found but its integrity did not verify{}: counts half",
+                            raw.reason,
+                            found.id,
+                            found
+                                .not_verified
+                                .as_deref()
+                                .map(|w| format!(" ({w})"))
+                                .unwrap_or_default()
                         ),
                     )
                 } else if unresolved.is_empty() {

@@ -74,6 +74,7 @@ fn good_facts() -> PackageFacts {
             })
             .collect(),
         end_of_support: Some("2036-12-31".into()),
+        unproven: vec![],
     }
 }
 
@@ -218,6 +219,25 @@ fn all_pass_accepts_and_cites_every_record() {
     let json = serde_json::to_value(&r).expect("serializes");
     assert_eq!(json["decision"]["decision"], "accept");
     assert_eq!(json["decision"]["payload"]["summary"]["pass"], 10);
+    // The payload is the typed acceptance payload.
+    let p = <otproof_evidence::payload::acceptance::AcceptancePayload as otproof_evidence::Payload>::from_value(&d.payload)
+        .expect("typed payload");
+    assert_eq!(p.summary.pass, 10);
+    assert_eq!(p.limitations, r.limitations);
+}
+
+#[test]
+fn unproven_evidence_is_named_in_the_warnings() {
+    let mut facts = good_facts();
+    facts.unproven = vec!["sha256:ab: no inclusion proof from the store".into()];
+    let r = decide(&manifest(), &default_criteria(None), &facts, TODAY, "buyer");
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("not proven") && w.contains("sha256:ab")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]

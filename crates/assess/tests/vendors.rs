@@ -53,6 +53,7 @@ fn known(reference: &str) -> Option<EvidenceRef> {
             title: "Modbus/TCP robustness campaign, NW-RIO 4000 4.2.1".into(),
             requirements: vec!["CR 3.5".into(), "CR 7.1".into(), "SVV-3".into()],
             verified: true,
+            not_verified: None,
         });
     }
     NORTHWIND_DOCS
@@ -64,6 +65,7 @@ fn known(reference: &str) -> Option<EvidenceRef> {
             title: d.to_string(),
             requirements: Vec::new(),
             verified: true,
+            not_verified: None,
         })
 }
 
@@ -381,6 +383,7 @@ fn an_assertion_counts_half() {
                 title: "Test report A".into(),
                 requirements: vec!["CR 1.1".into()],
                 verified: true,
+                not_verified: None,
             }),
             "doc C" => Some(EvidenceRef {
                 id: "sha256:cc".into(),
@@ -388,6 +391,7 @@ fn an_assertion_counts_half() {
                 title: "Test report C".into(),
                 requirements: vec![],
                 verified: false,
+                not_verified: Some("no inclusion proof from the store".into()),
             }),
             _ => None,
         }
@@ -399,6 +403,8 @@ fn an_assertion_counts_half() {
     assert_eq!(pts("CR 1.3"), 1.0, "no evidence: half");
     assert_eq!(pts("CR 2.1"), 0.5, "partial without evidence: half of 1");
     assert_eq!(pts("CR 2.8"), 1.0, "found but not verified: half");
+    let why = &s.item("CR 2.8").expect("CR 2.8").reason;
+    assert!(why.contains("no inclusion proof from the store"), "{why}");
     assert_eq!(
         s.item("CR 1.2").expect("CR 1.2").unresolved_evidence,
         ["doc B"]
@@ -434,6 +440,7 @@ fn not_applicable_leaves_the_attainable_points() {
             title: "doc".into(),
             requirements: vec![],
             verified: true,
+            not_verified: None,
         })
     };
     let before = score(&q, Some(&spec), &Weights::default(), &verified, TODAY);
@@ -493,6 +500,7 @@ fn numbers_and_dates_are_judged_against_the_targets() {
             title: "x".into(),
             requirements: vec![],
             verified: true,
+            not_verified: None,
         })
     };
     for (id, answer, want) in cases {
@@ -798,6 +806,7 @@ fn lookup_closures_and_trait_objects_agree() {
                 title: r.into(),
                 requirements: vec![],
                 verified: true,
+                not_verified: None,
             })
         }
     }

@@ -38,6 +38,39 @@ pub const UPDATE_APPROVAL: &[&str] = &["SUM-1", "SUM-4", "CR 3.4"];
 /// device identification and authentication).
 pub const IDENTITY: &[&str] = &["CR 1.2"];
 
+/// A certificate in a supplier's package: the vendor's security management process (SM-1).
+pub const CERTIFICATE: &[&str] = &["SM-1"];
+
+/// A supplier's support statement: timely security update delivery (SUM-5).
+pub const SUPPORT_STATEMENT: &[&str] = &["SUM-5"];
+
+/// A supplier's hardening guide: product defense in depth and installation guidance (SG-1,
+/// SG-2).
+pub const HARDENING_GUIDE: &[&str] = &["SG-1", "SG-2"];
+
+/// A supplier's patch policy: update qualification (SUM-1), documentation (SUM-2) and
+/// authenticity (SUM-4).
+pub const PATCH_POLICY: &[&str] = &["SUM-1", "SUM-2", "SUM-4"];
+
+/// Product acceptance: the catalog rows each default acceptance criterion traces to when no
+/// specification gives them (criterion ID, requirement IDs). The same rows the
+/// specification's policy item of that ID cites, without the component-specific ones.
+pub const ACCEPTANCE_CRITERIA: &[(&str, &[&str])] = &[
+    ("SBOM-1", &["SM-9", "SM-10", "SUM-3", "CR 7.8"]),
+    ("SBOM-2", &["SM-9", "DM-1", "DM-2", "DM-3"]),
+    ("VULN-3", &["DM-4", "SUM-5"]),
+    ("UPD-1", &["CR 3.4", "CR 3.4 RE1", "SUM-4"]),
+    ("ROB-1", &["CR 3.5", "CR 7.1", "CR 7.1 RE1", "SVV-3"]),
+    ("PATCH-1", &["SUM-5"]),
+    ("PATCH-5", &["SUM-5"]),
+    (
+        "PATCH-DOC",
+        &["SUM-1", "SUM-2", "SUM-3", "SUM-4", "DM-5", "SG-5"],
+    ),
+    ("DOC-1", &["SG-1", "SG-2", "SG-3", "SG-4", "SG-5", "SG-6"]),
+    ("CERT-1", &["SM-1", "SVV-5"]),
+];
+
 const POLICY_TRACES_CSV: &str = include_str!("../data/policy_traces.csv");
 
 /// The requirements a supplier specification's policy item (`SBOM-1`, `UPD-1`, `ROB-1`, ...)
@@ -111,6 +144,15 @@ mod tests {
             .chain(super::SIGNATURE_CHECK)
             .chain(super::UPDATE_APPROVAL)
             .chain(super::IDENTITY)
+            .chain(super::CERTIFICATE)
+            .chain(super::SUPPORT_STATEMENT)
+            .chain(super::HARDENING_GUIDE)
+            .chain(super::PATCH_POLICY)
+            .chain(
+                super::ACCEPTANCE_CRITERIA
+                    .iter()
+                    .flat_map(|(_, ids)| ids.iter()),
+            )
         {
             assert!(c.get(id).is_some(), "{id} is not in the catalog");
         }

@@ -5,7 +5,7 @@ use crate::output;
 use anyhow::{Context, Result};
 use otproof_assess::spec::{SpecParams, Specification};
 use otproof_catalog::{Catalog, ComponentType, SlVector};
-use otproof_evidence::{Evidence, EvidenceKind, RecordId, Subject};
+use otproof_evidence::{EvidenceKind, RecordId, Subject};
 use otproof_report as report;
 use otproof_store::{bundle, Store};
 use std::path::{Path, PathBuf};
@@ -752,23 +752,25 @@ impl Step for Zones {
             "system model (zones, conduits, assets, countermeasures, risk)",
             WATER_TREATMENT,
         )?;
-        let (m, e, text) = decide_cmd::load_model(&demo.dir.join("zones/water-treatment.yaml"))?;
+        use otproof_workflow::zones::{self as zoning, ClaimArtifact};
+        let l = zoning::load_model(&demo.dir.join("zones/water-treatment.yaml"))?;
+        let (m, e) = (&l.model, &l.evaluation);
         demo.write(
             "zones/zones.html",
             "SL-T/SL-A table (colour-coded), gaps and justifications",
-            &decide_cmd::render_zones(&m, &e, DocFormat::Html)?,
+            &decide_cmd::render_zones(m, e, DocFormat::Html)?,
         )?;
         demo.write(
             "zones/zones.md",
             "the same as Markdown",
-            &decide_cmd::render_zones(&m, &e, DocFormat::Md)?,
+            &decide_cmd::render_zones(m, e, DocFormat::Md)?,
         )?;
         demo.write(
             "zones/zones.json",
             "the evaluation as data",
-            &decide_cmd::render_zones(&m, &e, DocFormat::Json)?,
+            &decide_cmd::render_zones(m, e, DocFormat::Json)?,
         )?;
-        let svg = report::zones::svg(&e, &m);
+        let svg = report::zones::svg(e, m);
         demo.write("zones/zones.svg", "diagram", &svg)?;
         let count =
             |st: otproof_assess::zones::GapStatus| e.gaps.iter().filter(|g| g.status == st).count();
@@ -782,18 +784,17 @@ impl Step for Zones {
             count(otproof_assess::zones::GapStatus::Open)
         ));
         if let Some(store) = demo.store.as_mut() {
-            let json = report::zones::json(&e)?;
-            let id = decide_cmd::record_zones(
-                store,
-                &m,
-                &e,
+            let files = zoning::claim_files(
+                &l,
                 &[
-                    ("model.yaml", "application/yaml", text.into_bytes()),
-                    ("zones.json", "application/json", json.into_bytes()),
-                    ("zones.svg", "image/svg+xml", svg.into_bytes()),
+                    ClaimArtifact::Model,
+                    ClaimArtifact::Json,
+                    ClaimArtifact::Svg,
                 ],
             )?;
-            demo.notes.push(format!("recorded the SL-A claim as {id}"));
+            let claim = zoning::record_claim(store, &l, &files)?;
+            demo.notes
+                .push(format!("recorded the SL-A claim as {}", claim.id));
         }
         Ok(())
     }
@@ -805,13 +806,15 @@ struct Vendors;
 
 const VENDOR_STRONG: &str = include_str!("../../../testdata/vendors/strong.yaml");
 const VENDOR_ASSERTIONS: &str = include_str!("../../../testdata/vendors/assertions.yaml");
+const VENDOR_DOCUMENTS: &str = include_str!("../../../testdata/vendors/strong-documents.yaml");
 
 impl Step for Vendors {
     fn title(&self) -> &'static str {
         "vendor scoring: two filled questionnaires, one backed by evidence in the store, one by assertions"
     }
     fn run(&self, demo: &mut Demo) -> Result<()> {
-        use crate::decide_cmd::{self, VendorsScoreArgs};
+        use crate::decide_cmd::VendorsScoreArgs;
+        use otproof_workflow::vendors as scoring;
         demo.write(
             "vendors/northwind.yaml",
             "filled questionnaire (with evidence)",
@@ -827,73 +830,19 @@ impl Step for Vendors {
         };
         // The strong vendor's documents, submitted with its answers, become evidence records
         // (the answers reference them by title).
-        let docs: [(&str, EvidenceKind, &[&str]); 7] = [
-            (
-                "Northwind Secure Development Process Manual v4.2",
-                EvidenceKind::Document,
-                &[
-                    "SM-1", "SM-2", "SR-1", "SD-1", "SI-1", "SVV-1", "DM-1", "SUM-1", "SG-1",
-                ],
-            ),
-            (
-                "ISASecure SDLA certificate ISA-SDLA-0042",
-                EvidenceKind::Certificate,
-                &["SM-1"],
-            ),
-            (
-                "Northwind NW-RIO 4000 security test report TR-4000-12",
-                EvidenceKind::Document,
-                &["SVV-1", "SVV-2"],
-            ),
-            (
-                "Northwind Product Security Lifecycle Policy v2.1",
-                EvidenceKind::Document,
-                &["DM-1", "DM-5", "SUM-5"],
-            ),
-            (
-                "Northwind NW-RIO 4000 Hardening Guide v4.2",
-                EvidenceKind::Document,
-                &["SG-1", "SG-2"],
-            ),
-            (
-                "IECEE CB 62443-4-2 certificate NW-4000-2025-117",
-                EvidenceKind::Certificate,
-                &["SVV-5"],
-            ),
-            (
-                "Northwind NW-RIO 4000 robustness test report RT-4000-3",
-                EvidenceKind::Document,
-                &["SVV-3"],
-            ),
-        ];
-        for (title, kind, reqs) in docs {
-            let body = format!("# {title}\n\nSample document submitted by the vendor (synthetic, for the otproof demo).\n");
-            let sha256 = store.put_blob(body.as_bytes())?;
-            let evidence = Evidence {
-                kind,
-                title: title.into(),
-                requirements: reqs.iter().map(|s| s.to_string()).collect(),
-                subject: Subject::Product {
-                    vendor: "Northwind Controls".into(),
-                    product: "NW-RIO 4000".into(),
-                    version: None,
-                    component_type: Some(ComponentType::EmbeddedDevice),
-                    artifacts: vec![],
-                },
-                payload: serde_json::Value::Null,
-                attachments: vec![otproof_evidence::Attachment {
-                    name: format!("{}.md", title.replace(' ', "-")),
-                    media_type: "text/markdown".into(),
-                    sha256,
-                    size: body.len() as u64,
-                }],
-                findings: vec![],
-            };
-            store.append_one(otproof_evidence::Record::new(
-                "evidence add",
-                otproof_evidence::Body::Evidence(evidence),
-            ))?;
+        let submission: scoring::Submission = serde_saphyr::from_str(VENDOR_DOCUMENTS)
+            .context("testdata/vendors/strong-documents.yaml")?;
+        scoring::record_submission(store, &submission, &|d| {
+            scoring::DocumentContent {
+            name: format!("{}.md", d.title.replace(' ', "-")),
+            media_type: "text/markdown".into(),
+            bytes: format!(
+                "# {}\n\nSample document submitted by the vendor (synthetic, for the otproof demo).\n",
+                d.title
+            )
+            .into_bytes(),
         }
+        })?;
         let args = VendorsScoreArgs {
             answers: vec![
                 demo.dir.join("vendors/northwind.yaml"),
@@ -904,8 +853,9 @@ impl Step for Vendors {
             format: crate::decide_cmd::DocFormat::Html,
             out: None,
         };
-        let (scores, cmp) = decide_cmd::score_vendors(&args, Some(store))?;
-        let id = decide_cmd::record_scores(store, &scores)?;
+        let scored = scoring::score(&crate::decide_cmd::score_inputs(&args), Some(store))?;
+        let (scores, cmp) = (scored.scores, scored.comparison);
+        let id = scoring::record_scores(store, &scores)?;
         demo.write(
             "vendors/vendor-scores.html",
             "side-by-side scores, gaps and the trace of every point",
@@ -944,7 +894,7 @@ impl Step for SdlAssessment {
         let Some(store) = demo.store.as_ref() else {
             anyhow::bail!("no store from the earlier steps");
         };
-        let a = crate::decide_cmd::sdl_assessment(store, Some("RIO-2000"))?;
+        let a = otproof_workflow::sdl::assess(store, Some("RIO-2000"))?;
         demo.write(
             "sdl/sdl-assessment.html",
             "ML per practice, supporting records, what raises each level",
@@ -1036,13 +986,22 @@ impl Step for Acceptance {
         let Some(mut owned) = demo.store.take() else {
             anyhow::bail!("no store from the earlier steps");
         };
-        let result = decide_cmd::accept(&args, &mut owned);
+        let settings = otproof_workflow::settings::Settings {
+            vulndb: args.db.clone(),
+            ..otproof_workflow::settings::for_store(owned.dir())
+        };
+        let result = otproof_workflow::accept::accept(
+            &mut owned,
+            &settings,
+            &decide_cmd::accept_inputs(&args),
+        );
         demo.store = Some(owned);
-        let (r, m, id, records) = result?;
+        let done = result?;
+        let (r, m, id, records) = (&done.result, &done.manifest, done.decision, &done.records);
         demo.write(
             "package/acceptance.html",
             "acceptance decision, criteria, exception, warnings, limitations",
-            &report::acceptance::html(&r, &m),
+            &report::acceptance::html(r, m),
         )?;
         demo.notes.push(format!(
             "decision: {} ({} criteria; exceptions: {}); {} warning(s); recorded as {id} with {} evidence record(s)",

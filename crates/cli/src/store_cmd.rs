@@ -4,11 +4,11 @@ use crate::output;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use otproof_catalog::ComponentType;
-use otproof_evidence::{Attachment, EvidenceKind, Record, RecordId};
+use otproof_evidence::EvidenceKind;
 use otproof_store::{Store, StoreReport};
 use otproof_workflow::settings::Settings;
-use otproof_workflow::{document, ledger, records};
-use std::path::{Path, PathBuf};
+use otproof_workflow::{document, ledger};
+use std::path::PathBuf;
 
 /// A check that failed: exit code 1.
 #[derive(Debug)]
@@ -148,11 +148,6 @@ pub struct ShowArgs {
     /// Print only the record's canonical JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Store a file as a blob and describe it as an attachment.
-pub fn attach(store: &Store, path: &Path, media_type: Option<&str>) -> Result<Attachment> {
-    Ok(records::attach_file(store, path, media_type)?)
 }
 
 pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
@@ -426,9 +421,4 @@ pub fn key(cmd: &KeyCmd) -> Result<()> {
             Ok(())
         }
     }
-}
-
-/// Append a record; the same record again (same content and time) is already there: its ID.
-pub fn append_idempotent(store: &mut Store, record: Record) -> Result<RecordId> {
-    Ok(records::append_idempotent(store, record)?)
 }

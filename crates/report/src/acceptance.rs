@@ -65,13 +65,8 @@ fn meta(r: &AcceptanceResult, m: &PackageManifest) -> Vec<(&'static str, String)
         ("Version", m.version.clone()),
         ("Component type", m.component_type.name().to_string()),
     ];
-    if let Some(day) = r
-        .decision
-        .payload
-        .get("decided_on")
-        .and_then(serde_json::Value::as_str)
-    {
-        rows.push(("Decided on", day.to_string()));
+    if let Ok(p) = <otproof_evidence::payload::acceptance::AcceptancePayload as otproof_evidence::Payload>::from_value(&r.decision.payload) {
+        rows.push(("Decided on", p.decided_on));
     }
     rows.push(("Decided by", r.decision.decided_by.clone()));
     if let Some(s) = &m.support {

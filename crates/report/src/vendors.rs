@@ -127,10 +127,10 @@ fn evidence_parts(i: &ItemScore) -> Vec<String> {
             if e.title != e.id && !e.title.trim().is_empty() {
                 what.push(e.title.clone());
             }
-            what.push(if e.verified {
-                "verified".into()
-            } else {
-                "not verified".into()
+            what.push(match (e.verified, &e.not_verified) {
+                (true, _) => "verified".into(),
+                (false, Some(why)) => format!("not verified: {why}"),
+                (false, None) => "not verified".into(),
             });
             s.push_str(&format!(" ({})", what.join(", ")));
             s

@@ -56,6 +56,7 @@ fn known(reference: &str) -> Option<EvidenceRef> {
             title: d.to_string(),
             requirements: Vec::new(),
             verified: true,
+            not_verified: None,
         })
 }
 
@@ -394,6 +395,7 @@ fn acceptance_with_exceptions_names_the_owner() {
     let json = acceptance::json(&r).expect("json");
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(md.contains("## Decision: ACCEPT WITH EXCEPTIONS"));
+    assert!(md.contains("Decided on") && md.contains(DECIDED), "{md}");
     assert!(html.contains("Decision: ACCEPT WITH EXCEPTIONS</p>"));
     for doc in [&md, &html] {
         for needle in [

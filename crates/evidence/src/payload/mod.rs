@@ -152,5 +152,9 @@ pub fn schemas() -> Vec<(String, String)> {
         one::<update::UpdateDecision>(),
         one::<specification::SpecificationPayload>(),
         one::<sbom_check::SbomCheck>(),
+        one::<acceptance::AcceptancePayload>(),
+        one::<sdl::SdlAssessmentPayload>(),
+        one::<sl_a::SlAClaimPayload>(),
+        one::<vendors::VendorScoresPayload>(),
     ]
 }
