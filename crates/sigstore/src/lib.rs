@@ -119,10 +119,6 @@ fn b64s(b: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(b)
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// The CA-to-CA links of a Fulcio chain (issuing certificate first, root last): every
 /// certificate is a CA that may sign certificates, is named as issued by the next one (the
 /// root by itself) and its signature verifies with that one's key; every certificate's
@@ -472,12 +468,12 @@ pub fn verify(
                         "artifact digest",
                         format!(
                             "bundle messageDigest sha256:{} differs from the artifact's sha256:{}",
-                            hex(d),
-                            hex(&artifact_sha256)
+                            hex::encode(d),
+                            hex::encode(&artifact_sha256)
                         ),
                     );
                 }
-                checks.push(format!("artifact digest: sha256:{}", hex(&artifact_sha256)));
+                checks.push(format!("artifact digest: sha256:{}", hex::encode(&artifact_sha256)));
             }
             leaf.key
                 .verify_prehash(&artifact_sha256, signature)
@@ -508,11 +504,11 @@ pub fn verify(
             checks.push(format!(
                 "artifact signature: DSSE ({payload_type}) verified with the leaf key"
             ));
-            dsse_subject_matches(payload_type, payload, &hex(&artifact_sha256))
+            dsse_subject_matches(payload_type, payload, &hex::encode(&artifact_sha256))
                 .map_err(to_check("artifact digest"))?;
             checks.push(format!(
                 "artifact digest: in-toto subject sha256:{}",
-                hex(&artifact_sha256)
+                hex::encode(&artifact_sha256)
             ));
         }
     }
@@ -597,7 +593,7 @@ pub fn verify(
                     })?;
                 checks.push(format!(
                     "inclusion proof {i}: leaf hash of the body at index {index} of {size} leads to root {}",
-                    hex(&p.root_hash)
+                    hex::encode(&p.root_hash)
                 ));
                 match &p.checkpoint {
                     None if bundle.version == Version::V01 => {}
@@ -619,8 +615,8 @@ pub fn verify(
                                 format!(
                                     "entry {i}: signed checkpoint ({cp_size}, {}) differs from the \
                                      proof's tree ({size}, {})",
-                                    hex(&cp_root),
-                                    hex(&p.root_hash)
+                                    hex::encode(&cp_root),
+                                    hex::encode(&p.root_hash)
                                 ),
                             );
                         }
