@@ -64,7 +64,7 @@ impl InTotoKey {
                 keytype: "ed25519".into(),
                 scheme: "ed25519".into(),
                 keyid_hash_algorithms: None,
-                public: hex::encode(&b),
+                public: hex::encode(b),
             },
             None => InTotoKey {
                 keytype: "ecdsa".into(),
@@ -110,7 +110,8 @@ impl InTotoKey {
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<(), SignError> {
         match (self.keytype.as_str(), self.scheme.as_str()) {
             ("ed25519", "ed25519") => {
-                let raw = hex::decode(&self.public).ok()
+                let raw = hex::decode(&self.public)
+                    .ok()
                     .ok_or_else(|| SignError::Key("ed25519 public key is not hex".into()))?;
                 VerifyingKey::from_ed25519_bytes(&raw)?.verify(msg, sig)
             }

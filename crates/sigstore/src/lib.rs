@@ -469,11 +469,14 @@ pub fn verify(
                         format!(
                             "bundle messageDigest sha256:{} differs from the artifact's sha256:{}",
                             hex::encode(d),
-                            hex::encode(&artifact_sha256)
+                            hex::encode(artifact_sha256)
                         ),
                     );
                 }
-                checks.push(format!("artifact digest: sha256:{}", hex::encode(&artifact_sha256)));
+                checks.push(format!(
+                    "artifact digest: sha256:{}",
+                    hex::encode(artifact_sha256)
+                ));
             }
             leaf.key
                 .verify_prehash(&artifact_sha256, signature)
@@ -504,11 +507,11 @@ pub fn verify(
             checks.push(format!(
                 "artifact signature: DSSE ({payload_type}) verified with the leaf key"
             ));
-            dsse_subject_matches(payload_type, payload, &hex::encode(&artifact_sha256))
+            dsse_subject_matches(payload_type, payload, &hex::encode(artifact_sha256))
                 .map_err(to_check("artifact digest"))?;
             checks.push(format!(
                 "artifact digest: in-toto subject sha256:{}",
-                hex::encode(&artifact_sha256)
+                hex::encode(artifact_sha256)
             ));
         }
     }
@@ -615,7 +618,7 @@ pub fn verify(
                                 format!(
                                     "entry {i}: signed checkpoint ({cp_size}, {}) differs from the \
                                      proof's tree ({size}, {})",
-                                    hex::encode(&cp_root),
+                                    hex::encode(cp_root),
                                     hex::encode(&p.root_hash)
                                 ),
                             );

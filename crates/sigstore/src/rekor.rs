@@ -72,7 +72,7 @@ impl Diff {
 }
 
 fn short(b: &[u8]) -> String {
-    let h = hex::encode(&sha2::Digest::finalize(
+    let h = hex::encode(sha2::Digest::finalize(
         <sha2::Sha256 as sha2::Digest>::new_with_prefix(b),
     ));
     format!("{} bytes, SHA-256 {}…", b.len(), &h[..16])

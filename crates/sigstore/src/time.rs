@@ -103,7 +103,10 @@ mod tests {
         for t in [0, 1_672_531_199, 1_712_085_549, 4_102_444_800] {
             assert_eq!(parse_rfc3339(&format_unix(t)), Some(t));
         }
-        assert_eq!(format_unix(i64::MAX), format!("{} s after 1970-01-01T00:00:00Z", i64::MAX));
+        assert_eq!(
+            format_unix(i64::MAX),
+            format!("{} s after 1970-01-01T00:00:00Z", i64::MAX)
+        );
     }
 
     /// The hand-written Hinnant conversions this module used before jiff, kept as the oracle.
