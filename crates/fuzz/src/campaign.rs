@@ -372,19 +372,9 @@ pub fn build_case(model: &dyn ProtocolModel, seed: u64, index: u64) -> TestCase 
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Decode a hex reproducer line.
+/// Decode a hex reproducer line (either case).
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::decode(s).ok()
 }
 
 struct Shared {
@@ -435,7 +425,7 @@ fn finding(
         class: case.class,
         observed,
         case: case.index,
-        reproducer: repro.iter().map(|b| hex(b)).collect(),
+        reproducer: repro.iter().map(hex::encode).collect(),
         original: None,
         severity: sev.into(),
         cvss_vector: vector.into(),
@@ -637,7 +627,7 @@ async fn worker(
                     shared.record(finding(
                         &case,
                         Behaviour::Conformance,
-                        format!("{why}; response {}", hex(&resp)),
+                        format!("{why}; response {}", hex::encode(&resp)),
                         vec![case.bytes.clone()],
                     ));
                 }
@@ -647,7 +637,7 @@ async fn worker(
                 Behaviour::Conformance,
                 format!(
                     "malformed response frame: {why}; bytes {}",
-                    hex(&resp[..resp.len().min(64)])
+                    hex::encode(&resp[..resp.len().min(64)])
                 ),
                 vec![case.bytes.clone()],
             )),
@@ -699,7 +689,7 @@ async fn worker(
                                         shared.record(finding(
                                             &case,
                                             Behaviour::Conformance,
-                                            format!("{bad}; response {}", hex(&r)),
+                                            format!("{bad}; response {}", hex::encode(&r)),
                                             vec![case.bytes.clone()],
                                         ));
                                     }
@@ -1062,7 +1052,7 @@ async fn minimize_conformance(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
         f.original = Some(f.reproducer.clone());
         let mut r = f.reproducer.clone();
         if let Some(l) = r.last_mut() {
-            *l = hex(&cur);
+            *l = hex::encode(&cur);
         }
         f.reproducer = r;
     }
@@ -1301,7 +1291,7 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
             let (n1, b1) = (min.len(), min.last().map_or(0, Vec::len));
             if min != seq {
                 f.original = Some(f.reproducer.clone());
-                f.reproducer = min.iter().map(|b| hex(b)).collect();
+                f.reproducer = min.iter().map(hex::encode).collect();
             }
             format!(
                 "minimized from {n0} requests (last {b0} bytes) to {n1} (last {b1} bytes){}",
