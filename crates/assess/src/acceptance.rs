@@ -67,6 +67,7 @@
 //! from the default set documented on [`default_criteria`]. The decision's `requirements`
 //! are the union of the refs of its criteria, in criterion order.
 
+use jiff::civil::Date;
 use otproof_catalog::{Catalog, ComponentType};
 use otproof_evidence::payload::acceptance::{
     AcceptancePayload, CertificateListed, CriteriaSummary,
@@ -201,26 +202,13 @@ fn yaml_error(input: &'static str, text: &str, e: &serde_saphyr::Error) -> Parse
 // Dates
 // ---------------------------------------------------------------------------------------
 
-fn leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn month_days(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if leap(y) => 29,
-        _ => 28,
-    }
-}
-
-/// `YYYY-MM-DD` → (year, month, day), checked against the calendar.
-fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
+/// `YYYY-MM-DD` (exactly that shape), checked against the calendar by jiff.
+fn parse_date(s: &str) -> Option<Date> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+    let digits = |r: std::ops::Range<usize>| -> Option<u16> {
         let part = s.get(r)?;
         if part.bytes().all(|c| c.is_ascii_digit()) {
             part.parse().ok()
@@ -228,28 +216,32 @@ fn parse_date(s: &str) -> Option<(i64, u32, u32)> {
             None
         }
     };
-    let (y, m, d) = (i64::from(digits(0..4)?), digits(5..7)?, digits(8..10)?);
-    ((1..=12).contains(&m) && (1..=month_days(y, m)).contains(&d)).then_some((y, m, d))
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()
 }
 
-/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn day_number((y, m, d): (i64, u32, u32)) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days since 1970-01-01.
+fn day_number(date: Date) -> i64 {
+    date.duration_since(Date::constant(1970, 1, 1)).as_secs() / 86_400
 }
 
 fn days(s: &str) -> Option<i64> {
     parse_date(s).map(day_number)
 }
 
-fn add_years((y, m, d): (i64, u32, u32), n: u32) -> (i64, u32, u32) {
-    let y2 = y + i64::from(n);
-    (y2, m, d.min(month_days(y2, m)))
+/// `n` years later, the day clamped to the month (02-29 becomes 02-28); `None` after 9999.
+fn add_years(date: Date, n: u32) -> Option<Date> {
+    date.checked_add(jiff::Span::new().try_years(i64::from(n)).ok()?)
+        .ok()
+}
+
+fn ymd(date: Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
 }
 
 fn check_date(input: &'static str, s: &Spanned<String>, what: &str) -> Result<(), ParseError> {
@@ -1469,26 +1461,34 @@ fn evaluate(
             )
         }
         CriterionKind::SupportUntil { min_years } => {
-            if today.is_none() {
+            // `today` is `days(today_text)`: the same date, parsed here for its calendar fields.
+            let Some(today_date) = parse_date(today_text.trim()).filter(|_| today.is_some()) else {
                 return bad_today();
-            }
-            let need = parse_date(today_text.trim()).map(|d| add_years(d, *min_years));
-            let need_text = need
-                .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
-                .unwrap_or_default();
+            };
+            let Some(need) = add_years(today_date, *min_years) else {
+                return (
+                    false,
+                    format!(
+                        "{min_years} years from {} is after 9999-12-31: no date can meet it",
+                        ymd(today_date)
+                    ),
+                    vec![],
+                );
+            };
+            let need_text = ymd(need);
             match &facts.end_of_support {
                 None => (
                     false,
                     format!("no end-of-support date stated (needed: {need_text} or later)"),
                     vec![],
                 ),
-                Some(eos) => match (days(eos.trim()), need.map(day_number)) {
-                    (Some(e), Some(n)) => (
-                        e >= n,
+                Some(eos) => match days(eos.trim()) {
+                    Some(e) => (
+                        e >= day_number(need),
                         format!("support stated until {eos}; needed: {need_text} or later"),
                         vec![],
                     ),
-                    _ => (
+                    None => (
                         false,
                         format!("end of support '{eos}' is not YYYY-MM-DD"),
                         vec![],
@@ -1780,7 +1780,56 @@ mod tests {
         assert!(parse_date("2026-13-01").is_none());
         assert!(parse_date("2026-1-01").is_none());
         assert!(parse_date("+026-01-01").is_none());
-        assert_eq!(add_years((2028, 2, 29), 1), (2029, 2, 28));
+        assert_eq!(
+            parse_date("2028-02-29").and_then(|d| add_years(d, 1)),
+            parse_date("2029-02-28")
+        );
+        assert_eq!(
+            parse_date("2028-02-29").and_then(|d| add_years(d, 7972)),
+            None
+        );
+    }
+
+    /// The hand-written calendar this module used before jiff, kept as the oracle.
+    fn old_month_days(y: i64, m: u32) -> u32 {
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            _ if leap => 29,
+            _ => 28,
+        }
+    }
+
+    fn old_day_number((y, m, d): (i64, u32, u32)) -> i64 {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (i64::from(m) + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dates_as_before(y in 0i64..=9999, m in 1u32..=12, d in 1u32..=31, n in 0u32..=200) {
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            let valid = d <= old_month_days(y, m);
+            proptest::prop_assert_eq!(parse_date(&text).is_some(), valid, "{}", text);
+            if valid {
+                proptest::prop_assert_eq!(days(&text), Some(old_day_number((y, m, d))));
+                let y2 = y + i64::from(n);
+                let later = parse_date(&text).and_then(|date| add_years(date, n));
+                if y2 <= 9999 {
+                    let want = (y2, m, d.min(old_month_days(y2, m)));
+                    proptest::prop_assert_eq!(later.map(ymd), Some(format!("{:04}-{:02}-{:02}", want.0, want.1, want.2)));
+                    proptest::prop_assert_eq!(later.map(day_number), Some(old_day_number(want)));
+                } else {
+                    proptest::prop_assert_eq!(later, None);
+                }
+            }
+        }
     }
 
     #[test]

@@ -308,17 +308,13 @@ pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
             .and_then(|p| p.parse::<u32>().ok())
     };
     let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if d == 0 || d > days {
-        return None;
-    }
+    // jiff checks the day against the month and leap years.
+    jiff::civil::Date::new(
+        i16::try_from(y).ok()?,
+        i8::try_from(m).ok()?,
+        i8::try_from(d).ok()?,
+    )
+    .ok()?;
     Some((i32::try_from(y).ok()?, m, d))
 }
 
@@ -1162,5 +1158,32 @@ pub fn compare(scores: &[VendorScore]) -> Comparison {
         vendors,
         rows,
         notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    /// The month lengths this parser used before jiff, kept as the oracle.
+    fn old_valid(y: u32, m: u32, d: u32) -> bool {
+        let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+        let days = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return false,
+        };
+        d != 0 && d <= days
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dates_as_before(y in 0u32..=9999, m in 0u32..=13, d in 0u32..=32) {
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            let want = old_valid(y, m, d).then_some((y as i32, m, d));
+            proptest::prop_assert_eq!(parse_date(&text), want, "{}", text);
+        }
     }
 }

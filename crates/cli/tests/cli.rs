@@ -5,13 +5,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn otproof(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otproof"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("otproof runs")
-}
+mod common;
+
+use common::{otproof, otproof_command};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -522,7 +518,7 @@ fn demo_writes_its_folder_and_says_what_it_wrote() {
     )
     .expect("json");
     assert_eq!(spec["sl_t_text"], "{2 2 2 2 2 2 2}");
-    let out = Command::new(env!("CARGO_BIN_EXE_otproof"))
+    let out = otproof_command()
         .args(["demo", "--out", "elsewhere"])
         .env("OTPROOF_DEMO_FUZZ_SECONDS", "2")
         .current_dir(dir.path())

@@ -2,9 +2,13 @@
 //! the store, resume, replay, and input errors.
 
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+
+use common::otproof;
 
 struct Server(Child, u16);
 
@@ -36,14 +40,6 @@ fn pymodbus() -> Server {
         std::thread::sleep(Duration::from_millis(100));
     }
     Server(child, port)
-}
-
-fn otproof(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otproof"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("otproof runs")
 }
 
 fn text(b: &[u8]) -> String {

@@ -322,8 +322,8 @@ fn verify_signer(
                     format!(
                         "{} of the content is {}, the signed messageDigest is {}",
                         digest_alg.name(),
-                        hex(&actual),
-                        hex(&md)
+                        hex::encode(&actual),
+                        hex::encode(&md)
                     ),
                 ));
             }
@@ -423,7 +423,7 @@ fn verify_signer(
 
     Ok(Verified {
         signer_subject,
-        signer_serial: hex(signer.tbs_certificate.serial_number.as_bytes()),
+        signer_serial: hex::encode(signer.tbs_certificate.serial_number.as_bytes()),
         signing_time: signing_time.map(|(_, s)| s),
         chain: subjects,
         checks,
@@ -450,10 +450,10 @@ fn find_signer<'c>(
             SignerIdentifier::IssuerAndSerialNumber(ias) => format!(
                 "issuer {} serial {}",
                 ias.issuer,
-                hex(ias.serial_number.as_bytes())
+                hex::encode(ias.serial_number.as_bytes())
             ),
             SignerIdentifier::SubjectKeyIdentifier(ski) => {
-                format!("subject key identifier {}", hex(ski.0.as_bytes()))
+                format!("subject key identifier {}", hex::encode(ski.0.as_bytes()))
             }
         };
         fail(
@@ -864,33 +864,13 @@ fn unix(t: &Time) -> i64 {
     i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
-/// RFC 3339 UTC for unix seconds (civil-from-days), no clock involved.
+/// RFC 3339 UTC for unix seconds, no clock involved; an instant outside jiff's range (years
+/// -9999 to 9999) is shown as its number of seconds.
 fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    match jiff::Timestamp::from_second(secs) {
+        Ok(t) => t.to_string(),
+        Err(_) => format!("{secs} s after 1970-01-01T00:00:00Z"),
+    }
 }
 
 #[cfg(test)]
@@ -902,6 +882,39 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_795_651_200), "2026-11-26T00:00:00Z");
         assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(
+            rfc3339(i64::MAX),
+            format!("{} s after 1970-01-01T00:00:00Z", i64::MAX)
+        );
+    }
+
+    /// The hand-written civil-from-days formatting used before jiff, kept as the oracle.
+    fn old_rfc3339(secs: i64) -> String {
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            sod / 3600,
+            sod % 3600 / 60,
+            sod % 60
+        )
+    }
+
+    proptest::proptest! {
+        /// 0000-01-01 to 9999-12-31: the same text as the hand-written conversion.
+        #[test]
+        fn rfc3339_as_before(secs in -62_167_219_200i64..=253_402_300_799) {
+            proptest::prop_assert_eq!(rfc3339(secs), old_rfc3339(secs));
+        }
     }
 
     #[test]

@@ -12,29 +12,13 @@ use std::str::FromStr;
 #[error("'{0}' is not a SHA-256 digest: expected {1}")]
 pub struct DigestError(pub String, pub &'static str);
 
-fn hex(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[usize::from(b >> 4)] as char);
-        s.push(HEX[usize::from(b & 15)] as char);
-    }
-    s
-}
-
+/// 64 lowercase hex digits (upper case is not a digest's spelling) to 32 bytes.
 fn unhex(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
+    if s.bytes().any(|c| c.is_ascii_uppercase()) {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-        let d = |c: u8| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        };
-        out[i] = d(chunk[0])? << 4 | d(chunk[1])?;
-    }
+    hex::decode_to_slice(s, &mut out).ok()?;
     Some(out)
 }
 
@@ -50,7 +34,7 @@ impl Sha256Digest {
 
     /// 64 lowercase hex digits.
     pub fn hex(&self) -> String {
-        hex(&self.0)
+        hex::encode(self.0)
     }
 }
 
@@ -172,5 +156,38 @@ impl JsonSchema for RecordId {
             "pattern": "^sha256:[0-9a-f]{64}$",
             "description": "SHA-256 of the record's RFC 8785 canonical JSON"
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written decoder used before the hex crate, kept as the oracle.
+    fn old_unhex(s: &str) -> Option<[u8; 32]> {
+        if s.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+            let d = |c: u8| match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            };
+            out[i] = d(chunk[0])? << 4 | d(chunk[1])?;
+        }
+        Some(out)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn hex_as_before(bytes in proptest::array::uniform32(0u8..), text in "[0-9a-fA-Fg+ é]{62,66}") {
+            let d = Sha256Digest(bytes);
+            proptest::prop_assert_eq!(d.hex().parse::<Sha256Digest>().ok(), Some(d));
+            proptest::prop_assert_eq!(unhex(&d.hex()), old_unhex(&d.hex()));
+            proptest::prop_assert_eq!(unhex(&d.hex().to_uppercase()), old_unhex(&d.hex().to_uppercase()));
+            proptest::prop_assert_eq!(unhex(&text), old_unhex(&text));
+        }
     }
 }

@@ -372,19 +372,9 @@ pub fn build_case(model: &dyn ProtocolModel, seed: u64, index: u64) -> TestCase 
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Decode a hex reproducer line.
+/// Decode a hex reproducer line (either case).
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::decode(s).ok()
 }
 
 struct Shared {
@@ -435,7 +425,7 @@ fn finding(
         class: case.class,
         observed,
         case: case.index,
-        reproducer: repro.iter().map(|b| hex(b)).collect(),
+        reproducer: repro.iter().map(hex::encode).collect(),
         original: None,
         severity: sev.into(),
         cvss_vector: vector.into(),
@@ -552,58 +542,111 @@ async fn alone(model: &dyn ProtocolModel, cfg: &Config, bytes: &[u8], d: Duratio
     }
 }
 
+/// How many of the last requests sent are kept for reproducers and degradation findings.
+const RECENT: usize = 32;
+
+/// One executor: sends cases on its own session and classifies what the target did.
+struct Worker {
+    model: Arc<dyn ProtocolModel>,
+    cfg: Arc<Config>,
+    shared: Arc<Shared>,
+    /// The connection the cases go over.
+    session: Session,
+    /// Health probes go over their own connection, kept open between probes (a dead target
+    /// resets it, and the reconnect then fails).
+    health: Session,
+}
+
 async fn worker(
     model: Arc<dyn ProtocolModel>,
     cfg: Arc<Config>,
     shared: Arc<Shared>,
     end: Option<Instant>,
 ) {
-    let mut session = Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout));
-    // Health probes go over their own connection, kept open between probes (a dead target
-    // resets it, and the reconnect then fails).
-    let mut health = Session::new(cfg.target, cfg.timeout);
+    let mut w = Worker {
+        session: Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout)),
+        health: Session::new(cfg.target, cfg.timeout),
+        model,
+        cfg,
+        shared,
+    };
     loop {
-        if shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
+        if w.shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
             return;
         }
-        let index = shared.next.fetch_add(1, Ordering::SeqCst);
-        if let Some(n) = cfg.cases {
-            if index >= cfg.start_at + n {
+        let index = w.shared.next.fetch_add(1, Ordering::SeqCst);
+        if let Some(n) = w.cfg.cases {
+            if index >= w.cfg.start_at + n {
                 return;
             }
         }
-        let case = build_case(model.as_ref(), cfg.seed, index);
-        let generation = shared.restarts.lock().map(|g| *g).unwrap_or(0);
-        // A request whose own framing says more bytes are to come cannot be answered: the
-        // target is expected to wait. Don't wait long for it; the health probe that follows
-        // tells whether the target still serves others meanwhile.
-        let incomplete = cfg.sentinel && matches!(model.frame_len(&case.bytes), Ok(None));
-        let sentinel = (cfg.sentinel && !incomplete).then(|| model.sentinel(&case.bytes, index));
-        let wait = if incomplete {
-            Duration::from_millis(1)
-        } else {
-            cfg.case_timeout.unwrap_or(cfg.timeout)
-        };
-        let outcome = session
-            .exchange_within(model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
+        w.run_case(index).await;
+        w.shared.done.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// The sentinel to send behind a case (when sentinels are on and the case is complete) and
+/// how long to wait for the answer. A request whose own framing says more bytes are to come
+/// cannot be answered: the target is expected to wait, so the wait is short, and the health
+/// probe that follows tells whether the target still serves others meanwhile.
+fn send_plan(
+    model: &dyn ProtocolModel,
+    cfg: &Config,
+    bytes: &[u8],
+    index: u64,
+) -> (Option<Vec<u8>>, Duration) {
+    let incomplete = cfg.sentinel && matches!(model.frame_len(bytes), Ok(None));
+    let sentinel = (cfg.sentinel && !incomplete).then(|| model.sentinel(bytes, index));
+    let wait = if incomplete {
+        Duration::from_millis(1)
+    } else {
+        cfg.case_timeout.unwrap_or(cfg.timeout)
+    };
+    (sentinel, wait)
+}
+
+/// The coverage label of an outcome.
+fn outcome_label(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Response(r, _) if r.get(7).is_some_and(|fc| fc & 0x80 != 0) => "exception",
+        Outcome::Response(_, _) => "response",
+        Outcome::BadFrame(_, _) => "malformed-response",
+        Outcome::Closed => "closed",
+        Outcome::Timeout(_) => "timeout",
+        Outcome::ConnectFailed(_) => "connect-failed",
+        Outcome::Silent(_) => "silent",
+    }
+}
+
+impl Worker {
+    /// Send case `index`, note it, and act on what the target did.
+    async fn run_case(&mut self, index: u64) {
+        let case = build_case(self.model.as_ref(), self.cfg.seed, index);
+        let generation = self.shared.restarts.lock().map(|g| *g).unwrap_or(0);
+        let (sentinel, wait) = send_plan(self.model.as_ref(), &self.cfg, &case.bytes, index);
+        let outcome = self
+            .session
+            .exchange_within(self.model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
             .await;
-        if let Ok(mut r) = shared.recent.lock() {
-            r.push(case.bytes.clone());
+        self.remember_sent(&case.bytes);
+        self.count_coverage(&case, outcome_label(&outcome));
+        let outcome = self.confirm_alone(&case, sentinel.is_some(), outcome).await;
+        self.judge(&case, index, generation, outcome).await;
+    }
+
+    /// Keep the last [`RECENT`] requests sent (by any worker).
+    fn remember_sent(&self, bytes: &[u8]) {
+        if let Ok(mut r) = self.shared.recent.lock() {
+            r.push(bytes.to_vec());
             let len = r.len();
-            if len > 32 {
-                r.drain(..len - 32);
+            if len > RECENT {
+                r.drain(..len - RECENT);
             }
         }
-        let label = match &outcome {
-            Outcome::Response(r, _) if r.get(7).is_some_and(|fc| fc & 0x80 != 0) => "exception",
-            Outcome::Response(_, _) => "response",
-            Outcome::BadFrame(_, _) => "malformed-response",
-            Outcome::Closed => "closed",
-            Outcome::Timeout(_) => "timeout",
-            Outcome::ConnectFailed(_) => "connect-failed",
-            Outcome::Silent(_) => "silent",
-        };
-        if let Ok(mut c) = shared.coverage.lock() {
+    }
+
+    fn count_coverage(&self, case: &TestCase, label: &str) {
+        if let Ok(mut c) = self.shared.coverage.lock() {
             *c.cells
                 .entry(format!(
                     "{}/{}/{}",
@@ -617,147 +660,171 @@ async fn worker(
                 .or_default() += 1;
             *c.outcomes.entry(label.to_string()).or_default() += 1;
         }
-        // A suspicious answer seen with a sentinel behind the case is confirmed by sending
-        // the case alone on a fresh connection: the reproducer is the case, nothing else.
-        let outcome = match outcome {
+    }
+
+    /// A suspicious answer seen with a sentinel behind the case is confirmed by sending the
+    /// case alone on a fresh connection: the reproducer is the case, nothing else.
+    async fn confirm_alone(
+        &self,
+        case: &TestCase,
+        had_sentinel: bool,
+        outcome: Outcome,
+    ) -> Outcome {
+        let model = self.model.as_ref();
+        match outcome {
             Outcome::Response(resp, d)
-                if sentinel.is_some() && model.check(&case.bytes, case.valid, &resp).is_some() =>
+                if had_sentinel && model.check(&case.bytes, case.valid, &resp).is_some() =>
             {
-                alone(model.as_ref(), &cfg, &case.bytes, d).await
+                alone(model, &self.cfg, &case.bytes, d).await
             }
-            Outcome::BadFrame(_, _) if sentinel.is_some() => {
-                alone(model.as_ref(), &cfg, &case.bytes, Duration::ZERO).await
+            Outcome::BadFrame(_, _) if had_sentinel => {
+                alone(model, &self.cfg, &case.bytes, Duration::ZERO).await
             }
             other => other,
-        };
+        }
+    }
+
+    /// Record a conformance finding whose reproducer is the case alone.
+    fn conformance(&self, case: &TestCase, observed: String) {
+        self.shared.record(finding(
+            case,
+            Behaviour::Conformance,
+            observed,
+            vec![case.bytes.clone()],
+        ));
+    }
+
+    /// The target failed on `case`: record it (see [`target_failed`]) and start a fresh
+    /// connection for the next case.
+    fn failed(&mut self, generation: u64, case: &TestCase, behaviour: Behaviour, observed: String) {
+        target_failed(
+            &self.cfg,
+            &self.shared,
+            generation,
+            case,
+            behaviour,
+            observed,
+        );
+        self.session.reset();
+    }
+
+    /// Classify the outcome of `case`: a finding, a failed target, or nothing.
+    async fn judge(&mut self, case: &TestCase, index: u64, generation: u64, outcome: Outcome) {
+        let model = self.model.clone();
         match outcome {
             Outcome::Response(resp, _) if resp.is_empty() => {} // not confirmed
             Outcome::Response(resp, _) => {
                 if let Some(why) = model.check(&case.bytes, case.valid, &resp) {
-                    shared.record(finding(
-                        &case,
-                        Behaviour::Conformance,
-                        format!("{why}; response {}", hex(&resp)),
-                        vec![case.bytes.clone()],
-                    ));
+                    self.conformance(case, format!("{why}; response {}", hex::encode(&resp)));
                 }
             }
-            Outcome::BadFrame(resp, why) => shared.record(finding(
-                &case,
-                Behaviour::Conformance,
+            Outcome::BadFrame(resp, why) => self.conformance(
+                case,
                 format!(
                     "malformed response frame: {why}; bytes {}",
-                    hex(&resp[..resp.len().min(64)])
+                    hex::encode(&resp[..resp.len().min(64)])
                 ),
-                vec![case.bytes.clone()],
-            )),
-            Outcome::Closed => {
-                // Closing on bad input is legitimate; a target that stays away is not.
-                let down = target_down(&cfg, model.as_ref(), &mut health).await;
-                if down.is_none() {
-                    if let Some(why) = model.required_answer(&case.bytes) {
-                        shared.record(finding(
-                            &case,
-                            Behaviour::Conformance,
-                            format!("connection closed without an answer where the specification requires one: {why}"),
-                            vec![case.bytes.clone()],
-                        ));
-                    }
-                }
-                if let Some(why) = down {
-                    target_failed(
-                        &cfg,
-                        &shared,
-                        generation,
-                        &case,
-                        Behaviour::Crash,
-                        format!("connection closed after this input and the target did not come back within {:?}: {why}", cfg.crash_grace),
-                    );
-                    session.reset();
-                }
-            }
+            ),
+            Outcome::Closed => self.on_closed(case, generation).await,
             Outcome::Silent(_) => {
                 if let Some(why) = model.required_answer(&case.bytes) {
-                    shared.record(finding(
-                        &case,
-                        Behaviour::Conformance,
+                    self.conformance(
+                        case,
                         format!("no answer where the specification requires one: {why} (the target answered the request sent right after it)"),
-                        vec![case.bytes.clone()],
-                    ));
+                    );
                 }
             }
-            Outcome::Timeout(partial) => {
-                match probe_on(&mut health, model.as_ref(), index).await {
-                    Ok(_) => {
-                        if let Some(why) = model.required_answer(&case.bytes) {
-                            // The short case timeout may just have been too short: ask again
-                            // with the full timeout before calling it a finding.
-                            let mut again = Session::new(cfg.target, cfg.timeout);
-                            match again.exchange(model.as_ref(), &case.bytes).await {
-                                Outcome::Response(r, _) => {
-                                    if let Some(bad) = model.check(&case.bytes, case.valid, &r) {
-                                        shared.record(finding(
-                                            &case,
-                                            Behaviour::Conformance,
-                                            format!("{bad}; response {}", hex(&r)),
-                                            vec![case.bytes.clone()],
-                                        ));
-                                    }
-                                }
-                                Outcome::Timeout(_) | Outcome::Closed => shared.record(finding(
-                                    &case,
-                                    Behaviour::Conformance,
-                                    format!(
-                                        "no answer where the specification requires one: {why}"
-                                    ),
-                                    vec![case.bytes.clone()],
-                                )),
-                                _ => {}
-                            }
-                        }
-                    }
-                    Err(why) => {
-                        let crashed = why.contains("connect");
-                        let b = if crashed {
-                            Behaviour::Crash
-                        } else {
-                            Behaviour::Hang
-                        };
-                        target_failed(
-                            &cfg,
-                            &shared,
-                            generation,
-                            &case,
-                            b,
-                            format!(
-                                "no answer within {:?} ({} bytes received) and the health probe failed: {why}",
-                                cfg.case_timeout.unwrap_or(cfg.timeout),
-                                partial.len()
-                            ),
-                        );
-                        session.reset();
-                    }
-                }
-            }
+            Outcome::Timeout(partial) => self.on_timeout(case, index, generation, &partial).await,
             Outcome::ConnectFailed(e) => {
-                if let Some(why) = target_down(&cfg, model.as_ref(), &mut health).await {
-                    target_failed(
-                        &cfg,
-                        &shared,
+                if let Some(why) = target_down(&self.cfg, model.as_ref(), &mut self.health).await {
+                    self.failed(
                         generation,
-                        &case,
+                        case,
                         Behaviour::Crash,
                         format!("target refuses connections: {e}; {why}"),
                     );
-                    session.reset();
                 }
             }
         }
-        shared.done.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The connection closed. Closing on bad input is legitimate; a target that stays away
+    /// is not, and neither is closing where the specification requires an answer.
+    async fn on_closed(&mut self, case: &TestCase, generation: u64) {
+        let model = self.model.clone();
+        let down = target_down(&self.cfg, model.as_ref(), &mut self.health).await;
+        if down.is_none() {
+            if let Some(why) = model.required_answer(&case.bytes) {
+                self.conformance(
+                    case,
+                    format!("connection closed without an answer where the specification requires one: {why}"),
+                );
+            }
+        }
+        if let Some(why) = down {
+            let grace = self.cfg.crash_grace;
+            self.failed(
+                generation,
+                case,
+                Behaviour::Crash,
+                format!("connection closed after this input and the target did not come back within {grace:?}: {why}"),
+            );
+        }
+    }
+
+    /// No answer in time. A target that still answers the health probe may owe an answer
+    /// (asked again with the full timeout); one that does not has crashed or hangs.
+    async fn on_timeout(&mut self, case: &TestCase, index: u64, generation: u64, partial: &[u8]) {
+        let model = self.model.clone();
+        match probe_on(&mut self.health, model.as_ref(), index).await {
+            Ok(_) => {
+                if let Some(why) = model.required_answer(&case.bytes) {
+                    // The short case timeout may just have been too short: ask again with
+                    // the full timeout before calling it a finding.
+                    let mut again = Session::new(self.cfg.target, self.cfg.timeout);
+                    match again.exchange(model.as_ref(), &case.bytes).await {
+                        Outcome::Response(r, _) => {
+                            if let Some(bad) = model.check(&case.bytes, case.valid, &r) {
+                                self.conformance(
+                                    case,
+                                    format!("{bad}; response {}", hex::encode(&r)),
+                                );
+                            }
+                        }
+                        Outcome::Timeout(_) | Outcome::Closed => self.conformance(
+                            case,
+                            format!("no answer where the specification requires one: {why}"),
+                        ),
+                        _ => {}
+                    }
+                }
+            }
+            Err(why) => {
+                let b = if why.contains("connect") {
+                    Behaviour::Crash
+                } else {
+                    Behaviour::Hang
+                };
+                let waited = self.cfg.case_timeout.unwrap_or(self.cfg.timeout);
+                self.failed(
+                    generation,
+                    case,
+                    b,
+                    format!(
+                        "no answer within {waited:?} ({} bytes received) and the health probe failed: {why}",
+                        partial.len()
+                    ),
+                );
+            }
+        }
     }
 }
 
 /// Run a campaign. `stop` ends it early (Ctrl-C); `progress` is called about every 250 ms.
+///
+/// The steps: measure the latency baseline (and derive the case timeout from it), start the
+/// workers, watch the target while they run ([`Monitor`]), then minimize the findings and
+/// report.
 pub async fn run(
     model: Arc<dyn ProtocolModel>,
     cfg: Config,
@@ -766,21 +833,9 @@ pub async fn run(
 ) -> Report {
     let started = Instant::now();
     let mut cfg = cfg;
-    let mut samples = Vec::new();
-    for i in 0..5u64 {
-        if let Ok(d) = probe(model.as_ref(), cfg.target, cfg.timeout, 0xF000 + i).await {
-            samples.push(d);
-        }
-    }
-    samples.sort();
-    let baseline = samples.get(samples.len() / 2).copied();
+    let baseline = baseline_latency(model.as_ref(), &cfg).await;
     if cfg.case_timeout.is_none() {
-        cfg.case_timeout = Some(
-            baseline
-                .map(|b| (b * 10).max(Duration::from_millis(2)))
-                .unwrap_or(cfg.timeout)
-                .min(cfg.timeout),
-        );
+        cfg.case_timeout = Some(case_timeout_for(baseline, cfg.timeout));
     }
     let cfg = Arc::new(cfg);
     let pairs_total = (model.messages().len() * MutationClass::ALL.len()) as u64;
@@ -813,106 +868,23 @@ pub async fn run(
             end,
         )));
     }
-    let mut last_probe_at = 0u64;
-    let mut last_probe_time = Instant::now();
-    let memory_start = cfg.control.0.as_ref().and_then(|c| c.memory_kib());
-    let mut memory_reported = false;
+    let mut monitor = Monitor {
+        model: model.as_ref(),
+        cfg: &cfg,
+        shared: &shared,
+        baseline,
+        last_probe_at: 0,
+        last_probe_time: Instant::now(),
+        memory_start: cfg.control.0.as_ref().and_then(|c| c.memory_kib()),
+        memory_reported: false,
+    };
     loop {
         let finished = tasks.iter().all(|t| t.is_finished());
         let done = shared.done.load(Ordering::SeqCst);
-        // Degradation monitor: probe latency against the baseline, every `probe_every` cases
-        // and at least once a second.
-        if let Some(base) = baseline {
-            if (done >= last_probe_at + cfg.probe_every
-                || last_probe_time.elapsed() >= Duration::from_secs(1))
-                && !shared.stop.load(Ordering::SeqCst)
-            {
-                last_probe_at = done;
-                last_probe_time = Instant::now();
-                if let Ok(d) = probe(model.as_ref(), cfg.target, cfg.timeout, 0xFF00).await {
-                    let limit = base
-                        .mul_f64(cfg.degradation_factor)
-                        .max(Duration::from_millis(50));
-                    if d > limit {
-                        let recent = shared.recent.lock().map(|r| r.clone()).unwrap_or_default();
-                        let last = build_case(
-                            model.as_ref(),
-                            cfg.seed,
-                            shared.next.load(Ordering::SeqCst).saturating_sub(1),
-                        );
-                        shared.record(finding(
-                            &last,
-                            Behaviour::Degradation,
-                            format!(
-                                "health-probe latency {d:?} is over {:.0}x the baseline {base:?}",
-                                cfg.degradation_factor
-                            ),
-                            recent,
-                        ));
-                    }
-                }
-            }
-        }
-        // Memory monitor (launched targets): growth beyond the factor is degradation.
-        if let (Some(start), Some(c), false) = (memory_start, &cfg.control.0, memory_reported) {
-            if let Some(now) = c.memory_kib() {
-                if now as f64 > start as f64 * cfg.memory_factor && now > start + 16 * 1024 {
-                    memory_reported = true;
-                    let recent = shared.recent.lock().map(|r| r.clone()).unwrap_or_default();
-                    let last = build_case(
-                        model.as_ref(),
-                        cfg.seed,
-                        shared.next.load(Ordering::SeqCst).saturating_sub(1),
-                    );
-                    shared.record(finding(
-                        &last,
-                        Behaviour::Degradation,
-                        format!(
-                            "target resident memory grew from {start} KiB to {now} KiB (over {:.0}x) during the campaign",
-                            cfg.memory_factor
-                        ),
-                        recent,
-                    ));
-                }
-            }
-        }
-        // Process monitor: a launched target that exits is a crash of the last case sent.
-        if let Some(c) = &cfg.control.0 {
-            if let Some(how) = c.exited() {
-                let generation = shared.restarts.lock().map(|g| *g).unwrap_or(0);
-                let last = build_case(
-                    model.as_ref(),
-                    cfg.seed,
-                    shared.next.load(Ordering::SeqCst).saturating_sub(1),
-                );
-                target_failed(
-                    &cfg,
-                    &shared,
-                    generation,
-                    &last,
-                    Behaviour::Crash,
-                    format!("the target process {how} during the campaign"),
-                );
-            }
-        }
-        let elapsed = started.elapsed().as_secs_f64().max(1e-3);
-        let findings = shared.findings.lock().map(|f| {
-            let mut m = BTreeMap::new();
-            for x in f.iter() {
-                *m.entry(x.behaviour.name().to_string()).or_insert(0) += 1;
-            }
-            m
-        });
-        progress(&Progress {
-            cases: done,
-            rate: done as f64 / elapsed,
-            findings: findings.unwrap_or_default(),
-            coverage: shared
-                .coverage
-                .lock()
-                .map(|c| c.pair_percent())
-                .unwrap_or(0.0),
-        });
+        monitor.latency(done).await;
+        monitor.memory();
+        monitor.process();
+        progress(&progress_of(&shared, done, started.elapsed()));
         if finished {
             break;
         }
@@ -928,44 +900,7 @@ pub async fn run(
         .map(|f| f.clone())
         .unwrap_or_default();
     if cfg.minimize && !stop.load(Ordering::SeqCst) {
-        // Minimization re-runs inputs against the live target: bounded to 10 s in all.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for f in findings
-            .iter_mut()
-            .filter(|f| f.behaviour == Behaviour::Conformance)
-        {
-            if Instant::now() >= deadline || stop.load(Ordering::SeqCst) {
-                break;
-            }
-            let _ = tokio::time::timeout(
-                deadline.saturating_duration_since(Instant::now()),
-                minimize_conformance(model.as_ref(), &cfg, f),
-            )
-            .await;
-        }
-        // Crash and hang findings of a target we control: each bounded on its own, and all of
-        // them together by six times that (the rest keep their unminimized reproducers).
-        if cfg.control.0.is_some() {
-            let budget = Instant::now() + cfg.minimize_failure_time * 6;
-            for f in findings
-                .iter_mut()
-                .filter(|f| matches!(f.behaviour, Behaviour::Crash | Behaviour::Hang))
-            {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                if Instant::now() >= budget {
-                    f.minimization = Some(Minimization {
-                        runs: 0,
-                        elapsed_ms: 0,
-                        complete: false,
-                        note: "not minimized: the campaign's minimization time was spent on earlier findings".into(),
-                    });
-                    continue;
-                }
-                minimize_failure(model.as_ref(), &cfg, f).await;
-            }
-        }
+        minimize_findings(model.as_ref(), &cfg, &stop, &mut findings).await;
     }
     findings.sort_by(|a, b| a.behaviour.cmp(&b.behaviour).then(a.code.cmp(&b.code)));
     let done = shared.done.load(Ordering::SeqCst);
@@ -993,6 +928,207 @@ pub async fn run(
         stopped,
         config: (*cfg).clone(),
         target_identity: Vec::new(),
+    }
+}
+
+/// The median of five health-probe latencies; `None` when the target answers none.
+async fn baseline_latency(model: &dyn ProtocolModel, cfg: &Config) -> Option<Duration> {
+    let mut samples = Vec::new();
+    for i in 0..5u64 {
+        if let Ok(d) = probe(model, cfg.target, cfg.timeout, 0xF000 + i).await {
+            samples.push(d);
+        }
+    }
+    samples.sort();
+    samples.get(samples.len() / 2).copied()
+}
+
+/// The per-case timeout when none is given: ten times the baseline (at least 2 ms), at most
+/// the overall timeout (which is also the answer without a baseline).
+fn case_timeout_for(baseline: Option<Duration>, timeout: Duration) -> Duration {
+    baseline
+        .map(|b| (b * 10).max(Duration::from_millis(2)))
+        .unwrap_or(timeout)
+        .min(timeout)
+}
+
+/// What the progress callback is told: cases done, rate, findings per behaviour, coverage.
+fn progress_of(shared: &Shared, done: u64, elapsed: Duration) -> Progress {
+    let elapsed = elapsed.as_secs_f64().max(1e-3);
+    let findings = shared.findings.lock().map(|f| {
+        let mut m = BTreeMap::new();
+        for x in f.iter() {
+            *m.entry(x.behaviour.name().to_string()).or_insert(0) += 1;
+        }
+        m
+    });
+    Progress {
+        cases: done,
+        rate: done as f64 / elapsed,
+        findings: findings.unwrap_or_default(),
+        coverage: shared
+            .coverage
+            .lock()
+            .map(|c| c.pair_percent())
+            .unwrap_or(0.0),
+    }
+}
+
+/// The monitors that watch the target while the workers run.
+struct Monitor<'a> {
+    model: &'a dyn ProtocolModel,
+    cfg: &'a Config,
+    shared: &'a Shared,
+    baseline: Option<Duration>,
+    last_probe_at: u64,
+    last_probe_time: Instant,
+    /// Resident memory of a launched target at the start, KiB.
+    memory_start: Option<u64>,
+    memory_reported: bool,
+}
+
+impl Monitor<'_> {
+    /// The case sent last (by any worker), to which a monitor's finding is attributed.
+    fn last_case(&self) -> TestCase {
+        build_case(
+            self.model,
+            self.cfg.seed,
+            self.shared.next.load(Ordering::SeqCst).saturating_sub(1),
+        )
+    }
+
+    fn recent(&self) -> Vec<Vec<u8>> {
+        self.shared
+            .recent
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    /// Degradation monitor: probe latency against the baseline, every `probe_every` cases
+    /// and at least once a second.
+    async fn latency(&mut self, done: u64) {
+        let Some(base) = self.baseline else {
+            return;
+        };
+        if !((done >= self.last_probe_at + self.cfg.probe_every
+            || self.last_probe_time.elapsed() >= Duration::from_secs(1))
+            && !self.shared.stop.load(Ordering::SeqCst))
+        {
+            return;
+        }
+        self.last_probe_at = done;
+        self.last_probe_time = Instant::now();
+        if let Ok(d) = probe(self.model, self.cfg.target, self.cfg.timeout, 0xFF00).await {
+            let limit = base
+                .mul_f64(self.cfg.degradation_factor)
+                .max(Duration::from_millis(50));
+            if d > limit {
+                let recent = self.recent();
+                self.shared.record(finding(
+                    &self.last_case(),
+                    Behaviour::Degradation,
+                    format!(
+                        "health-probe latency {d:?} is over {:.0}x the baseline {base:?}",
+                        self.cfg.degradation_factor
+                    ),
+                    recent,
+                ));
+            }
+        }
+    }
+
+    /// Memory monitor (launched targets): growth beyond the factor is degradation (once).
+    fn memory(&mut self) {
+        let (Some(start), Some(c), false) =
+            (self.memory_start, &self.cfg.control.0, self.memory_reported)
+        else {
+            return;
+        };
+        let Some(now) = c.memory_kib() else {
+            return;
+        };
+        if now as f64 > start as f64 * self.cfg.memory_factor && now > start + 16 * 1024 {
+            self.memory_reported = true;
+            let recent = self.recent();
+            self.shared.record(finding(
+                &self.last_case(),
+                Behaviour::Degradation,
+                format!(
+                    "target resident memory grew from {start} KiB to {now} KiB (over {:.0}x) during the campaign",
+                    self.cfg.memory_factor
+                ),
+                recent,
+            ));
+        }
+    }
+
+    /// Process monitor: a launched target that exits is a crash of the last case sent.
+    fn process(&self) {
+        let Some(c) = &self.cfg.control.0 else {
+            return;
+        };
+        if let Some(how) = c.exited() {
+            let generation = self.shared.restarts.lock().map(|g| *g).unwrap_or(0);
+            target_failed(
+                self.cfg,
+                self.shared,
+                generation,
+                &self.last_case(),
+                Behaviour::Crash,
+                format!("the target process {how} during the campaign"),
+            );
+        }
+    }
+}
+
+/// Minimize the findings after the campaign, against the live target: conformance findings
+/// within 10 s in all; crash and hang findings of a target we control each bounded on its
+/// own, and all of them together by six times that (the rest keep their unminimized
+/// reproducers, marked so).
+async fn minimize_findings(
+    model: &dyn ProtocolModel,
+    cfg: &Config,
+    stop: &AtomicBool,
+    findings: &mut [Finding],
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.behaviour == Behaviour::Conformance)
+    {
+        if Instant::now() >= deadline || stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let _ = tokio::time::timeout(
+            deadline.saturating_duration_since(Instant::now()),
+            minimize_conformance(model, cfg, f),
+        )
+        .await;
+    }
+    if cfg.control.0.is_none() {
+        return;
+    }
+    let budget = Instant::now() + cfg.minimize_failure_time * 6;
+    for f in findings
+        .iter_mut()
+        .filter(|f| matches!(f.behaviour, Behaviour::Crash | Behaviour::Hang))
+    {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        if Instant::now() >= budget {
+            f.minimization = Some(Minimization {
+                runs: 0,
+                elapsed_ms: 0,
+                complete: false,
+                note:
+                    "not minimized: the campaign's minimization time was spent on earlier findings"
+                        .into(),
+            });
+            continue;
+        }
+        minimize_failure(model, cfg, f).await;
     }
 }
 
@@ -1062,7 +1198,7 @@ async fn minimize_conformance(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
         f.original = Some(f.reproducer.clone());
         let mut r = f.reproducer.clone();
         if let Some(l) = r.last_mut() {
-            *l = hex(&cur);
+            *l = hex::encode(&cur);
         }
         f.reproducer = r;
     }
@@ -1301,7 +1437,7 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
             let (n1, b1) = (min.len(), min.last().map_or(0, Vec::len));
             if min != seq {
                 f.original = Some(f.reproducer.clone());
-                f.reproducer = min.iter().map(|b| hex(b)).collect();
+                f.reproducer = min.iter().map(hex::encode).collect();
             }
             format!(
                 "minimized from {n0} requests (last {b0} bytes) to {n1} (last {b1} bytes){}",
@@ -1386,4 +1522,61 @@ pub async fn replay(
         }
     };
     (last, verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modbus::Modbus;
+
+    fn cfg() -> Config {
+        Config::new(SocketAddr::from(([127, 0, 0, 1], 502)))
+    }
+
+    #[test]
+    fn the_case_timeout_is_ten_baselines_within_bounds() {
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            case_timeout_for(Some(Duration::from_millis(3)), second),
+            Duration::from_millis(30)
+        );
+        assert_eq!(
+            case_timeout_for(Some(Duration::from_micros(10)), second),
+            Duration::from_millis(2)
+        );
+        assert_eq!(case_timeout_for(Some(second), second), second);
+        assert_eq!(case_timeout_for(None, second), second);
+    }
+
+    #[test]
+    fn an_incomplete_request_gets_no_sentinel_and_a_short_wait() {
+        let model = Modbus::new(1);
+        let mut cfg = cfg();
+        cfg.case_timeout = Some(Duration::from_millis(40));
+        // MBAP header announcing 6 more bytes, none sent.
+        let incomplete = [0, 1, 0, 0, 0, 6, 1];
+        assert_eq!(
+            send_plan(&model, &cfg, &incomplete, 7),
+            (None, Duration::from_millis(1))
+        );
+        let complete = [0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1];
+        let (sentinel, wait) = send_plan(&model, &cfg, &complete, 7);
+        assert_eq!(sentinel, Some(model.sentinel(&complete, 7)));
+        assert_eq!(wait, Duration::from_millis(40));
+        cfg.sentinel = false;
+        assert_eq!(
+            send_plan(&model, &cfg, &incomplete, 7),
+            (None, Duration::from_millis(40))
+        );
+    }
+
+    #[test]
+    fn outcomes_are_labelled_for_coverage() {
+        let d = Duration::ZERO;
+        let exception = vec![0, 1, 0, 0, 0, 3, 1, 0x83, 2];
+        assert_eq!(outcome_label(&Outcome::Response(exception, d)), "exception");
+        assert_eq!(outcome_label(&Outcome::Response(vec![0; 9], d)), "response");
+        assert_eq!(outcome_label(&Outcome::Closed), "closed");
+        assert_eq!(outcome_label(&Outcome::Timeout(Vec::new())), "timeout");
+    }
 }

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dsse::{self, Envelope};
 use crate::keys::{SigningKey, VerifyingKey};
-use crate::{hex_lower, is_sha256_hex, SignError};
+use crate::{is_sha256_hex, SignError};
 
 /// `_type` of an in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
@@ -166,7 +166,7 @@ pub fn verify_release(
         .map_err(|e| SignError::Statement(format!("predicate is not a release predicate: {e}")))?;
     validate_predicate(&pred)?;
     let digest = match artifact {
-        Artifact::Bytes(b) => hex_lower(&Sha256::digest(b)),
+        Artifact::Bytes(b) => hex::encode(Sha256::digest(b)),
         Artifact::Sha256Hex(h) => {
             let h = h.to_ascii_lowercase();
             if !is_sha256_hex(&h) {

@@ -10,7 +10,7 @@ use p256::pkcs8::LineEnding;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::{hex_lower, SignError};
+use crate::SignError;
 
 /// Signature algorithm of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -244,7 +244,7 @@ impl VerifyingKey {
 
     /// Lowercase hex SHA-256 of the SPKI DER encoding.
     pub fn key_id(&self) -> String {
-        hex_lower(&Sha256::digest(self.to_spki_der()))
+        hex::encode(Sha256::digest(self.to_spki_der()))
     }
 
     /// Verifies `sig` over `msg`. Ed25519 uses strict verification (no malleable signatures);

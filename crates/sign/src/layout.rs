@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::canonical::canonical_json;
 use crate::keys::{Alg, SigningKey, VerifyingKey};
-use crate::{hex_decode, hex_lower, SignError};
+use crate::SignError;
 
 const META: &str = "in-toto metadata";
 const LAYOUT: &str = "in-toto layout";
@@ -64,7 +64,7 @@ impl InTotoKey {
                 keytype: "ed25519".into(),
                 scheme: "ed25519".into(),
                 keyid_hash_algorithms: None,
-                public: hex_lower(&b),
+                public: hex::encode(b),
             },
             None => InTotoKey {
                 keytype: "ecdsa".into(),
@@ -91,7 +91,7 @@ impl InTotoKey {
     /// The key id: hex SHA-256 of the canonical JSON of the public key.
     pub fn keyid(&self) -> String {
         let c = canonical_json(&self.to_keyid_json(true)).unwrap_or_default();
-        hex_lower(&Sha256::digest(c))
+        hex::encode(Sha256::digest(c))
     }
 
     /// Key ids this key is known under (with and without `keyid_hash_algorithms`, since
@@ -99,7 +99,7 @@ impl InTotoKey {
     pub fn keyid_candidates(&self) -> Vec<String> {
         let mut v = vec![self.keyid()];
         let c = canonical_json(&self.to_keyid_json(false)).unwrap_or_default();
-        let alt = hex_lower(&Sha256::digest(c));
+        let alt = hex::encode(Sha256::digest(c));
         if !v.contains(&alt) {
             v.push(alt);
         }
@@ -110,7 +110,8 @@ impl InTotoKey {
     pub fn verify(&self, msg: &[u8], sig: &[u8]) -> Result<(), SignError> {
         match (self.keytype.as_str(), self.scheme.as_str()) {
             ("ed25519", "ed25519") => {
-                let raw = hex_decode(&self.public)
+                let raw = hex::decode(&self.public)
+                    .ok()
                     .ok_or_else(|| SignError::Key("ed25519 public key is not hex".into()))?;
                 VerifyingKey::from_ed25519_bytes(&raw)?.verify(msg, sig)
             }
@@ -299,7 +300,7 @@ impl Metablock {
             .iter()
             .map(|k| MetaSignature {
                 keyid: InTotoKey::from_verifying_key(&k.verifying_key()).keyid(),
-                sig: hex_lower(&k.sign(&msg)),
+                sig: hex::encode(k.sign(&msg)),
             })
             .collect();
         Ok(Metablock { signed, signatures })
@@ -310,7 +311,7 @@ impl Metablock {
         let msg = canonical_json(&self.signed)?;
         let mut last = None;
         for s in self.signatures.iter().filter(|s| keyids.contains(&s.keyid)) {
-            let Some(sig) = hex_decode(&s.sig) else {
+            let Some(sig) = hex::decode(&s.sig).ok() else {
                 last = Some(SignError::Signature(format!(
                     "signature by {} is not hex",
                     s.keyid

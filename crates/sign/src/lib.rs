@@ -35,36 +35,6 @@ pub use dsse::{Envelope, Verified};
 pub use error::SignError;
 pub use keys::{read_private_key, write_private_key, Alg, SigningKey, VerifyingKey};
 
-/// Lowercase hex encoding.
-pub(crate) fn hex_lower(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
-    }
-    s
-}
-
-/// Hex decoding (either case); `None` on odd length or non-hex characters.
-pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return None;
-    }
-    let val = |c: u8| -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
-        }
-    };
-    b.chunks(2)
-        .map(|p| Some(val(p[0])? << 4 | val(p[1])?))
-        .collect()
-}
-
 /// True for exactly 64 lowercase hex characters.
 pub(crate) fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64

@@ -1,19 +1,12 @@
 //! Minimal RFC 3339 parsing to Unix seconds (no I/O, no clock: callers pass "now").
 
 use crate::SignError;
+use jiff::civil::Date;
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+/// Seconds from the Unix epoch to midnight UTC at the start of `date` (jiff does the
+/// calendar; always a whole number of days).
+fn midnight_utc(date: Date) -> i64 {
+    date.duration_since(Date::constant(1970, 1, 1)).as_secs()
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` into seconds since the Unix epoch
@@ -48,27 +41,18 @@ pub fn parse_rfc3339(s: &str) -> Result<i64, SignError> {
         num(14..16)?,
         num(17..19)?,
     );
-    let mdays = [
-        31,
-        if is_leap(y) { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
     if !(1..=12).contains(&mo) {
         return Err(bad("month out of range"));
     }
-    let max_day = mdays.get((mo - 1) as usize).copied().unwrap_or(31);
-    if d < 1 || d > max_day || h > 23 || mi > 59 || se > 60 {
+    // Four digits each: the year fits an i16, month and day an i8; jiff checks the day
+    // against the month and leap years.
+    let date = match (i16::try_from(y), i8::try_from(mo), i8::try_from(d)) {
+        (Ok(y), Ok(mo), Ok(d)) => Date::new(y, mo, d).ok(),
+        _ => None,
+    };
+    let Some(date) = date.filter(|_| h <= 23 && mi <= 59 && se <= 60) else {
         return Err(bad("field out of range"));
-    }
+    };
     let mut i = 19;
     if b.get(i) == Some(&b'.') {
         i += 1;
@@ -100,7 +84,8 @@ pub fn parse_rfc3339(s: &str) -> Result<i64, SignError> {
         }
         _ => return Err(bad("expected Z or ±HH:MM offset")),
     };
-    Ok(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se - offset)
+    // A leap second (:60) counts as the first second of the next minute, as before.
+    Ok(midnight_utc(date) + h * 3600 + mi * 60 + se - offset)
 }
 
 #[cfg(test)]
@@ -122,5 +107,35 @@ mod tests {
         assert!(parse_rfc3339("2022-12-02 18:41:07").is_err());
         assert!(parse_rfc3339("").is_err());
         assert!(parse_rfc3339("２０２２-12-02T18:41:07Z").is_err());
+    }
+
+    /// The hand-written Hinnant conversion this module used before jiff, kept as the oracle.
+    fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_seconds_as_the_hand_written_calendar(
+            y in 0i64..=9999, mo in 1i64..=12, d in 1i64..=31,
+            h in 0i64..=23, mi in 0i64..=59, se in 0i64..=60,
+        ) {
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let max_day = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+            let s = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{se:02}Z");
+            let got = parse_rfc3339(&s);
+            if d > max_day[(mo - 1) as usize] {
+                proptest::prop_assert!(got.is_err(), "{s}");
+            } else {
+                let want = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se;
+                proptest::prop_assert_eq!(got.ok(), Some(want), "{}", s);
+            }
+        }
     }
 }

@@ -46,7 +46,7 @@ pub use cert::parse_certificate;
 pub use model::{Bundle, TrustedRoot, MAX_JSON};
 
 use cert::{parse_cert, Cert, EKU_CODE_SIGNING};
-use model::{Authority, Content, Version};
+use model::{Authority, Content, Entry, Log, Proof, Version};
 use sha2::{Digest, Sha256};
 use time::format_unix;
 
@@ -117,10 +117,6 @@ pub struct Verified {
 fn b64s(b: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(b)
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The CA-to-CA links of a Fulcio chain (issuing certificate first, root last): every
@@ -264,7 +260,8 @@ fn dsse_subject_matches(
 /// timestamp (skipped, and recorded as skipped, when the root has no CT logs); verified time
 /// sources; certificate validity at that time; extended key usage; artifact signature
 /// (and digest); for every tlog entry: entry body, log ID, inclusion proof, checkpoint,
-/// signed entry timestamp; then identity and issuer.
+/// signed entry timestamp; then identity and issuer. Each check is one step below, which
+/// appends what it verified to `checks` or returns the named failure.
 pub fn verify(
     artifact: &[u8],
     bundle: &Bundle,
@@ -272,7 +269,68 @@ pub fn verify(
     policy: &Policy,
 ) -> Result<Verified, SigstoreError> {
     let mut checks = vec![format!("bundle parsed ({})", bundle.media_type)];
+    check_entries_present(bundle, &mut checks)?;
+    let (leaf_der, leaf, ca) = check_chain(bundle, root, &mut checks)?;
+    check_scts(leaf_der, ca, root, &mut checks)?;
 
+    let (signature, signed_message_sha256) = match &bundle.content {
+        Content::Message { signature, .. } => (signature.as_slice(), Sha256::digest(artifact)),
+        Content::Dsse {
+            signatures,
+            payload,
+            ..
+        } => (
+            signatures.first().map(Vec::as_slice).unwrap_or_default(),
+            Sha256::digest(payload),
+        ),
+    };
+    let times = verified_times(bundle, root, signature, &mut checks)?;
+    check_validity(&leaf, ca, &times, &mut checks)?;
+    check_key_usage(&leaf, &mut checks)?;
+    let artifact_sha256 = Sha256::digest(artifact);
+    check_artifact_signature(&leaf, &bundle.content, &artifact_sha256, &mut checks)?;
+
+    // 6. every tlog entry
+    let signed = match &bundle.content {
+        Content::Message { signature, .. } => rekor::Signed::Message {
+            artifact_sha256: &artifact_sha256,
+            signature,
+        },
+        Content::Dsse { .. } => rekor::Signed::Dsse {
+            payload_sha256: &signed_message_sha256,
+            signature,
+        },
+    };
+    for (i, e) in bundle.entries.iter().enumerate() {
+        check_tlog_entry(
+            i,
+            e,
+            bundle.version,
+            &signed,
+            &leaf,
+            root,
+            &times,
+            &mut checks,
+        )?;
+    }
+
+    let (identity, issuer) = check_policy(&leaf, policy, &mut checks)?;
+    Ok(Verified {
+        identity,
+        issuer,
+        integrated_time: bundle.entries.first().and_then(|e| e.integrated_time),
+        log_index: bundle.entries.first().map(|e| e.log_index),
+        checks,
+    })
+}
+
+/// A reason from a helper, as the failure of `check`.
+fn to_check(check: &'static str) -> impl Fn(String) -> SigstoreError {
+    move |reason| SigstoreError::Check { check, reason }
+}
+
+/// Step 0: The bundle carries at least one transparency log entry.
+fn check_entries_present(bundle: &Bundle, checks: &mut Vec<String>) -> Result<(), SigstoreError> {
     if bundle.entries.is_empty() {
         return fail(
             "no transparency log entry",
@@ -288,8 +346,16 @@ pub fn verify(
             "ies"
         }
     ));
+    Ok(())
+}
 
-    // 1. certificate chain
+/// Step 1: The signing certificate (DER, parsed) chains to a CA of the root, has no unknown
+/// critical extension and is not a CA.
+fn check_chain<'b, 'r>(
+    bundle: &'b Bundle,
+    root: &'r TrustedRoot,
+    checks: &mut Vec<String>,
+) -> Result<(&'b [u8], Cert, &'r Authority), SigstoreError> {
     let leaf_der = bundle.certs.first().ok_or_else(|| SigstoreError::Check {
         check: "certificate chain",
         reason: "no signing certificate".into(),
@@ -323,43 +389,46 @@ pub fn verify(
         ca.chain.len(),
         if ca.chain.len() == 1 { "" } else { "s" }
     ));
+    Ok((leaf_der.as_slice(), leaf, ca))
+}
 
-    let to_check =
-        |check: &'static str| move |reason: String| SigstoreError::Check { check, reason };
-
-    // 1b. signed certificate timestamps
+/// Step 1b: Signed certificate timestamps from the root's CT logs (skipped, and said so, when
+/// the root lists none).
+fn check_scts(
+    leaf_der: &[u8],
+    ca: &Authority,
+    root: &TrustedRoot,
+    checks: &mut Vec<String>,
+) -> Result<(), SigstoreError> {
     if root.ctlogs.is_empty() {
         checks.push(
             "signed certificate timestamp: skipped, the trusted root lists no CT logs".into(),
         );
-    } else {
-        let issuer_spki = ca
-            .chain
-            .first()
-            .map(|c| c.spki_der.as_slice())
-            .ok_or("the CA chain is empty".to_string())
-            .map_err(to_check("signed certificate timestamp"))?;
-        let lines = sct::verify_scts(leaf_der, issuer_spki, &root.ctlogs)
-            .map_err(to_check("signed certificate timestamp"))?;
-        checks.push(format!(
-            "signed certificate timestamp: {}",
-            lines.join("; ")
-        ));
+        return Ok(());
     }
+    let issuer_spki = ca
+        .chain
+        .first()
+        .map(|c| c.spki_der.as_slice())
+        .ok_or("the CA chain is empty".to_string())
+        .map_err(to_check("signed certificate timestamp"))?;
+    let lines = sct::verify_scts(leaf_der, issuer_spki, &root.ctlogs)
+        .map_err(to_check("signed certificate timestamp"))?;
+    checks.push(format!(
+        "signed certificate timestamp: {}",
+        lines.join("; ")
+    ));
+    Ok(())
+}
 
-    let (signature, signed_message_sha256) = match &bundle.content {
-        Content::Message { signature, .. } => (signature.as_slice(), Sha256::digest(artifact)),
-        Content::Dsse {
-            signatures,
-            payload,
-            ..
-        } => (
-            signatures.first().map(Vec::as_slice).unwrap_or_default(),
-            Sha256::digest(payload),
-        ),
-    };
-
-    // 2. verified time sources
+/// Step 2: The verified times, each with where it comes from: integrated times that carry a
+/// signed entry timestamp, and RFC 3161 timestamps over `signature` (each verified here).
+fn verified_times(
+    bundle: &Bundle,
+    root: &TrustedRoot,
+    signature: &[u8],
+    checks: &mut Vec<String>,
+) -> Result<Vec<(i64, String)>, SigstoreError> {
     let mut times: Vec<(i64, String)> = Vec::new();
     for (i, e) in bundle.entries.iter().enumerate() {
         if let (Some(t), Some(_)) = (e.integrated_time, &e.set) {
@@ -388,9 +457,18 @@ pub fn verify(
              timestamp, and there is no RFC 3161 timestamp",
         );
     }
+    Ok(times)
+}
 
-    // 3. validity at integration time
-    for (t, src) in &times {
+/// Step 3: Every verified time lies within the leaf's validity, the CA's validFor and every CA
+/// certificate's validity.
+fn check_validity(
+    leaf: &Cert,
+    ca: &Authority,
+    times: &[(i64, String)],
+    checks: &mut Vec<String>,
+) -> Result<(), SigstoreError> {
+    for (t, src) in times {
         let t = *t;
         if t < leaf.not_before || t > leaf.not_after {
             return fail(
@@ -436,8 +514,11 @@ pub fn verify(
             ca.valid.describe()
         ));
     }
+    Ok(())
+}
 
-    // 4. extended key usage
+/// Step 4: The leaf may sign code: codeSigning EKU and the digitalSignature key usage.
+fn check_key_usage(leaf: &Cert, checks: &mut Vec<String>) -> Result<(), SigstoreError> {
     let ekus = leaf.ekus().map_err(to_check("extended key usage"))?;
     if !ekus.contains(&EKU_CODE_SIGNING) {
         return fail(
@@ -455,10 +536,18 @@ pub fn verify(
         }
     }
     checks.push("extended key usage: codeSigning, keyUsage digitalSignature".into());
+    Ok(())
+}
 
-    // 5. artifact signature
-    let artifact_sha256 = Sha256::digest(artifact);
-    match &bundle.content {
+/// Step 5: The signature verifies with the leaf key, and the signed content names this artifact
+/// (`artifact_sha256`): the message digest, or the in-toto subject of a DSSE envelope.
+fn check_artifact_signature(
+    leaf: &Cert,
+    content: &Content,
+    artifact_sha256: &[u8],
+    checks: &mut Vec<String>,
+) -> Result<(), SigstoreError> {
+    match content {
         Content::Message { digest, signature } => {
             if let Some((alg, d)) = digest {
                 if alg != "SHA2_256" {
@@ -472,15 +561,18 @@ pub fn verify(
                         "artifact digest",
                         format!(
                             "bundle messageDigest sha256:{} differs from the artifact's sha256:{}",
-                            hex(d),
-                            hex(&artifact_sha256)
+                            hex::encode(d),
+                            hex::encode(artifact_sha256)
                         ),
                     );
                 }
-                checks.push(format!("artifact digest: sha256:{}", hex(&artifact_sha256)));
+                checks.push(format!(
+                    "artifact digest: sha256:{}",
+                    hex::encode(artifact_sha256)
+                ));
             }
             leaf.key
-                .verify_prehash(&artifact_sha256, signature)
+                .verify_prehash(artifact_sha256, signature)
                 .map_err(|e| SigstoreError::Check {
                     check: "artifact signature",
                     reason: format!(
@@ -508,159 +600,197 @@ pub fn verify(
             checks.push(format!(
                 "artifact signature: DSSE ({payload_type}) verified with the leaf key"
             ));
-            dsse_subject_matches(payload_type, payload, &hex(&artifact_sha256))
+            dsse_subject_matches(payload_type, payload, &hex::encode(artifact_sha256))
                 .map_err(to_check("artifact digest"))?;
             checks.push(format!(
                 "artifact digest: in-toto subject sha256:{}",
-                hex(&artifact_sha256)
+                hex::encode(artifact_sha256)
             ));
         }
     }
+    Ok(())
+}
 
-    // 6. every tlog entry
-    let signed = match &bundle.content {
-        Content::Message { signature, .. } => rekor::Signed::Message {
-            artifact_sha256: &artifact_sha256,
-            signature,
-        },
-        Content::Dsse { .. } => rekor::Signed::Dsse {
-            payload_sha256: &signed_message_sha256,
-            signature,
-        },
-    };
-    for (i, e) in bundle.entries.iter().enumerate() {
-        let kind = rekor::check_body(e, &signed, &leaf.der).map_err(|r| SigstoreError::Check {
-            check: "tlog entry body",
-            reason: format!("entry {i} (logIndex {}): {r}", e.log_index),
-        })?;
-        checks.push(format!(
-            "tlog entry body {i}: {kind} records this artifact digest, signature and certificate"
-        ));
-
-        let log = root
-            .tlogs
-            .iter()
-            .find(|l| l.log_id == e.log_id)
-            .ok_or_else(|| SigstoreError::Check {
-                check: "tlog log ID",
-                reason: format!(
-                    "entry {i}: logId {} is not a transparency log in the trusted root",
-                    b64s(&e.log_id)
-                ),
-            })?;
-        let entry_times: Vec<i64> = match e.integrated_time {
-            Some(t) => vec![t],
-            None => times.iter().map(|(t, _)| *t).collect(),
-        };
-        if let Some(t) = entry_times.iter().find(|t| !log.valid.contains(**t)) {
+/// Step 6: One tlog entry: its body records this bundle, its log is in the root and valid at the
+/// entry's time (`times` when the entry has no integrated time), its inclusion proof and
+/// checkpoint, and its signed entry timestamp.
+#[allow(clippy::too_many_arguments)]
+fn check_tlog_entry(
+    i: usize,
+    e: &Entry,
+    version: Version,
+    signed: &rekor::Signed<'_>,
+    leaf: &Cert,
+    root: &TrustedRoot,
+    times: &[(i64, String)],
+    checks: &mut Vec<String>,
+) -> Result<(), SigstoreError> {
+    let kind = rekor::check_body(e, signed, &leaf.der).map_err(|r| SigstoreError::Check {
+        check: "tlog entry body",
+        reason: format!("entry {i} (logIndex {}): {r}", e.log_index),
+    })?;
+    checks.push(format!(
+        "tlog entry body {i}: {kind} records this artifact digest, signature and certificate"
+    ));
+    let log = check_log_id(i, e, root, times, checks)?;
+    match (&e.proof, version) {
+        (None, Version::V01) => {}
+        (None, _) => {
             return fail(
-                "tlog log ID",
-                format!(
-                    "entry {i}: log {} was not valid at {} (validFor {})",
-                    log.base_url,
-                    format_unix(*t),
-                    log.valid.describe()
-                ),
-            );
+                "inclusion proof",
+                format!("entry {i}: v0.2+ bundles must carry an inclusion proof"),
+            )
         }
-        checks.push(format!(
-            "tlog log ID {i}: {} ({}), valid at the entry time",
-            log.base_url,
-            b64s(&e.log_id)
-        ));
+        (Some(p), _) => check_inclusion(i, e, p, version, log, checks)?,
+    }
+    check_signed_entry_timestamp(i, e, version, log, checks)
+}
 
-        match (&e.proof, bundle.version) {
-            (None, Version::V01) => {}
-            (None, _) => {
-                return fail(
-                    "inclusion proof",
-                    format!("entry {i}: v0.2+ bundles must carry an inclusion proof"),
-                )
-            }
-            (Some(p), _) => {
-                let leaf_hash = otproof_ledger::leaf_hash(&e.body);
-                let (Ok(index), Ok(size)) =
-                    (u64::try_from(p.log_index), u64::try_from(p.tree_size))
-                else {
-                    return fail(
-                        "inclusion proof",
-                        format!("entry {i}: negative index or tree size"),
-                    );
-                };
-                otproof_ledger::verify_inclusion(&leaf_hash, index, size, &p.hashes, &p.root_hash)
-                    .map_err(|err| SigstoreError::Check {
-                        check: "inclusion proof",
-                        reason: format!(
-                            "entry {i} ({}): leaf {index} of tree {size}: {err}",
-                            p.path
-                        ),
-                    })?;
-                checks.push(format!(
-                    "inclusion proof {i}: leaf hash of the body at index {index} of {size} leads to root {}",
-                    hex(&p.root_hash)
-                ));
-                match &p.checkpoint {
-                    None if bundle.version == Version::V01 => {}
-                    None => {
-                        return fail(
-                            "checkpoint signature",
-                            format!("entry {i}: the inclusion proof has no checkpoint"),
-                        )
-                    }
-                    Some(env) => {
-                        let (cp_size, cp_root, origin) = rekor::check_checkpoint(env, log)
-                            .map_err(|r| SigstoreError::Check {
-                                check: "checkpoint signature",
-                                reason: format!("entry {i}: {r}"),
-                            })?;
-                        if cp_size != size || cp_root[..] != p.root_hash[..] {
-                            return fail(
-                                "checkpoint signature",
-                                format!(
-                                    "entry {i}: signed checkpoint ({cp_size}, {}) differs from the \
-                                     proof's tree ({size}, {})",
-                                    hex(&cp_root),
-                                    hex(&p.root_hash)
-                                ),
-                            );
-                        }
-                        checks.push(format!(
-                            "checkpoint signature {i}: '{origin}' signed by {} for size {size}",
-                            log.host
-                        ));
-                    }
-                }
-            }
+/// Step 6b: The entry's log is a transparency log of the root, valid at the entry's time.
+fn check_log_id<'r>(
+    i: usize,
+    e: &Entry,
+    root: &'r TrustedRoot,
+    times: &[(i64, String)],
+    checks: &mut Vec<String>,
+) -> Result<&'r Log, SigstoreError> {
+    let log = root
+        .tlogs
+        .iter()
+        .find(|l| l.log_id == e.log_id)
+        .ok_or_else(|| SigstoreError::Check {
+            check: "tlog log ID",
+            reason: format!(
+                "entry {i}: logId {} is not a transparency log in the trusted root",
+                b64s(&e.log_id)
+            ),
+        })?;
+    let entry_times: Vec<i64> = match e.integrated_time {
+        Some(t) => vec![t],
+        None => times.iter().map(|(t, _)| *t).collect(),
+    };
+    if let Some(t) = entry_times.iter().find(|t| !log.valid.contains(**t)) {
+        return fail(
+            "tlog log ID",
+            format!(
+                "entry {i}: log {} was not valid at {} (validFor {})",
+                log.base_url,
+                format_unix(*t),
+                log.valid.describe()
+            ),
+        );
+    }
+    checks.push(format!(
+        "tlog log ID {i}: {} ({}), valid at the entry time",
+        log.base_url,
+        b64s(&e.log_id)
+    ));
+    Ok(log)
+}
+
+/// Step 6c: The inclusion proof leads from the body's leaf hash to the proof's root, and the
+/// log's signed checkpoint names that tree (v0.1 bundles may lack the checkpoint).
+fn check_inclusion(
+    i: usize,
+    e: &Entry,
+    p: &Proof,
+    version: Version,
+    log: &Log,
+    checks: &mut Vec<String>,
+) -> Result<(), SigstoreError> {
+    let leaf_hash = otproof_ledger::leaf_hash(&e.body);
+    let (Ok(index), Ok(size)) = (u64::try_from(p.log_index), u64::try_from(p.tree_size)) else {
+        return fail(
+            "inclusion proof",
+            format!("entry {i}: negative index or tree size"),
+        );
+    };
+    otproof_ledger::verify_inclusion(&leaf_hash, index, size, &p.hashes, &p.root_hash).map_err(
+        |err| SigstoreError::Check {
+            check: "inclusion proof",
+            reason: format!("entry {i} ({}): leaf {index} of tree {size}: {err}", p.path),
+        },
+    )?;
+    checks.push(format!(
+        "inclusion proof {i}: leaf hash of the body at index {index} of {size} leads to root {}",
+        hex::encode(&p.root_hash)
+    ));
+    match &p.checkpoint {
+        None if version == Version::V01 => {}
+        None => {
+            return fail(
+                "checkpoint signature",
+                format!("entry {i}: the inclusion proof has no checkpoint"),
+            )
         }
-
-        match (&e.set, e.integrated_time) {
-            (Some(set), Some(t)) => {
-                rekor::check_set(e, set, t, log).map_err(|r| SigstoreError::Check {
-                    check: "signed entry timestamp",
+        Some(env) => {
+            let (cp_size, cp_root, origin) =
+                rekor::check_checkpoint(env, log).map_err(|r| SigstoreError::Check {
+                    check: "checkpoint signature",
                     reason: format!("entry {i}: {r}"),
                 })?;
-                checks.push(format!(
-                    "signed entry timestamp {i}: log {} signed body, integratedTime {t}, logIndex {}",
-                    log.host, e.log_index
-                ));
-            }
-            (Some(_), None) => {
+            if cp_size != size || cp_root[..] != p.root_hash[..] {
                 return fail(
-                    "signed entry timestamp",
-                    format!("entry {i}: has a signed entry timestamp but no integratedTime"),
-                )
+                    "checkpoint signature",
+                    format!(
+                        "entry {i}: signed checkpoint ({cp_size}, {}) differs from the \
+                         proof's tree ({size}, {})",
+                        hex::encode(cp_root),
+                        hex::encode(&p.root_hash)
+                    ),
+                );
             }
-            (None, _) if bundle.version == Version::V01 => {
-                return fail(
-                    "signed entry timestamp",
-                    format!("entry {i}: v0.1 bundles must carry an inclusion promise"),
-                )
-            }
-            (None, _) => {}
+            checks.push(format!(
+                "checkpoint signature {i}: '{origin}' signed by {} for size {size}",
+                log.host
+            ));
         }
     }
+    Ok(())
+}
 
-    // 7. policy
+/// Step 6d: The signed entry timestamp (inclusion promise) verifies; v0.1 bundles must have one.
+fn check_signed_entry_timestamp(
+    i: usize,
+    e: &Entry,
+    version: Version,
+    log: &Log,
+    checks: &mut Vec<String>,
+) -> Result<(), SigstoreError> {
+    match (&e.set, e.integrated_time) {
+        (Some(set), Some(t)) => {
+            rekor::check_set(e, set, t, log).map_err(|r| SigstoreError::Check {
+                check: "signed entry timestamp",
+                reason: format!("entry {i}: {r}"),
+            })?;
+            checks.push(format!(
+                "signed entry timestamp {i}: log {} signed body, integratedTime {t}, logIndex {}",
+                log.host, e.log_index
+            ));
+        }
+        (Some(_), None) => {
+            return fail(
+                "signed entry timestamp",
+                format!("entry {i}: has a signed entry timestamp but no integratedTime"),
+            )
+        }
+        (None, _) if version == Version::V01 => {
+            return fail(
+                "signed entry timestamp",
+                format!("entry {i}: v0.1 bundles must carry an inclusion promise"),
+            )
+        }
+        (None, _) => {}
+    }
+    Ok(())
+}
+
+/// Step 7: The policy's identity and issuer; returns the leaf's first identity and its issuer.
+fn check_policy(
+    leaf: &Cert,
+    policy: &Policy,
+    checks: &mut Vec<String>,
+) -> Result<(Option<String>, Option<String>), SigstoreError> {
     let identities = leaf.identities().map_err(to_check("identity"))?;
     if let Some(want) = &policy.identity {
         if !identities.iter().any(|s| s == want) {
@@ -681,14 +811,7 @@ pub fn verify(
         }
         checks.push(format!("issuer: '{want}'"));
     }
-
-    Ok(Verified {
-        identity: identities.into_iter().next(),
-        issuer,
-        integrated_time: bundle.entries.first().and_then(|e| e.integrated_time),
-        log_index: bundle.entries.first().map(|e| e.log_index),
-        checks,
-    })
+    Ok((identities.into_iter().next(), issuer))
 }
 
 #[cfg(test)]
@@ -707,5 +830,59 @@ mod tests {
         assert!(dsse_subject_matches("application/vnd.in-toto+json", p, "abcd").is_ok());
         assert!(dsse_subject_matches("application/vnd.in-toto+json", p, "abce").is_err());
         assert!(dsse_subject_matches("text/plain", p, "abcd").is_err());
+    }
+
+    fn data(name: &str) -> Vec<u8> {
+        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/sigstore")
+            .join(name);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    fn v3() -> (Bundle, TrustedRoot) {
+        let bundle = Bundle::from_json(&data("bundle_v3.txt.sigstore")).expect("bundle");
+        let root = TrustedRoot::from_json(&data("staging-trusted_root.json")).expect("root");
+        (bundle, root)
+    }
+
+    #[test]
+    fn the_steps_of_a_good_bundle_each_record_their_check() {
+        let (bundle, root) = v3();
+        let mut checks = Vec::new();
+        let (_, leaf, ca) = check_chain(&bundle, &root, &mut checks).expect("chain");
+        check_key_usage(&leaf, &mut checks).expect("key usage");
+        let times = verified_times(&bundle, &root, &[], &mut checks).expect("times");
+        assert_eq!(times.len(), 1, "{times:?}");
+        check_validity(&leaf, ca, &times, &mut checks).expect("validity");
+        let (identity, issuer) =
+            check_policy(&leaf, &Policy::default(), &mut checks).expect("policy");
+        assert_eq!(identity.as_deref(), Some("william@yossarian.net"));
+        assert_eq!(issuer.as_deref(), Some("https://github.com/login/oauth"));
+        assert_eq!(checks.len(), 3, "{checks:?}");
+        assert!(checks[0].starts_with("certificate chain: leaf"));
+        assert!(checks[2].starts_with("certificate validity: tlog entry 0 integratedTime"));
+    }
+
+    #[test]
+    fn without_a_signed_time_there_is_no_verified_time() {
+        let (mut bundle, root) = v3();
+        for e in &mut bundle.entries {
+            e.set = None;
+        }
+        let err = verified_times(&bundle, &root, &[], &mut Vec::new()).expect_err("no time");
+        assert_eq!(err.check(), Some("verified time"));
+    }
+
+    #[test]
+    fn the_policy_step_names_the_identity_it_did_not_find() {
+        let (bundle, root) = v3();
+        let (_, leaf, _) = check_chain(&bundle, &root, &mut Vec::new()).expect("chain");
+        let policy = Policy {
+            identity: Some("someone@else".into()),
+            issuer: None,
+        };
+        let err = check_policy(&leaf, &policy, &mut Vec::new()).expect_err("other identity");
+        assert_eq!(err.check(), Some("identity"));
+        assert!(err.to_string().contains("someone@else"), "{err}");
     }
 }

@@ -21,10 +21,6 @@ pub(crate) enum Signed<'a> {
     },
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 fn s<'a>(v: &'a Value, path: &[&str]) -> Result<&'a str, String> {
     let mut cur = v;
     for k in path {
@@ -76,7 +72,7 @@ impl Diff {
 }
 
 fn short(b: &[u8]) -> String {
-    let h = hex(&sha2::Digest::finalize(
+    let h = hex::encode(sha2::Digest::finalize(
         <sha2::Sha256 as sha2::Digest>::new_with_prefix(b),
     ));
     format!("{} bytes, SHA-256 {}…", b.len(), &h[..16])
@@ -113,11 +109,11 @@ pub(crate) fn check_body(
                 return Err(format!("entry digest algorithm {alg} is not sha256"));
             }
             let value = s(&v, &["spec", "data", "hash", "value"])?;
-            if !value.eq_ignore_ascii_case(&hex(artifact_sha256)) {
+            if !value.eq_ignore_ascii_case(&hex::encode(artifact_sha256)) {
                 return Err(format!(
                     "the log entry's artifact digest sha256:{value} differs from the artifact's \
                      sha256:{}",
-                    hex(artifact_sha256)
+                    hex::encode(artifact_sha256)
                 ));
             }
             d.same(
@@ -149,7 +145,7 @@ pub(crate) fn check_body(
                 "artifact digest",
                 &bytes(spec, &["data", "digest"])?,
                 artifact_sha256,
-                hex,
+                |b| hex::encode(b),
             );
             d.same(
                 "signature",
@@ -181,10 +177,10 @@ pub(crate) fn check_body(
                 return Err(format!("entry payload hash algorithm {alg} is not sha256"));
             }
             let value = s(spec, &["payloadHash", "value"])?;
-            if !value.eq_ignore_ascii_case(&hex(payload_sha256)) {
+            if !value.eq_ignore_ascii_case(&hex::encode(payload_sha256)) {
                 return Err(format!(
                     "the log entry's payload hash {value} differs from the envelope's {}",
-                    hex(payload_sha256)
+                    hex::encode(payload_sha256)
                 ));
             }
             let sigs = spec
@@ -227,7 +223,7 @@ pub(crate) fn check_body(
                 "payload hash",
                 &bytes(spec, &["payloadHash", "digest"])?,
                 payload_sha256,
-                hex,
+                |b| hex::encode(b),
             );
             let sigs = spec
                 .get("signatures")
@@ -279,7 +275,7 @@ pub(crate) fn check_set(
     let payload = serde_json::json!({
         "body": B64.encode(&entry.body),
         "integratedTime": integrated_time,
-        "logID": hex(&entry.log_id),
+        "logID": hex::encode(&entry.log_id),
         "logIndex": entry.log_index,
     });
     // serde_json's Map is a BTreeMap here (no preserve_order): keys come out sorted.
@@ -345,7 +341,7 @@ pub(crate) fn check_checkpoint(
                 return Err(format!(
                     "no checkpoint signature by {} with key hash {}",
                     log.host,
-                    hex(log.log_id.get(..4).unwrap_or_default())
+                    hex::encode(log.log_id.get(..4).unwrap_or_default())
                 ));
             }
             text.to_string()

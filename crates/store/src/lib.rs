@@ -367,10 +367,7 @@ impl Store {
             None => {
                 let mut seed = [0u8; 6];
                 getrandom_fill(&mut seed, &root)?;
-                format!(
-                    "otproof.local/{}",
-                    seed.iter().map(|b| format!("{b:02x}")).collect::<String>()
-                )
+                format!("otproof.local/{}", hex::encode(seed))
             }
         };
         let signer = Signer::generate(&origin).map_err(|e| StoreError::Key {

@@ -117,7 +117,7 @@ pub fn verify_target(
         checks.push(format!(
             "target {target_name:?} listed: {} bytes, sha256 {}",
             target.length,
-            hex(&target.hashes.sha256)
+            hex::encode(&target.hashes.sha256)
         ));
         if let Some(bytes) = artifact {
             check_artifact(&target, bytes, &mut checks)?;
@@ -137,7 +137,7 @@ pub fn verify_target(
         Ok(Verified {
             target: target_name,
             length: target.length,
-            sha256: hex(&target.hashes.sha256),
+            sha256: hex::encode(&target.hashes.sha256),
             root_version: repo.root().signed.version.get(),
             targets_version: repo.targets().signed.version.get(),
             checks,
@@ -278,14 +278,6 @@ fn dir_url(dir: &Path) -> Result<Url, TufError> {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 fn nanos_since_epoch(t: SystemTime) -> i128 {
     match t.duration_since(UNIX_EPOCH) {
         Ok(d) => d.as_nanos() as i128,
@@ -293,26 +285,14 @@ fn nanos_since_epoch(t: SystemTime) -> i128 {
     }
 }
 
-/// RFC 3339 (UTC, whole seconds) without a date library: civil-from-days (H. Hinnant's algorithm).
+/// RFC 3339 (UTC, whole seconds, rounded down); an instant outside jiff's range (years -9999
+/// to 9999) is shown as its number of seconds.
 fn rfc3339(t: SystemTime) -> String {
     let secs = nanos_since_epoch(t).div_euclid(1_000_000_000) as i64;
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    match jiff::Timestamp::from_second(secs) {
+        Ok(t) => t.to_string(),
+        Err(_) => format!("{secs} s after 1970-01-01T00:00:00Z"),
+    }
 }
 
 /// Valid while `at <= expires` (tough's rule), for every role that was loaded.
@@ -386,8 +366,8 @@ fn check_artifact(target: &Target, bytes: &[u8], checks: &mut Vec<String>) -> Re
             ),
         ));
     }
-    let want = hex(&target.hashes.sha256);
-    let got = hex(&Sha256::digest(bytes));
+    let want = hex::encode(&target.hashes.sha256);
+    let got = hex::encode(Sha256::digest(bytes));
     if got != want {
         return Err(check(
             "target hash",
@@ -396,7 +376,7 @@ fn check_artifact(target: &Target, bytes: &[u8], checks: &mut Vec<String>) -> Re
     }
     let mut msg = format!("artifact length {} and sha256 match", bytes.len());
     if let Some(want512) = target.hashes._extra.get("sha512").and_then(|v| v.as_str()) {
-        let got512 = hex(&Sha512::digest(bytes));
+        let got512 = hex::encode(Sha512::digest(bytes));
         if !got512.eq_ignore_ascii_case(want512) {
             return Err(check(
                 "target hash",
@@ -515,5 +495,46 @@ mod tests {
             rfc3339(UNIX_EPOCH - Duration::from_secs(1)),
             "1969-12-31T23:59:59Z"
         );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH - Duration::from_millis(1)),
+            "1969-12-31T23:59:59Z"
+        );
+    }
+
+    /// The hand-written civil-from-days formatting used before jiff, kept as the oracle.
+    fn old_rfc3339(secs: i64) -> String {
+        let days = secs.div_euclid(86_400);
+        let sod = secs.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            sod / 3600,
+            sod % 3600 / 60,
+            sod % 60
+        )
+    }
+
+    proptest::proptest! {
+        /// 0000-01-01 to 9999-12-31, with sub-second parts: the same text as before.
+        #[test]
+        fn rfc3339_as_before(
+            secs in -62_167_219_200i64..=253_402_300_799,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let t = if secs >= 0 {
+                UNIX_EPOCH + Duration::new(secs.unsigned_abs(), nanos)
+            } else {
+                UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs()) + Duration::from_nanos(u64::from(nanos))
+            };
+            proptest::prop_assert_eq!(rfc3339(t), old_rfc3339(secs));
+        }
     }
 }

@@ -414,7 +414,8 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<i128> {
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    // Day 1 to 31 whatever the month, as this reader always did: 02-30 is 03-02 (or 03-01).
+    let days = first_of_month_days(year, month)? + day - 1;
     if b.len() == 10 {
         return Some(i128::from(days) * 86_400 * 1_000_000_000);
     }
@@ -466,14 +467,16 @@ pub(crate) fn parse_timestamp(s: &str) -> Option<i128> {
     Some(i128::from(secs) * 1_000_000_000 + nanos)
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days from 1970-01-01 to the first day of `month` in `year` (jiff does the calendar).
+fn first_of_month_days(year: i64, month: i64) -> Option<i64> {
+    let first =
+        jiff::civil::Date::new(i16::try_from(year).ok()?, i8::try_from(month).ok()?, 1).ok()?;
+    Some(
+        first
+            .duration_since(jiff::civil::Date::constant(1970, 1, 1))
+            .as_secs()
+            / 86_400,
+    )
 }
 
 #[cfg(test)]
@@ -526,6 +529,42 @@ mod tests {
         assert!(parse_timestamp("2022-13-01").is_none());
         assert!(parse_timestamp("garbage").is_none());
         assert!(parse_timestamp("2022-01-01T00:00:00").is_none());
+        assert_eq!(
+            parse_timestamp("2022-02-30"),
+            parse_timestamp("2022-03-02T00:00:00Z")
+        );
+    }
+
+    /// The hand-written Hinnant conversion this reader used before jiff, kept as the oracle.
+    fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn timestamps_as_before(
+            y in 0i64..=9999, mo in 1i64..=12, d in 1i64..=31,
+            h in 0i64..=23, mi in 0i64..=59, se in 0i64..=60, nanos in 0i64..1_000_000_000,
+        ) {
+            let days = days_from_civil(y, mo, d);
+            let date = format!("{y:04}-{mo:02}-{d:02}");
+            proptest::prop_assert_eq!(
+                parse_timestamp(&date),
+                Some(i128::from(days) * 86_400 * 1_000_000_000)
+            );
+            let s = format!("{date}T{h:02}:{mi:02}:{se:02}.{nanos:09}-05:00");
+            let secs = days * 86_400 + h * 3600 + mi * 60 + se + 5 * 3600;
+            proptest::prop_assert_eq!(
+                parse_timestamp(&s),
+                Some(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+            );
+        }
     }
 
     #[test]

@@ -5,13 +5,27 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// Run `otproof` in `cwd`, with no store or database taken from the environment.
+/// The `otproof` binary with every `OTPROOF_*` variable of the test's environment removed
+/// (`OTPROOF_STORE`, `OTPROOF_VULNDB`, ...), so no run can reach a developer's real store or
+/// database. A test that wants a variable sets it on the returned command.
+pub fn otproof_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_otproof"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("OTPROOF_") {
+            cmd.env_remove(&name);
+        }
+    }
+    // The two that would point a run at a real store, named so a reader sees them.
+    cmd.env_remove("OTPROOF_STORE").env_remove("OTPROOF_VULNDB");
+    cmd
+}
+
+/// Run `otproof` in `cwd`, with no store, database or other setting taken from the
+/// environment.
 pub fn otproof(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_otproof"))
+    otproof_command()
         .args(args)
         .current_dir(cwd)
-        .env_remove("OTPROOF_STORE")
-        .env_remove("OTPROOF_VULNDB")
         .output()
         .expect("otproof runs")
 }
