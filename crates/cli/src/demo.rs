@@ -217,33 +217,8 @@ impl Step for Robustness {
             .enable_all()
             .build()?;
         // The demo target is third-party code: count its panics instead of printing them.
-        let panics = Arc::new(std::sync::Mutex::new((0u64, String::new())));
-        let default_hook = std::panic::take_hook();
-        {
-            let panics = panics.clone();
-            std::panic::set_hook(Box::new(move |info| {
-                if let Ok(mut p) = panics.lock() {
-                    p.0 += 1;
-                    if p.1.is_empty() {
-                        p.1 = format!(
-                            "{} at {}",
-                            info.payload()
-                                .downcast_ref::<String>()
-                                .cloned()
-                                .or_else(|| info
-                                    .payload()
-                                    .downcast_ref::<&str>()
-                                    .map(|s| s.to_string()))
-                                .unwrap_or_default(),
-                            info.location()
-                                .map(|l| format!("{}:{}", l.file(), l.line()))
-                                .unwrap_or_default()
-                        );
-                    }
-                }
-            }));
-        }
-        let addr = rt.block_on(crate::demo_target::start())?;
+        let panics = otproof_workflow::demo_target::PanicCounter::install();
+        let addr = rt.block_on(otproof_workflow::demo_target::start())?;
         let mut cfg = Config::new(addr);
         cfg.cases = None;
         cfg.duration = Some(Duration::from_secs(seconds));
@@ -278,15 +253,13 @@ impl Step for Robustness {
             }
         }));
         rt.shutdown_background();
-        std::panic::set_hook(default_hook);
-        if let Ok(p) = panics.lock() {
-            if p.0 > 0 {
-                demo.notes.push(format!(
-                    "the target's connection task panicked {} time(s), each time dropping the connection ({}); the findings name the inputs",
-                    p.0,
-                    p.1.rsplit('/').next().unwrap_or(&p.1)
-                ));
-            }
+        let (count, first) = panics.seen();
+        drop(panics);
+        if count > 0 {
+            demo.notes.push(format!(
+                "the target's connection task panicked {count} time(s), each time dropping the connection ({}); the findings name the inputs",
+                first.rsplit('/').next().unwrap_or(&first)
+            ));
         }
         let run = run?;
         let out = demo.dir.join("robustness");

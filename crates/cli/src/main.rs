@@ -4,7 +4,6 @@
 
 mod decide_cmd;
 mod demo;
-mod demo_target;
 mod fuzz_cmd;
 mod output;
 mod release_cmd;

@@ -26,6 +26,7 @@ pub mod settings;
 // The use cases, one module per area (see ARCHITECTURE.md).
 pub mod accept;
 pub mod campaign;
+pub mod demo_target;
 pub mod document;
 pub mod ledger;
 pub mod release;

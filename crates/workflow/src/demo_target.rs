@@ -1,5 +1,7 @@
 //! The demo's robustness target: a real Modbus/TCP server from the tokio-modbus crate, run
-//! in-process on 127.0.0.1 with a small register map, so `otproof demo` needs no Python.
+//! in-process on 127.0.0.1 with a small register map, so `otproof demo` (and any front end's
+//! demonstration) needs no Python. Its panics are third-party behaviour under test: count
+//! them with [`PanicCounter`] instead of letting them print.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -115,4 +117,58 @@ pub async fn start() -> std::io::Result<SocketAddr> {
         let _ = server.serve(&on_connected, |_err| {}).await;
     });
     Ok(addr)
+}
+
+/// While alive, panics anywhere in the process are counted (with the first one's message and
+/// place) instead of printed; dropping it restores the previous hook. For the in-process demo
+/// target, whose connection tasks may panic on malformed requests.
+pub struct PanicCounter {
+    seen: Arc<Mutex<(u64, String)>>,
+    previous: Option<PanicHook>,
+}
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+impl PanicCounter {
+    /// Start counting.
+    pub fn install() -> PanicCounter {
+        let seen = Arc::new(Mutex::new((0u64, String::new())));
+        let previous = std::panic::take_hook();
+        let counter = seen.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            if let Ok(mut p) = counter.lock() {
+                p.0 += 1;
+                if p.1.is_empty() {
+                    let message = info
+                        .payload()
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    let place = info
+                        .location()
+                        .map(|l| format!("{}:{}", l.file(), l.line()))
+                        .unwrap_or_default();
+                    p.1 = format!("{message} at {place}");
+                }
+            }
+        }));
+        PanicCounter {
+            seen,
+            previous: Some(previous),
+        }
+    }
+
+    /// How many panics so far, and the first one's message and place.
+    pub fn seen(&self) -> (u64, String) {
+        self.seen.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for PanicCounter {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            std::panic::set_hook(previous);
+        }
+    }
 }
