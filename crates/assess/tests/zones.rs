@@ -404,14 +404,82 @@ fn conduit_is_its_weakest_end_lifted_by_its_countermeasures() {
 }
 
 #[test]
-fn empty_zone_counts_as_unlimited_with_a_warning() {
+fn an_empty_zone_has_no_sl_a_not_4() {
     let m = SystemModel {
         zones: vec![zone("empty", "2 2 2 2 2 2 2")],
         ..SystemModel::default()
     };
     let ev = evaluate(&m);
-    assert_eq!(ev.zones[0].sl_a, sl("4 4 4 4 4 4 4"));
-    assert!(ev.warnings.iter().any(|w| w.contains("no assets")));
+    let z = &ev.zones[0];
+    assert!(z.no_sl_a);
+    assert_eq!(z.sl_a, sl("0 0 0 0 0 0 0"));
+    assert!(z.frs.iter().all(|f| !f.target_met));
+    assert!(
+        ev.warnings
+            .iter()
+            .any(|w| w.contains("no assets") && w.contains("no SL-A")),
+        "{:?}",
+        ev.warnings
+    );
+    // Every FR is an open gap: nothing is achieved there.
+    assert_eq!(
+        ev.gaps
+            .iter()
+            .filter(|g| g.name == "empty" && g.status == GapStatus::Open)
+            .count(),
+        7
+    );
+}
+
+/// The attack: countermeasures that change nothing (they cover a level the asset already
+/// has, or another FR than the gap's) must not be named as what closed a gap.
+const NO_EFFECT: &str = r#"
+zones:
+  - name: a
+    sl_t: {2 1 1 1 1 1 1}
+assets:
+  - name: dev-a
+    zone: a
+    component_type: embedded-device
+    sl_c: "1 1 1 1 1 1 1"
+countermeasures:
+  - name: raises-iac
+    covers: [IAC]
+    provides: 2
+    applies_to: [dev-a]
+  - name: too-low
+    covers: [IAC]
+    provides: 1
+    applies_to: [dev-a]
+  - name: zone-too-low
+    covers: [IAC]
+    provides: 1
+    applies_to: [a]
+  - name: other-fr
+    covers: [UC]
+    provides: 2
+    applies_to: [dev-a]
+"#;
+
+#[test]
+fn closed_by_names_only_the_countermeasures_that_raised_the_level() {
+    let m = parse_model(NO_EFFECT).unwrap_or_else(|e| panic!("{e}"));
+    let ev = evaluate(&m);
+    let iac = ev
+        .gaps
+        .iter()
+        .find(|g| g.name == "a" && g.fr == Fr::Iac)
+        .expect("IAC gap");
+    assert_eq!(iac.status, GapStatus::Closed);
+    assert_eq!(iac.closed_by, ["raises-iac"], "{}", iac.summary);
+    assert!(!iac.summary.contains("too-low"), "{}", iac.summary);
+    assert!(!iac.summary.contains("other-fr"), "{}", iac.summary);
+    // The asset lists only what raised it, per FR.
+    let a = &ev.assets[0];
+    assert_eq!(a.frs[0].countermeasures, ["raises-iac"]);
+    assert_eq!(a.frs[1].countermeasures, ["other-fr"]);
+    // The zone countermeasure at level 1 raised nothing.
+    assert!(ev.zones[0].frs[0].countermeasures.is_empty());
 }
 
 // ---------------------------------------------------------------------------------------

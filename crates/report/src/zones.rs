@@ -130,7 +130,19 @@ fn scope_state(e: &Evaluation, s: &ScopeResult) -> State {
 
 fn sl_cell(e: &Evaluation, s: &ScopeResult, f: &FrResult) -> (State, String) {
     let st = fr_state(e, s, f);
+    if s.no_sl_a {
+        return (st, format!("{}/none{}", f.sl_t, st.marker()));
+    }
     (st, format!("{}/{}{}", f.sl_t, f.sl_a, st.marker()))
+}
+
+/// A scope's SL-A vector, or `none` for a zone without assets of its own.
+fn sl_a_text(s: &ScopeResult) -> String {
+    if s.no_sl_a {
+        "none (no assets)".into()
+    } else {
+        s.sl_a.to_string()
+    }
 }
 
 fn system_name(e: &Evaluation, m: &SystemModel) -> String {
@@ -1152,7 +1164,7 @@ fn zone_lines(e: &Evaluation, z: &ScopeResult) -> Vec<TextLine> {
     let mut lines = vec![
         TextLine::new(LineKind::Title, z.name.clone()),
         TextLine::new(LineKind::Vector, format!("SL-T {}", z.sl_t)),
-        TextLine::new(LineKind::Vector, format!("SL-A {}", z.sl_a)),
+        TextLine::new(LineKind::Vector, format!("SL-A {}", sl_a_text(z))),
     ];
     for st in [State::Open, State::Justified, State::Closed] {
         let frs: Vec<&str> = z
@@ -1298,7 +1310,7 @@ fn draw_box(e: &Evaluation, b: &ZoneBox, o: &mut String) {
                 .map(|p| format!(" (sub-zone of {p})"))
                 .unwrap_or_default(),
             z.sl_t,
-            z.sl_a,
+            sl_a_text(z),
             st.meaning()
         ))
     );

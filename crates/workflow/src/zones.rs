@@ -234,7 +234,11 @@ fn levels(scopes: &[zones::ScopeResult]) -> Vec<ScopeLevels> {
         .map(|z| ScopeLevels {
             name: z.name.clone(),
             sl_t: z.sl_t.to_string(),
-            sl_a: z.sl_a.to_string(),
+            sl_a: if z.no_sl_a {
+                "none".into()
+            } else {
+                z.sl_a.to_string()
+            },
         })
         .collect()
 }

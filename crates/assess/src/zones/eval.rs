@@ -81,7 +81,8 @@ pub struct AssetFr {
     pub met: Vec<String>,
     /// Applicable requirements it lacks for SL-C + 1 (empty at 4).
     pub missing_for_next: Vec<String>,
-    /// Countermeasures that changed its level in this FR.
+    /// Countermeasures that raised its level in this FR (one that covers it at or below the
+    /// level it already had is not listed).
     pub countermeasures: Vec<String>,
     /// How the numbers came about, step by step.
     pub explanation: Vec<String>,
@@ -106,6 +107,9 @@ pub struct ScopeResult {
     pub sl_a: SlVector,
     /// Achieved without any countermeasure.
     pub sl_a_without_countermeasures: SlVector,
+    /// A zone without assets of its own has no SL-A: nothing achieved can be claimed for it
+    /// (its vectors are 0 and reports show "none"; its conduits are limited by it).
+    pub no_sl_a: bool,
     /// Per FR, in order.
     pub frs: Vec<FrResult>,
 }
@@ -123,7 +127,7 @@ pub struct FrResult {
     pub sl_a_without_countermeasures: u8,
     /// The assets (zone) or zones (conduit) at the minimum.
     pub limited_by: Vec<String>,
-    /// Countermeasures applied to this zone or conduit that cover the FR.
+    /// Countermeasures applied to this zone or conduit that raised its level in the FR.
     pub countermeasures: Vec<String>,
     /// SL-A >= SL-T.
     pub target_met: bool,
@@ -387,6 +391,8 @@ pub fn evaluate(model: &SystemModel) -> Evaluation {
     for scope in zones.iter().chain(conduits.iter()) {
         gaps.extend(scope_gaps(
             scope,
+            &assets,
+            &zones,
             model,
             &ctxs,
             &cms,
@@ -566,7 +572,11 @@ fn asset_fr(ctx: &AssetCtx, fr: Fr, cms: &CountermeasureIndex) -> AssetFr {
         for r in &covered {
             let names = &ctx.cm_reqs[&normalize_id(&r.id)];
             by.push(format!("{} by {}", r.id, names.join(" + ")));
-            cms_used.extend(names.iter().cloned());
+            // A cover raised the level only if its requirement was lacking for a level the
+            // asset now reaches (lowest SL above the old level, up to the new one).
+            if r.min_sl.is_some_and(|m| m > before && m <= lv) {
+                cms_used.extend(names.iter().cloned());
+            }
         }
         explanation.push(format!(
             "Requirement countermeasures count as met: {}; level {before} -> {lv}.",
@@ -580,8 +590,11 @@ fn asset_fr(ctx: &AssetCtx, fr: Fr, cms: &CountermeasureIndex) -> AssetFr {
             "Countermeasure '{name}' covers {} at level {l} on this asset: level max({before}, {l}) = {lv}.",
             fr.abbrev()
         ));
-        cms_used.push(name);
+        if l > before {
+            cms_used.push(name);
+        }
     }
+    cms_used.sort();
     cms_used.dedup();
     AssetFr {
         fr,
@@ -604,7 +617,7 @@ fn evaluate_zone(
     let own: Vec<&AssetResult> = assets.iter().filter(|a| a.zone == z.name).collect();
     let warning = own.is_empty().then(|| {
         format!(
-            "zone '{}' has no assets of its own: nothing limits its SL-A, so it counts as 4 before countermeasures",
+            "zone '{}' has no assets of its own: it has no SL-A (nothing achieved can be claimed for it; shown as none, and its conduits are limited by it)",
             z.name
         )
     });
@@ -625,6 +638,7 @@ fn evaluate_zone(
         sl_t: z.sl_t,
         sl_a: SlVector::new(a_vec).unwrap_or_default(),
         sl_a_without_countermeasures: SlVector::new(b_vec).unwrap_or_default(),
+        no_sl_a: own.is_empty(),
         frs,
     };
     (zone, warning)
@@ -638,15 +652,25 @@ fn zone_fr(z: &Zone, own: &[&AssetResult], fr: Fr, cms: &CountermeasureIndex) ->
         fr.abbrev(),
         z.name
     )];
-    let before = own.iter().map(|a| a.sl_c.get(fr)).min().unwrap_or(4);
-    let base = own.iter().map(|a| a.level.get(fr)).min().unwrap_or(4);
+    let before = own.iter().map(|a| a.sl_c.get(fr)).min().unwrap_or(0);
+    let base = own.iter().map(|a| a.level.get(fr)).min().unwrap_or(0);
     let limited_by: Vec<String> = own
         .iter()
         .filter(|a| a.level.get(fr) == base)
         .map(|a| a.name.clone())
         .collect();
     if own.is_empty() {
-        ex.push("No assets of its own (sub-zones are evaluated separately): nothing limits it, minimum taken as 4.".into());
+        ex.push("No assets of its own (sub-zones are evaluated separately): no SL-A can be claimed for it, and countermeasures on the zone alone do not make one.".into());
+        return FrResult {
+            fr,
+            sl_t: t,
+            sl_a: 0,
+            sl_a_without_countermeasures: 0,
+            limited_by: Vec::new(),
+            countermeasures: Vec::new(),
+            target_met: t == 0,
+            explanation: ex,
+        };
     } else {
         let parts: Vec<String> = own
             .iter()
@@ -743,6 +767,7 @@ fn evaluate_conduit(c: &Conduit, zones: &[ScopeResult], cms: &CountermeasureInde
         sl_t: c.sl_t,
         sl_a: SlVector::new(a_vec).unwrap_or_default(),
         sl_a_without_countermeasures: SlVector::new(b_vec).unwrap_or_default(),
+        no_sl_a: false,
         frs,
     }
 }
@@ -751,6 +776,8 @@ fn evaluate_conduit(c: &Conduit, zones: &[ScopeResult], cms: &CountermeasureInde
 /// SL-T. Marks the justifications it uses in `used_justifications` (by index).
 fn scope_gaps(
     scope: &ScopeResult,
+    assets: &[AssetResult],
+    zones: &[ScopeResult],
     model: &SystemModel,
     ctxs: &[AssetCtx],
     cms: &CountermeasureIndex,
@@ -772,11 +799,29 @@ fn scope_gaps(
         let fr = f.fr;
         let t = f.sl_t;
         let missing = missing_requirements(scope, &members, fr, t, cms);
-        let mut closed_by: BTreeSet<String> = missing
-            .iter()
-            .flat_map(|m| m.covered_by.iter().cloned())
-            .collect();
-        closed_by.extend(f.countermeasures.iter().cloned());
+        // Only countermeasures that raised a level here: the scope's own, and those that
+        // raised a member asset that was below the target on its own claims.
+        let mut closed_by: BTreeSet<String> = f.countermeasures.iter().cloned().collect();
+        for a in assets.iter().filter(|a| match scope.kind {
+            ScopeKind::Zone => a.zone == scope.name,
+            ScopeKind::Conduit => scope.members.contains(&a.zone),
+        }) {
+            if let Some(af) = a.frs.iter().find(|x| x.fr == fr) {
+                if af.sl_c < t {
+                    closed_by.extend(af.countermeasures.iter().cloned());
+                }
+            }
+        }
+        if scope.kind == ScopeKind::Conduit {
+            // A joined zone's own countermeasures raise the conduit's base.
+            for z in zones.iter().filter(|z| scope.members.contains(&z.name)) {
+                if let Some(zf) = z.frs.iter().find(|x| x.fr == fr) {
+                    if zf.sl_a_without_countermeasures < t {
+                        closed_by.extend(zf.countermeasures.iter().cloned());
+                    }
+                }
+            }
+        }
         let justification = model
             .justifications
             .iter()
@@ -995,7 +1040,9 @@ fn raise_by_countermeasures(
             "{label} countermeasure '{name}' covers {} at level {l}: SL-A max({prev}, {l}) = {sl_a}.",
             fr.abbrev()
         ));
-        cm_names.push(name);
+        if l > prev {
+            cm_names.push(name);
+        }
     }
     if before != sl_a {
         ex.push(format!(
@@ -1105,6 +1152,8 @@ mod tests {
         assert!(cms.fr("elsewhere", Fr::Rdf).is_empty());
         let (z, warning) = evaluate_zone(&model.zones[0], &[], &cms);
         assert!(warning.is_some_and(|w| w.contains("no assets of its own")));
-        assert_eq!(z.sl_a.to_string(), "{4 4 4 4 4 4 4}");
+        // No assets: no SL-A, and a zone countermeasure alone does not make one.
+        assert!(z.no_sl_a);
+        assert_eq!(z.sl_a.to_string(), "{0 0 0 0 0 0 0}");
     }
 }
