@@ -76,6 +76,9 @@ pub struct ZonesCheckArgs {
     /// Write here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Compute and print the result, but record no SL-A claim in the store.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `otproof zones diagram`.
@@ -131,7 +134,13 @@ pub fn zones_cmd(cmd: &ZonesCmd, s: &StoreArg) -> Result<()> {
             let l: LoadedModel = zoning::load_model(&a.model)?;
             let rendered = render_zones(&l.model, &l.evaluation, a.format)?;
             emit(&rendered, a.out.as_deref())?;
-            if let Some(mut store) = s.open_if_any()? {
+            let store = if a.dry_run {
+                eprintln!("dry run: no SL-A claim recorded");
+                None
+            } else {
+                s.open_if_any()?
+            };
+            if let Some(mut store) = store {
                 let files = zoning::claim_files(&l, zoning::CHECK_FILES)?;
                 let claim = zoning::record_claim(&mut store, &l, &files)?;
                 warn_not_relied(&claim);

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{otproof, text};
+use std::path::PathBuf;
 
 const MODEL: &str = r#"
 zones:
@@ -93,4 +94,47 @@ fn decoy_countermeasures_and_empty_zones_do_not_make_a_model_look_better() {
         !md.contains("decoy-same-level by") && !md.contains("by decoy"),
         "{md}"
     );
+}
+
+#[test]
+fn a_dry_run_records_nothing_and_a_rerun_gives_the_same_result() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let init = otproof(&["init"], d);
+    assert_eq!(init.status.code(), Some(0), "{}", text(&init.stderr));
+    let model = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/water-treatment.yaml")
+        .display()
+        .to_string();
+    let size = |d: &std::path::Path| {
+        let out = otproof(&["ledger", "status", "--json"], d);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("status json");
+        v["size"].as_u64().expect("size")
+    };
+    let dry = otproof(&["zones", "check", &model, "--dry-run", "--out", "a.md"], d);
+    assert!(
+        text(&dry.stderr).contains("dry run"),
+        "{}",
+        text(&dry.stderr)
+    );
+    assert_eq!(size(d), 0, "a dry run appended a record");
+    let first = otproof(&["zones", "check", &model, "--out", "b.md"], d);
+    let second = otproof(&["zones", "check", &model, "--out", "c.md"], d);
+    assert_eq!(
+        first.status.code(),
+        second.status.code(),
+        "{}\n---\n{}",
+        text(&first.stderr),
+        text(&second.stderr)
+    );
+    assert_eq!(dry.status.code(), first.status.code());
+    assert!(
+        !text(&second.stderr).contains("already"),
+        "{}",
+        text(&second.stderr)
+    );
+    let read = |f: &str| std::fs::read_to_string(d.join(f)).expect("read");
+    assert_eq!(read("a.md"), read("b.md"));
+    assert_eq!(read("b.md"), read("c.md"));
+    assert!(size(d) >= 1);
 }

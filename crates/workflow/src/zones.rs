@@ -324,9 +324,11 @@ pub fn record_claim(
     let decision = build_claim(store, loaded, files)?;
     let references = decision.references.clone();
     let not_relied_on = SlAClaimPayload::from_value(&decision.payload)?.not_relied_on;
-    let id = store
-        .append_one(Record::new("zones check", Body::Decision(decision)))?
-        .id;
+    // The same claim again (same inputs, same second) is the record already there.
+    let id = crate::records::append_idempotent(
+        store,
+        Record::new("zones check", Body::Decision(decision)),
+    )?;
     Ok(ClaimRecorded {
         id,
         references,
