@@ -457,6 +457,7 @@ impl Step for SbomCheck {
             sbom: dir.join("rio-2000-4.2.0.cdx.json"),
             vex: vec![dir.join("rio-2000.openvex.json")],
             policy: Some(dir.join("policy.yaml")),
+            max_age_days: None,
         };
         let checked = flow::check(&settings, &input)?;
         let check = &checked.payload;
@@ -563,6 +564,7 @@ impl Step for ReleaseAndUpdate {
             sbom: sbom_dir.join("rio-2000-4.3.0.cdx.json"),
             vex: vec![sbom_dir.join("rio-2000.openvex.json")],
             policy: Some(sbom_dir.join("policy.yaml")),
+            max_age_days: None,
         };
         let checked = flow::run_check(&check43, &flow::open_matcher_at(&db)?)?;
         let text =
@@ -651,6 +653,7 @@ impl Step for ReleaseAndUpdate {
             policy: None,
             vulndb: db,
             decided_by: "asset owner (otproof demo)".into(),
+            allow_downgrade: None,
         };
         let approval = release::approve_update(store, &approve)?;
         for n in &approval.notes {
@@ -663,7 +666,7 @@ impl Step for ReleaseAndUpdate {
             .filter(|c| c.result == otproof_evidence::CriterionResult::Pass)
             .count();
         demo.notes.push(format!(
-            "otproof update approve ... --from-version 4.2.0 --to-version 4.3.0: {} ({passed} of {} criteria pass: signature, statement, robustness campaign and SBOM check on record, no vulnerability introduced); decision {id}",
+            "otproof update approve ... --from-version 4.2.0 --to-version 4.3.0: {} ({passed} of {} criteria pass: newer version, signature, statement, a campaign otproof ran with no open crash or hang, SBOM check on record, no vulnerability introduced); decision {id}",
             decision.decision,
             decision.criteria.len()
         ));

@@ -140,6 +140,7 @@ pub struct ApproveArgs {
     #[arg(long)]
     pub to_version: String,
     /// The new version's SBOM (compared with the previous version's SBOM in the store).
+    /// Required unless the policy sets `reject_introduced_at: null`.
     #[arg(long, value_name = "FILE")]
     pub sbom: Option<PathBuf>,
     /// The installed version's SBOM (default: from its release record in the store).
@@ -154,6 +155,13 @@ pub struct ApproveArgs {
     /// Who decides (recorded).
     #[arg(long, default_value = "otproof update approve")]
     pub decided_by: String,
+    /// Allow a downgrade or re-install (to-version not above from-version); the
+    /// justification is recorded in the decision as an exception.
+    #[arg(long, value_name = "JUSTIFICATION")]
+    pub allow_downgrade: Option<String>,
+    /// Decide and print, record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `otproof identity`.
@@ -450,11 +458,17 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
         "update approval records its decision and looks up evidence in a store (run `otproof init`)",
     )?;
     let input = approval_input(a, settings.vulndb_path()?);
-    let approval = release::approve_update(&mut store, &input)?;
-    for n in &approval.notes {
+    let (decision, notes, id) = if a.dry_run {
+        let e = release::evaluate_update(&store, &input)?;
+        (e.decision, e.notes, None)
+    } else {
+        let r = release::approve_update(&mut store, &input)?;
+        (r.decision, r.notes, Some(r.id))
+    };
+    for n in &notes {
         eprintln!("{n}");
     }
-    let decision = &approval.decision;
+    let decision = &decision;
     for c in &decision.criteria {
         println!(
             "{:<5} {}  {}",
@@ -468,20 +482,26 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
             c.description
         );
     }
+    for x in &decision.exceptions {
+        println!(
+            "exception {}: {} (owner {})",
+            x.criterion, x.justification, x.owner
+        );
+    }
     let approved = decision.decision == Verdict::Approve;
-    let id = approval.id;
+    let recorded = match id {
+        Some(id) => format!("recorded as {id}"),
+        None => "dry run, not recorded".to_string(),
+    };
     println!(
-        "decision: {} ({}), recorded as {id}",
+        "decision: {} ({}), {recorded}",
         if approved { "approve" } else { "reject" },
         decision.title
     );
     if approved {
         Ok(())
     } else {
-        Err(Failed(format!(
-            "update rejected: see the FAIL lines; decision {id}"
-        ))
-        .into())
+        Err(Failed(format!("update rejected: see the FAIL lines; {recorded}")).into())
     }
 }
 
@@ -499,6 +519,7 @@ pub fn approval_input(a: &ApproveArgs, vulndb: PathBuf) -> ApprovalInput {
         policy: a.policy.clone(),
         vulndb,
         decided_by: a.decided_by.clone(),
+        allow_downgrade: a.allow_downgrade.clone(),
     }
 }
 

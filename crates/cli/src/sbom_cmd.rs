@@ -46,9 +46,15 @@ pub struct CheckArgs {
     /// VEX documents (CycloneDX VEX, OpenVEX 0.2.0/0.0.1, CSAF 2.0 VEX); repeatable.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
-    /// Policy (YAML). Default: fail on KEV and on high/critical without a VEX statement.
+    /// Policy (YAML). Default: fail on KEV, on critical unless VEX says not_affected or
+    /// fixed, and on high/critical without a VEX statement. A policy with no rule (empty,
+    /// comments only, `{}`) is refused (exit 2).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// Fail when the vulnerability data is older than DAYS (newest record); overrides the
+    /// policy's `max_data_age_days`.
+    #[arg(long = "max-age", value_name = "DAYS")]
+    pub max_age: Option<u32>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
     pub format: CheckFormat,
@@ -172,6 +178,7 @@ impl CheckArgs {
             sbom: self.sbom.clone(),
             vex: self.vex.clone(),
             policy: self.policy.clone(),
+            max_age_days: self.max_age,
         }
     }
 }

@@ -464,7 +464,7 @@ fn demo_writes_its_folder_and_says_what_it_wrote() {
         "the VEX clears one finding"
     );
     assert!(s.contains("recorded the check as sha256:"), "{s}");
-    assert!(s.contains("--to-version 4.3.0: approve (5 of 5"), "{s}");
+    assert!(s.contains("--to-version 4.3.0: approve (6 of 6"), "{s}");
     // The signed release verifies through the command line too.
     let out = otproof(
         &[

@@ -5,6 +5,11 @@
 mod common;
 
 use common::{fails, ok, otproof, text};
+use otproof_evidence::payload::campaign::{
+    Behaviour, CampaignConfiguration, CampaignCoverage, CampaignFinding, CampaignResult,
+    CampaignScope, MutationClass, RobustnessCampaign,
+};
+use otproof_evidence::{Body, FindingStatus, Record, Severity};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -230,7 +235,8 @@ fn update_approval_from_evidence_in_the_store() {
         "two vulnerabilities fixed, none introduced: {said}"
     );
 
-    // The vendor's evidence arrives: a campaign report and the SBOM check of 4.3.0.
+    // The vendor's campaign report, handed over as a document, is listed but not counted:
+    // otproof cannot count its findings.
     std::fs::write(
         d.join("campaign.html"),
         "<html>campaign of RIO-2000 4.3.0</html>",
@@ -254,6 +260,8 @@ fn update_approval_from_evidence_in_the_store() {
         ],
         d,
     ));
+    // A campaign otproof ran on 4.3.0 and the SBOM check of 4.3.0.
+    record_campaign(d, "4.3.0", &[(Behaviour::Conformance, 2)]);
     ok(&otproof(
         &[
             "sbom",
@@ -292,6 +300,8 @@ fn update_approval_from_evidence_in_the_store() {
             "4.2.0",
             "--to-version",
             "4.4.0",
+            "--sbom",
+            &rio("rio-2000-4.3.0.cdx.json"),
         ],
         d,
     );
@@ -819,4 +829,251 @@ fn verify_artifact_records_the_check_in_a_store() {
         "{list}"
     );
     ok(&otproof(&["verify", "--store"], d));
+}
+
+/// Record, in the store at `d`, a campaign otproof ran on RIO-2000 `version` with these open
+/// findings (what `otproof fuzz modbus` records; built here so no target is needed).
+fn record_campaign(d: &Path, version: &str, open: &[(Behaviour, usize)]) {
+    let findings = open
+        .iter()
+        .flat_map(|(b, n)| (0..*n).map(move |i| (*b, i)))
+        .map(|(b, i)| CampaignFinding {
+            behaviour: b,
+            message: format!("FC03 read holding registers #{i}"),
+            code: 3,
+            field: "quantity".into(),
+            class: MutationClass::Boundary,
+            observed: "no answer".into(),
+            case: i as u64,
+            reproducer: vec![],
+            original: None,
+            severity: Severity::High,
+            cvss_vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into(),
+            cvss_score: 7.5,
+            requirements: vec!["CR 7.1".into()],
+            occurrences: 1,
+            confirmed: true,
+            minimization: None,
+            status: FindingStatus::Open,
+        })
+        .collect();
+    let c = RobustnessCampaign {
+        scope: CampaignScope {
+            protocol: "modbus-tcp".into(),
+            target: "127.0.0.1:5020".into(),
+            unit_id: Some(1),
+            vendor: "Example Automation".into(),
+            product: "RIO-2000".into(),
+            version: Some(version.into()),
+            function_codes: vec![3],
+        },
+        configuration: CampaignConfiguration {
+            protocol: "modbus-tcp".into(),
+            target: "127.0.0.1:5020".into(),
+            seed: 1,
+            cases_limit: Some(1000),
+            duration_limit_s: None,
+            concurrency: 1,
+            timeout_ms: 1000,
+            degradation_factor: 10.0,
+            started_at_case: 0,
+        },
+        result: CampaignResult {
+            cases: 1000,
+            next_case: 1000,
+            elapsed_s: 10.0,
+            cases_per_second: 100.0,
+            baseline_probe_ms: Some(1.0),
+            stopped: None,
+            target_identity: vec![],
+        },
+        coverage: CampaignCoverage::default(),
+        rules: vec![],
+        requirements: vec!["CR 3.5".into()],
+        findings,
+    };
+    let root = otproof_store::Store::discover(d).expect("store");
+    let mut store = otproof_store::Store::open(&root).expect("store");
+    let subject = otproof_workflow::campaign::subject_of(&c.scope);
+    let ev = otproof_workflow::campaign::evidence(&c, subject).expect("evidence");
+    otproof_workflow::records::append_idempotent(
+        &mut store,
+        Record::new("fuzz modbus", Body::Evidence(ev)),
+    )
+    .expect("append");
+}
+
+fn records_in(d: &Path) -> usize {
+    let out = otproof(&["evidence", "list", "--json"], d);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    v.as_array().map_or(0, Vec::len)
+}
+
+/// A store with the sample vulnerability data, RIO-2000 4.2.0 and 4.3.0 signed, the 4.3.0
+/// SBOM checked, and a campaign of 4.3.0 with `open` findings.
+fn update_ready(d: &Path, open: &[(Behaviour, usize)]) {
+    ok(&otproof(&["init"], d));
+    ok(&otproof(&["vulndb", "import", &rio("vulndb")], d));
+    ok(&otproof(
+        &["key", "gen", "--name", "vendor", "--alg", "p256"],
+        d,
+    ));
+    for v in ["4.2.0", "4.3.0"] {
+        let fw = format!("fw-{v}.bin");
+        std::fs::write(d.join(&fw), format!("firmware {v}")).expect("w");
+        ok(&otproof(
+            &[
+                "release",
+                "sign",
+                &fw,
+                "--key",
+                "vendor.key",
+                "--product",
+                "RIO-2000",
+                "--version",
+                v,
+                "--sbom",
+                &rio(&format!("rio-2000-{v}.cdx.json")),
+                "--out",
+                &format!("{fw}.intoto.json"),
+            ],
+            d,
+        ));
+    }
+    ok(&otproof(
+        &[
+            "sbom",
+            "check",
+            &rio("rio-2000-4.3.0.cdx.json"),
+            "--vex",
+            &rio("rio-2000.openvex.json"),
+            "--policy",
+            &rio("policy.yaml"),
+        ],
+        d,
+    ));
+    record_campaign(d, "4.3.0", open);
+}
+
+fn approve_args<'a>(from: &'a str, sbom: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "update",
+        "approve",
+        "fw-4.3.0.bin",
+        "--envelope",
+        "fw-4.3.0.bin.intoto.json",
+        "--key",
+        "vendor.pub",
+        "--product",
+        "RIO-2000",
+        "--from-version",
+        from,
+        "--to-version",
+        "4.3.0",
+    ];
+    if !sbom.is_empty() {
+        v.extend(["--sbom", sbom]);
+    }
+    v.extend(extra);
+    v
+}
+
+#[test]
+fn update_approve_refuses_downgrades_and_re_installs_unless_justified() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    update_ready(d, &[]);
+    let sbom = rio("rio-2000-4.3.0.cdx.json");
+    // 4.4.0 -> 4.3.0 is a downgrade, 4.3.0 -> 4.3.0 a re-install: rejected.
+    // (No SBOM of 4.4.0 is in the store: name the installed version's SBOM.)
+    let old = rio("rio-2000-4.2.0.cdx.json");
+    let out = otproof(&approve_args("4.4.0", &sbom, &["--previous-sbom", &old]), d);
+    fails(&out, 1, &["update rejected"]);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("UPD-0 FAIL") && said.contains("downgrade"),
+        "{said}"
+    );
+    let out = otproof(&approve_args("4.3.0", &sbom, &[]), d);
+    fails(&out, 1, &["update rejected"]);
+    assert!(text(&out.stdout).contains("re-install"));
+    // With a justification: approved, the justification in the recorded decision.
+    let why = "4.4.0 breaks the I/O card (ticket 881)";
+    let said = ok(&otproof(
+        &approve_args(
+            "4.4.0",
+            &sbom,
+            &["--previous-sbom", &old, "--allow-downgrade", why],
+        ),
+        d,
+    ));
+    assert!(said.contains("decision: approve"), "{said}");
+    assert!(said.contains(&format!("exception UPD-0: {why}")), "{said}");
+    let id = said
+        .split("recorded as ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .expect("recorded as ID")
+        .to_string();
+    let shown = ok(&otproof(&["evidence", "show", &id, "--json"], d));
+    assert!(shown.contains(why), "{shown}");
+    // Versions that cannot be ordered: bad input, nothing recorded.
+    let before = records_in(d);
+    let out = otproof(&approve_args("latest", &sbom, &[]), d);
+    fails(&out, 2, &["--from-version", "latest"]);
+    assert_eq!(records_in(d), before);
+}
+
+#[test]
+fn update_approve_fails_robustness_on_open_crash_or_hang_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    update_ready(d, &[(Behaviour::Crash, 40), (Behaviour::Hang, 30)]);
+    let out = otproof(
+        &approve_args("4.2.0", &rio("rio-2000-4.3.0.cdx.json"), &[]),
+        d,
+    );
+    fails(&out, 1, &["update rejected"]);
+    let said = text(&out.stdout);
+    assert!(said.contains("UPD-3 FAIL"), "{said}");
+    assert!(said.contains("40 open crash, 30 open hang"), "{said}");
+}
+
+#[test]
+fn update_approve_needs_the_sbom_and_dry_run_records_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    update_ready(d, &[(Behaviour::Conformance, 3)]);
+    let before = records_in(d);
+    // No --sbom: a usage error naming the option, nothing recorded.
+    let out = otproof(&approve_args("4.2.0", "", &[]), d);
+    fails(&out, 2, &["--sbom is required"]);
+    assert_eq!(records_in(d), before);
+    // A dry run decides and prints, and records nothing.
+    let sbom = rio("rio-2000-4.3.0.cdx.json");
+    let said = ok(&otproof(&approve_args("4.2.0", &sbom, &["--dry-run"]), d));
+    assert!(
+        said.contains("decision: approve") && said.contains("dry run, not recorded"),
+        "{said}"
+    );
+    assert!(said.contains("3 open conformance"), "warned: {said}");
+    assert_eq!(records_in(d), before);
+    // The real thing, twice: the same decision, exit 0 both times.
+    for _ in 0..2 {
+        let said = ok(&otproof(&approve_args("4.2.0", &sbom, &[]), d));
+        assert!(
+            said.contains("decision: approve") && said.contains("recorded as sha256:"),
+            "{said}"
+        );
+    }
+    // A policy that does not compare vulnerabilities decides without the SBOM.
+    std::fs::write(d.join("p.yaml"), "reject_introduced_at: null\n").expect("w");
+    let said = ok(&otproof(
+        &approve_args("4.2.0", "", &["--policy", "p.yaml"]),
+        d,
+    ));
+    assert!(
+        said.contains("decision: approve") && !said.contains("UPD-5"),
+        "{said}"
+    );
 }

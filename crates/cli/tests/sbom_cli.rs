@@ -313,3 +313,139 @@ fn with_a_store_the_check_becomes_evidence_in_the_ledger() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn an_empty_or_never_imported_database_is_refused_and_left_as_it_was() {
+    let dir = with_db();
+    let d = dir.path();
+    std::fs::write(d.join("empty.db"), b"").expect("w");
+    let sbom = rio("rio-2000-4.2.0.cdx.json");
+    let out = otproof(&["sbom", "check", &sbom, "--db", "empty.db"], d);
+    clean_failure(&out, 2, &["empty.db", "empty file (0 bytes)"]);
+    assert!(!text(&out.stdout).contains("no known vulnerabilities"));
+    assert_eq!(
+        std::fs::read(d.join("empty.db")).expect("r"),
+        b"",
+        "byte-identical"
+    );
+    let out = otproof(&["vulndb", "status", "--db", "empty.db"], d);
+    clean_failure(&out, 2, &["empty.db"]);
+    assert_eq!(std::fs::read(d.join("empty.db")).expect("r"), b"");
+    // A database that exists but was never imported into.
+    drop(otproof_vulndb::VulnDb::open(&d.join("never.db")).expect("create"));
+    let before = std::fs::read(d.join("never.db")).expect("r");
+    let out = otproof(&["sbom", "check", &sbom, "--db", "never.db"], d);
+    clean_failure(&out, 2, &["never.db", "nothing was ever imported"]);
+    assert_eq!(std::fs::read(d.join("never.db")).expect("r"), before);
+    // Checking with a real database leaves it byte-identical too.
+    let before = std::fs::read(d.join("vulns.sqlite")).expect("r");
+    let _ = otproof(&["sbom", "check", &sbom, "--db", "vulns.sqlite"], d);
+    assert_eq!(std::fs::read(d.join("vulns.sqlite")).expect("r"), before);
+}
+
+#[test]
+fn the_check_names_its_data_and_fails_on_stale_data() {
+    let dir = with_db();
+    let d = dir.path();
+    let sbom = rio("rio-2000-4.3.0.cdx.json");
+    let vex = rio("rio-2000.openvex.json");
+    let policy = rio("policy.yaml");
+    let base = [
+        "sbom",
+        "check",
+        &sbom,
+        "--db",
+        "vulns.sqlite",
+        "--vex",
+        &vex,
+        "--policy",
+        &policy,
+    ];
+    let out = otproof(&base, d);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("vulnerability data: vulns.sqlite (5 record(s)")
+            && said.contains("kev 1")
+            && said.contains("0 record(s) rejected at import"),
+        "{said}"
+    );
+    let mut json = base.to_vec();
+    json.extend(["--format", "json"]);
+    let out = otproof(&json, d);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["vulnerability_data"]["records"], 5, "{v}");
+    // The sample's newest record is of November 2026: at most one day old data fails.
+    let mut stale = base.to_vec();
+    stale.extend(["--max-age", "1"]);
+    let out = otproof(&stale, d);
+    clean_failure(&out, 1, &["days allowed"]);
+    assert!(text(&out.stdout).contains("STALE"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_policy_without_a_rule_is_a_usage_error() {
+    let dir = with_db();
+    let d = dir.path();
+    let sbom = rio("rio-2000-4.2.0.cdx.json");
+    for (name, body) in [
+        ("empty.yaml", ""),
+        ("comments.yaml", "# none\n"),
+        ("braces.yaml", "{}"),
+    ] {
+        std::fs::write(d.join(name), body).expect("w");
+        let out = otproof(
+            &[
+                "sbom",
+                "check",
+                &sbom,
+                "--db",
+                "vulns.sqlite",
+                "--policy",
+                name,
+            ],
+            d,
+        );
+        clean_failure(&out, 2, &[name, "sets no rule"]);
+    }
+}
+
+#[test]
+fn the_default_policy_fails_a_critical_finding_vex_calls_affected() {
+    let dir = with_db();
+    let d = dir.path();
+    for status in ["affected", "under_investigation"] {
+        let vex = format!(
+            r#"{{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.test/vex/1",
+            "author":"vendor","timestamp":"2026-11-05T10:00:00Z","version":1,
+            "statements":[{{"vulnerability":{{"name":"OTPROOF-DEMO-2026-0003"}},
+            "products":[{{"@id":"pkg:generic/example-automation/rio-2000@4.2.0",
+            "subcomponents":[{{"@id":"pkg:deb/debian/libmodbus@3.1.6-2.1?arch=armhf"}}]}}],
+            "status":"{status}"{extra}}}]}}"#,
+            extra = if status == "affected" {
+                r#","action_statement":"update""#
+            } else {
+                ""
+            }
+        );
+        std::fs::write(d.join("v.json"), vex).expect("w");
+        let out = otproof(
+            &[
+                "sbom",
+                "check",
+                &rio("rio-2000-4.2.0.cdx.json"),
+                "--db",
+                "vulns.sqlite",
+                "--vex",
+                "v.json",
+            ],
+            d,
+        );
+        clean_failure(&out, 1, &[]);
+        let said = text(&out.stdout);
+        assert!(
+            said.contains("not excused") && said.contains(status),
+            "{status}: {said}"
+        );
+    }
+}

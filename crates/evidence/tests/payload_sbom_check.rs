@@ -131,6 +131,13 @@ fn sample() -> SbomCheck {
                     imported_at: None,
                 },
             ],
+            records: 1203,
+            imported_at: Some("2026-12-01T08:00:00Z".into()),
+            rejected_at_import: 2,
+            data_as_of: Some("2026-11-30T00:00:00Z".into()),
+            age_days: Some(7),
+            max_age_days: Some(30),
+            stale: false,
         }),
     }
 }

@@ -27,12 +27,41 @@ fn vex_cell(v: &VulnMatch) -> String {
     }
 }
 
-/// JSON: the whole report with the requirement trace (the vulnerability data used is in the
-/// record, not in this report).
+/// The vulnerability data a check used, in one line: database, sources with record counts,
+/// import date, records rejected at import, age and staleness.
+pub fn data_line(r: &SbomCheck) -> String {
+    let Some(d) = &r.vulnerability_data else {
+        return "vulnerability data: not recorded".into();
+    };
+    let sources: Vec<String> = d
+        .sources
+        .iter()
+        .map(|s| format!("{} {}", s.source, s.records))
+        .collect();
+    format!(
+        "vulnerability data: {} ({} record(s): {}); imported {}; {} record(s) rejected at import; newest record {}{}{}",
+        d.database,
+        d.records,
+        if sources.is_empty() { "none".into() } else { sources.join(", ") },
+        d.imported_at.as_deref().unwrap_or("-"),
+        d.rejected_at_import,
+        d.data_as_of.as_deref().unwrap_or("-"),
+        match d.age_days {
+            Some(a) => format!(", {a} day(s) old"),
+            None => String::new(),
+        },
+        match (d.stale, d.max_age_days) {
+            (true, Some(m)) => format!(" -- STALE: older than the {m} days allowed"),
+            (false, Some(m)) => format!(" (at most {m} days allowed)"),
+            _ => String::new(),
+        }
+    )
+}
+
+/// JSON: the whole report with the requirement trace and the vulnerability data used.
 pub fn json(r: &SbomCheck) -> Result<String, ReportError> {
     let mut v = serde_json::to_value(r)?;
     if let Value::Object(m) = &mut v {
-        m.remove("vulnerability_data");
         m.insert("requirements".into(), json!(requirements()));
     }
     Ok(serde_json::to_string_pretty(&v)? + "\n")
@@ -129,6 +158,8 @@ pub fn table(r: &SbomCheck) -> String {
             r.sbom.problems[0]
         ));
     }
+    out.push_str(&data_line(r));
+    out.push('\n');
     if r.verdict.passed {
         out.push_str("policy: passed\n");
     } else {
@@ -250,6 +281,12 @@ pub fn html(r: &SbomCheck, sbom_name: &str) -> String {
         ),
         ("Components", r.sbom.components.to_string()),
         ("Requirements", requirements().join(", ")),
+        (
+            "Vulnerability data",
+            data_line(r)
+                .trim_start_matches("vulnerability data: ")
+                .to_string(),
+        ),
         (
             "Verdict",
             if r.verdict.passed {

@@ -15,7 +15,7 @@
 
 mod policy;
 
-pub use policy::{Policy, PolicyError};
+pub use policy::{Policy, PolicyError, Threshold};
 
 use otproof_sbom::{Component, Document, NtiaReport};
 use otproof_vex::{Conflict, Status, Target, VexSet};

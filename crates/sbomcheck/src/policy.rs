@@ -11,7 +11,14 @@
 //! require_ntia: true             # the document meets the NTIA minimum elements
 //! fail_on_malformed_purl: true   # a component's purl does not parse
 //! fail_on_vex_conflict: true     # VEX documents contradict each other on a pair
+//! fail_unless_excused_at: critical # an open vulnerability at or above this severity unless
+//!                                # VEX says not_affected or fixed (affected, exploitable,
+//!                                # under investigation / in triage do not excuse it)
+//! max_data_age_days: 30          # the vulnerability data is older than this (newest record)
 //! ```
+//!
+//! A policy with no rule (an empty file, only comments, `{}`) is refused: it would pass
+//! anything. Without a policy file the default rules apply ([`Policy::default_rules`]).
 
 use crate::{ComponentResult, SbomSummary, VexSummary};
 use otproof_sbom::NtiaReport;
@@ -23,8 +30,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     /// Not valid YAML, or a field with the wrong name or value.
-    #[error("{0} (expected the keys fail_on_kev, fail_without_vex_at, fail_on_affected_at, require_supplier, require_hashes, require_ntia, fail_on_malformed_purl, fail_on_vex_conflict; severities are critical, high, medium or low)")]
+    #[error("{0} (expected the keys fail_on_kev, fail_without_vex_at, fail_on_affected_at, fail_unless_excused_at, require_supplier, require_hashes, require_ntia, fail_on_malformed_purl, fail_on_vex_conflict, max_data_age_days; severities are critical, high, medium or low)")]
     Yaml(String),
+    /// The policy sets no rule: it would pass any SBOM.
+    #[error("the policy sets no rule (empty, only comments, or every rule off): it would pass any SBOM; omit --policy for the default rules, or set at least one rule")]
+    Empty,
 }
 
 /// A severity threshold in a policy.
@@ -90,25 +100,44 @@ pub struct Policy {
     /// No contradicting VEX statements.
     #[serde(default)]
     pub fail_on_vex_conflict: bool,
+    /// Fail on an open vulnerability at or above this severity unless a VEX statement says
+    /// not_affected or fixed.
+    #[serde(default)]
+    pub fail_unless_excused_at: Option<Threshold>,
+    /// Fail when the vulnerability data is older than this many days (judged by the caller,
+    /// which knows the data: see `otproof_workflow::sbom`).
+    #[serde(default)]
+    pub max_data_age_days: Option<u32>,
 }
 
 impl Policy {
-    /// The policy used when none is given: fail on KEV, and on high or critical
+    /// The policy used when none is given: fail on an open KEV-listed vulnerability, on a
+    /// critical one unless VEX says not_affected or fixed, and on high or critical
     /// vulnerabilities that no VEX statement addresses.
     pub fn default_rules() -> Policy {
         Policy {
             fail_on_kev: true,
             fail_without_vex_at: Some(Threshold::High),
+            fail_unless_excused_at: Some(Threshold::Critical),
             ..Policy::default()
         }
     }
 
-    /// Read a policy from YAML text.
+    /// Read a policy from YAML text. A policy that sets no rule is [`PolicyError::Empty`].
     pub fn from_yaml(text: &str) -> Result<Policy, PolicyError> {
-        if text.trim().is_empty() {
-            return Ok(Policy::default());
+        let has_content = text.lines().any(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with('#') && l != "---" && l != "..."
+        });
+        if !has_content {
+            return Err(PolicyError::Empty);
         }
-        serde_saphyr::from_str(text).map_err(|e| PolicyError::Yaml(e.to_string()))
+        let p: Policy =
+            serde_saphyr::from_str(text).map_err(|e| PolicyError::Yaml(e.to_string()))?;
+        if p == Policy::default() {
+            return Err(PolicyError::Empty);
+        }
+        Ok(p)
     }
 
     /// The broken rules, one line each (empty: passed).
@@ -127,6 +156,7 @@ impl Policy {
         let mut kev = Vec::new();
         let mut unaddressed = Vec::new();
         let mut affected = Vec::new();
+        let mut unexcused = Vec::new();
         for c in components {
             for v in &c.vulnerabilities {
                 if v.cleared() {
@@ -141,6 +171,17 @@ impl Policy {
                             "{} ({}) in {}",
                             v.id,
                             crate::severity_name(v.severity),
+                            label(c)
+                        ));
+                    }
+                }
+                if let Some(t) = self.fail_unless_excused_at {
+                    if t.admits(v.severity) {
+                        unexcused.push(format!(
+                            "{} ({}, VEX: {}) in {}",
+                            v.id,
+                            crate::severity_name(v.severity),
+                            v.vex.as_ref().map_or("none", |x| x.status.as_str()),
                             label(c)
                         ));
                     }
@@ -177,6 +218,17 @@ impl Policy {
                     if unaddressed.len() == 1 { "y" } else { "ies" },
                     t.name(),
                     list(&unaddressed)
+                ));
+            }
+        }
+        if let Some(t) = self.fail_unless_excused_at {
+            if !unexcused.is_empty() {
+                out.push(format!(
+                    "{} vulnerabilit{} at or above {} not excused by a VEX statement of not_affected or fixed: {}",
+                    unexcused.len(),
+                    if unexcused.len() == 1 { "y" } else { "ies" },
+                    t.name(),
+                    list(&unexcused)
                 ));
             }
         }

@@ -252,7 +252,10 @@ fn policy_errors_say_what_was_expected() {
     assert!(msg.contains("expected the keys"), "{msg}");
     let e = Policy::from_yaml("fail_without_vex_at: severe\n").expect_err("bad level");
     assert!(e.to_string().contains("critical, high, medium or low"));
-    assert_eq!(Policy::from_yaml("").expect("empty"), Policy::default());
+    assert!(matches!(
+        Policy::from_yaml("").expect_err("empty"),
+        otproof_sbomcheck::PolicyError::Empty
+    ));
 }
 
 proptest::proptest! {
@@ -292,4 +295,76 @@ fn diff_between_two_releases() {
         vec!["OTPROOF-DEMO-2026-0001 in pkg:npm/lodash".to_string()]
     );
     assert!(d.introduced.is_empty());
+}
+
+#[test]
+fn a_policy_without_any_rule_is_refused() {
+    for text in [
+        "",
+        "\n\n",
+        "# only a comment\n# another\n",
+        "{}",
+        "---\n{}\n",
+        "fail_on_kev: false\n",
+    ] {
+        let e = Policy::from_yaml(text).expect_err(text);
+        assert!(e.to_string().contains("sets no rule"), "{text:?}: {e}");
+    }
+    assert!(Policy::from_yaml("max_data_age_days: 30\n").is_ok());
+}
+
+fn vex_saying(status: &str) -> VexSet {
+    let doc = format!(
+        r#"{{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.test/vex/1",
+        "author":"vendor","timestamp":"2026-11-05T10:00:00Z","version":1,
+        "statements":[{{"vulnerability":{{"name":"OTPROOF-DEMO-2026-0003"}},
+        "products":[{{"@id":"pkg:generic/example-automation/rio-2000@4.2.0",
+        "subcomponents":[{{"@id":"pkg:deb/debian/libmodbus@3.1.6-2.1?arch=armhf"}}]}}],
+        "status":"{status}"{extra}}}]}}"#,
+        extra = match status {
+            "not_affected" => r#","justification":"vulnerable_code_not_present""#,
+            "affected" => r#","action_statement":"update to 4.3.0""#,
+            _ => "",
+        }
+    );
+    let mut v = VexSet::new();
+    v.add(otproof_vex::parse(doc.as_bytes()).expect("vex"));
+    v
+}
+
+#[test]
+fn the_default_policy_fails_a_critical_finding_unless_vex_says_not_affected_or_fixed() {
+    let (m, _) = db_of(&[rio().join("vulndb")]);
+    let doc = sbom(&rio().join("rio-2000-4.2.0.cdx.json"));
+    for status in ["affected", "under_investigation"] {
+        let r = check(&doc, &m, &vex_saying(status), &Policy::default_rules());
+        assert!(!r.verdict.passed, "{status}");
+        assert!(
+            r.verdict.reasons.iter().any(|x| x.contains("not excused")
+                && x.contains("OTPROOF-DEMO-2026-0003")
+                && x.contains(status)),
+            "{status}: {:?}",
+            r.verdict.reasons
+        );
+        // The rule alone, without the KEV rule, fails it too.
+        let only = Policy {
+            fail_unless_excused_at: Some(otproof_sbomcheck::Threshold::Critical),
+            ..Policy::default()
+        };
+        assert!(!check(&doc, &m, &vex_saying(status), &only).verdict.passed);
+    }
+    let r = check(
+        &doc,
+        &m,
+        &vex_saying("not_affected"),
+        &Policy::default_rules(),
+    );
+    assert!(
+        !r.verdict
+            .reasons
+            .iter()
+            .any(|x| x.contains("not excused") && x.contains("OTPROOF-DEMO-2026-0003")),
+        "{:?}",
+        r.verdict.reasons
+    );
 }

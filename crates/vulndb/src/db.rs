@@ -72,6 +72,20 @@ pub enum DbError {
         /// Highest version this build knows.
         supported: u32,
     },
+    /// The file is not an otproof vulnerability database (empty, not SQLite, or no schema).
+    #[error("vulnerability database {path}: not a vulnerability database: {reason} (create one with `otproof vulndb import`)")]
+    NotADatabase {
+        /// Database path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Nothing was ever imported: it cannot say that a component has no known vulnerability.
+    #[error("vulnerability database {path}: holds no vulnerability data (nothing was ever imported): a check against it would prove nothing (run `otproof vulndb import`)")]
+    NoData {
+        /// Database path.
+        path: String,
+    },
     /// A stored row no longer parses.
     #[error("vulnerability database {path}: stored {table} row {id}: {message}")]
     Corrupt {
@@ -116,6 +130,19 @@ pub struct ImportReport {
     pub nvd_skipped: u64,
     /// Rejected input: (`file`, `file[index]` or `file:entry`, reason).
     pub rejected: Vec<(String, String)>,
+}
+
+/// What the database holds, for naming the data a check used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DataSummary {
+    /// Per source: records, newest record, last import.
+    pub sources: Vec<SourceStatus>,
+    /// Records held, all sources.
+    pub records: u64,
+    /// When the last import ran (RFC 3339), if any.
+    pub last_import: Option<String>,
+    /// Input records rejected by the last import (0 when it was not counted).
+    pub rejected_at_import: u64,
 }
 
 /// One source's state.
@@ -176,6 +203,91 @@ impl VulnDb {
         let p = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| dberr(&p, e))?;
         Self::init(conn, p, true)
+    }
+
+    /// Open an existing database for reading only: the file is never created, migrated or
+    /// rewritten. A missing, empty (0-byte) or non-SQLite file, or one without otproof's
+    /// schema, is refused with [`DbError::NotADatabase`].
+    pub fn open_read_only(path: &Path) -> Result<VulnDb, DbError> {
+        use rusqlite::OpenFlags;
+        let p = path.display().to_string();
+        let not_db = |reason: String| DbError::NotADatabase {
+            path: p.clone(),
+            reason,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| not_db(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(not_db("not a file".into()));
+        }
+        if meta.len() == 0 {
+            return Err(not_db("empty file (0 bytes)".into()));
+        }
+        let mut head = [0u8; 16];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .map_err(|e| not_db(format!("cannot read its header: {e}")))?;
+        if &head != b"SQLite format 3\0" {
+            return Err(not_db("not an SQLite file".into()));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| dberr(&p, e))?;
+        conn.busy_timeout(Duration::from_secs(60))
+            .map_err(|e| dberr(&p, e))?;
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| dberr(&p, e))?;
+        if version == 0 {
+            return Err(not_db("no otproof schema".into()));
+        }
+        if version as usize > MIGRATIONS.len() {
+            return Err(DbError::Version {
+                path: p,
+                found: version,
+                supported: MIGRATIONS.len() as u32,
+            });
+        }
+        if (version as usize) < MIGRATIONS.len() {
+            return Err(not_db(format!(
+                "schema version {version} is older than this build's ({}); import into it once to migrate it",
+                MIGRATIONS.len()
+            )));
+        }
+        Ok(VulnDb { conn, path: p })
+    }
+
+    /// Refuse a database that holds no record at all (never imported into).
+    pub fn require_data(&self) -> Result<(), DbError> {
+        if self.summary()?.records == 0 {
+            return Err(DbError::NoData {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Sources, record counts, last import and records rejected at import.
+    pub fn summary(&self) -> Result<DataSummary, DbError> {
+        let sources = self.status()?;
+        let records = sources.iter().map(|s| s.count).sum();
+        let last_import = sources.iter().filter_map(|s| s.imported_at.clone()).max();
+        let rejected: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'import.rejected'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(DataSummary {
+            sources,
+            records,
+            last_import,
+            rejected_at_import: rejected.and_then(|v| v.parse().ok()).unwrap_or(0),
+        })
     }
 
     /// An in-memory database (tests, one-shot scans).
@@ -253,7 +365,19 @@ impl VulnDb {
             progress,
         };
         self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
-        let result = paths.iter().try_for_each(|p| self.import_path(p, &mut ctx));
+        let result = paths
+            .iter()
+            .try_for_each(|p| self.import_path(p, &mut ctx))
+            .and_then(|()| {
+                self.conn
+                    .execute(
+                        "INSERT INTO meta (key, value) VALUES ('import.rejected', ?1)
+                         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        params![ctx.report.rejected.len().to_string()],
+                    )
+                    .map(|_| ())
+                    .map_err(|e| self.err(e))
+            });
         match result {
             Ok(()) => {
                 self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;

@@ -33,7 +33,7 @@ pub mod nvd;
 pub mod osv;
 pub mod version;
 
-pub use db::{DbError, ImportProgress, ImportReport, SourceStatus, VulnDb};
+pub use db::{DataSummary, DbError, ImportProgress, ImportReport, SourceStatus, VulnDb};
 pub use kev::KevEntry;
 pub use matcher::{
     normalize_name, pep503, purl_targets, Confidence, Match, Matcher, Query, Severity,

@@ -340,3 +340,60 @@ fn generated_10k_by_10k() {
     assert!(expected > n / 4 && expected < n, "{expected}");
     assert_eq!(got, expected);
 }
+
+#[test]
+fn read_only_open_refuses_what_is_not_a_database_and_never_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").expect("write");
+    let e = VulnDb::open_read_only(&empty).expect_err("0-byte file");
+    assert!(e.to_string().contains("empty file (0 bytes)"), "{e}");
+    assert_eq!(std::fs::read(&empty).expect("read"), b"", "left as it was");
+    let text = dir.path().join("text.db");
+    std::fs::write(&text, b"hello, not a database at all\n").expect("write");
+    let e = VulnDb::open_read_only(&text).expect_err("text file");
+    assert!(e.to_string().contains("not an SQLite file"), "{e}");
+    assert_eq!(
+        std::fs::read(&text).expect("read"),
+        b"hello, not a database at all\n"
+    );
+    let e = VulnDb::open_read_only(&dir.path().join("missing.db")).expect_err("missing");
+    assert!(
+        e.to_string().contains("not a vulnerability database"),
+        "{e}"
+    );
+    assert!(!dir.path().join("missing.db").exists(), "not created");
+
+    // A database created but never imported into opens, but holds no data.
+    let never = dir.path().join("never.db");
+    drop(VulnDb::open(&never).expect("create"));
+    let before = std::fs::read(&never).expect("read");
+    let db = VulnDb::open_read_only(&never).expect("open");
+    let e = db.require_data().expect_err("no data");
+    assert!(e.to_string().contains("nothing was ever imported"), "{e}");
+    assert_eq!(db.summary().expect("summary").records, 0);
+    drop(db);
+    assert_eq!(std::fs::read(&never).expect("read"), before, "unchanged");
+}
+
+#[test]
+fn the_summary_names_sources_counts_import_time_and_rejected_records() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v.db");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, b"{\"id\": 3}").expect("write");
+    {
+        let mut db = VulnDb::open(&path).expect("open");
+        let r = db
+            .import(&[testdata().join("rio-2000/vulndb"), bad], &mut |_| {})
+            .expect("import");
+        assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
+    }
+    let db = VulnDb::open_read_only(&path).expect("open");
+    db.require_data().expect("has data");
+    let s = db.summary().expect("summary");
+    assert_eq!(s.records, 5, "{s:?}");
+    assert_eq!(s.rejected_at_import, 1);
+    assert!(s.last_import.is_some());
+    assert!(s.sources.iter().any(|x| x.source == "kev" && x.count == 1));
+}

@@ -318,6 +318,7 @@ pub fn run_sbom_check(
         sbom: sbom.clone(),
         vex: package.manifest.vex.iter().map(|v| package.at(v)).collect(),
         policy: None,
+        max_age_days: None,
     };
     let data = crate::sbom::open_matcher_at(&db).map_err(|source| AcceptError::SbomCheck {
         path: sbom.clone(),

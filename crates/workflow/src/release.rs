@@ -9,8 +9,10 @@
 
 use crate::records::{self, append_idempotent, attach_bytes, media_type_of, RecordsError};
 use otproof_assess::update::{
-    decide, EvidenceFact, SbomChange, SignatureFact, UpdatePolicy, UpdateRequest,
+    decide, CampaignFindings, EvidenceFact, SbomChange, SignatureFact, UpdatePolicy, UpdateRequest,
+    Version, VersionError,
 };
+use otproof_evidence::payload::campaign::{Behaviour, RobustnessCampaign};
 use otproof_evidence::payload::release::{
     CheckOutcome, DeviceIdentity, FileRef, ReleaseClaim, ReleaseStatement, SignatureCheck,
     SignatureDetail, SignatureMethod, SignedData,
@@ -140,6 +142,17 @@ pub enum ReleaseError {
     /// A payload could not be written.
     #[error(transparent)]
     Payload(#[from] PayloadError),
+    /// A version cannot be ordered.
+    #[error("{flag}: {cause}")]
+    Version {
+        /// The option that gave it.
+        flag: &'static str,
+        /// Why.
+        cause: VersionError,
+    },
+    /// Input the decision needs is missing (nothing was decided or recorded).
+    #[error("{0}")]
+    Missing(String),
 }
 
 type Result<T> = std::result::Result<T, ReleaseError>;
@@ -1145,6 +1158,18 @@ pub struct ApprovalInput {
     pub vulndb: PathBuf,
     /// Who decides.
     pub decided_by: String,
+    /// Allow a downgrade or re-install (to-version not above from-version) for this reason,
+    /// recorded in the decision as an exception; absent: refused.
+    pub allow_downgrade: Option<String>,
+}
+
+/// An update decision computed, not recorded (`--dry-run`, or before recording).
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// The decision.
+    pub decision: Decision,
+    /// What could not be compared, for people.
+    pub notes: Vec<String>,
 }
 
 /// A recorded update decision.
@@ -1199,6 +1224,7 @@ pub fn evidence_for(
                             .iter()
                             .filter(|f| f.status == FindingStatus::Open)
                             .count(),
+                        campaign: campaign_findings(ev),
                     },
                     stored.record.clone(),
                 ));
@@ -1206,6 +1232,30 @@ pub fn evidence_for(
         }
     }
     Ok(out)
+}
+
+/// Open findings per behaviour class of a robustness campaign otproof ran (its typed
+/// payload); `None` for any other record, or a campaign record without that payload (a
+/// document handed over, whose findings otproof cannot count).
+fn campaign_findings(ev: &Evidence) -> Option<CampaignFindings> {
+    if ev.kind != EvidenceKind::RobustnessCampaign {
+        return None;
+    }
+    let c = RobustnessCampaign::from_value(&ev.payload).ok()?;
+    let mut out = CampaignFindings::default();
+    for f in c
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+    {
+        match f.behaviour {
+            Behaviour::Crash => out.crash += 1,
+            Behaviour::Hang => out.hang += 1,
+            Behaviour::Degradation => out.degradation += 1,
+            Behaviour::Conformance => out.conformance += 1,
+        }
+    }
+    Some(out)
 }
 
 /// The SBOM a release record or SBOM check in `records` carries (the first readable one).
@@ -1256,8 +1306,42 @@ pub fn update_payload(req: &UpdateRequest) -> UpdateDecision {
 }
 
 /// Establish the facts for an update (the release signature, the evidence on record for the
-/// new version, the SBOM difference), decide, and record the Decision.
+/// new version, the SBOM difference), decide, and record the Decision. Everything is
+/// validated before the record is appended; running it again on the same inputs gives the
+/// same decision.
 pub fn approve_update(store: &mut Store, input: &ApprovalInput) -> Result<Approval> {
+    let Evaluated { decision, notes } = evaluate_update(store, input)?;
+    let id = append_idempotent(
+        store,
+        Record::new("update approve", Body::Decision(decision.clone())),
+    )?;
+    Ok(Approval {
+        decision,
+        id,
+        notes,
+    })
+}
+
+/// Establish the facts and decide, recording nothing (`update approve --dry-run`). Bad input
+/// is an error: versions that cannot be ordered, unreadable files, and, when the policy
+/// rejects introduced vulnerabilities (`reject_introduced_at`, default high), a missing new
+/// SBOM, previous SBOM or vulnerability database.
+pub fn evaluate_update(store: &Store, input: &ApprovalInput) -> Result<Evaluated> {
+    Version::parse(&input.from_version).map_err(|cause| ReleaseError::Version {
+        flag: "--from-version",
+        cause,
+    })?;
+    Version::parse(&input.to_version).map_err(|cause| ReleaseError::Version {
+        flag: "--to-version",
+        cause,
+    })?;
+    if let Some(j) = &input.allow_downgrade {
+        if j.trim().is_empty() {
+            return Err(ReleaseError::Missing(
+                "--allow-downgrade needs a justification (it is recorded in the decision)".into(),
+            ));
+        }
+    }
     let keys = public_keys(&input.keys)?;
     let env = envelope(&input.envelope)?;
     let (digest, _) = sha256_file(&input.artifact)?;
@@ -1288,6 +1372,12 @@ pub fn approve_update(store: &mut Store, input: &ApprovalInput) -> Result<Approv
         Some(p) => read_update_policy(p)?,
         None => UpdatePolicy::default(),
     };
+    let compare = policy.reject_introduced_at.clone();
+    if let (Some(floor), None) = (&compare, &input.sbom) {
+        return Err(ReleaseError::Missing(format!(
+            "--sbom is required: the update policy rejects vulnerabilities introduced at or above {floor} (reject_introduced_at), which needs the new version's SBOM; set reject_introduced_at: null in a --policy file to decide without it"
+        )));
+    }
     let mut notes = Vec::new();
     let new_records = evidence_for(store, &input.product, &input.to_version)?;
     let old_records = evidence_for(store, &input.product, &input.from_version)?;
@@ -1327,12 +1417,15 @@ pub fn approve_update(store: &mut Store, input: &ApprovalInput) -> Result<Approv
                             path: input.vulndb.clone(),
                             cause,
                         };
-                        Some(
-                            otproof_vulndb::VulnDb::open(&input.vulndb)
-                                .map_err(vulndb_err)?
-                                .matcher()
-                                .map_err(vulndb_err)?,
-                        )
+                        let db = otproof_vulndb::VulnDb::open_read_only(&input.vulndb)
+                            .map_err(vulndb_err)?;
+                        db.require_data().map_err(vulndb_err)?;
+                        Some(db.matcher().map_err(vulndb_err)?)
+                    } else if let Some(floor) = &compare {
+                        return Err(ReleaseError::Missing(format!(
+                            "no vulnerability database at {}: the update policy rejects vulnerabilities introduced at or above {floor}, which needs one (run `otproof vulndb import`, or pass --db)",
+                            input.vulndb.display()
+                        )));
                     } else {
                         notes.push(format!(
                             "no vulnerability database at {}: comparing components only",
@@ -1354,6 +1447,12 @@ pub fn approve_update(store: &mut Store, input: &ApprovalInput) -> Result<Approv
                     })
                 }
                 None => {
+                    if let Some(floor) = &compare {
+                        return Err(ReleaseError::Missing(format!(
+                            "no SBOM of {} {} in the store: the update policy rejects vulnerabilities introduced at or above {floor}, which needs it; pass --previous-sbom",
+                            input.product, input.from_version
+                        )));
+                    }
                     notes.push(format!(
                         "no SBOM of {} {} in the store (pass --previous-sbom): cannot compare",
                         input.product, input.from_version
@@ -1373,16 +1472,9 @@ pub fn approve_update(store: &mut Store, input: &ApprovalInput) -> Result<Approv
         release_record,
         evidence: new_records.into_iter().map(|(f, _)| f).collect(),
         sbom,
+        downgrade_justification: input.allow_downgrade.clone(),
     };
     let mut decision = decide(&req, &policy, &input.decided_by);
     decision.payload = update_payload(&req).to_value()?;
-    let id = append_idempotent(
-        store,
-        Record::new("update approve", Body::Decision(decision.clone())),
-    )?;
-    Ok(Approval {
-        decision,
-        id,
-        notes,
-    })
+    Ok(Evaluated { decision, notes })
 }

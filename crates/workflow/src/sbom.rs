@@ -125,9 +125,12 @@ pub struct CheckInput {
     pub sbom: PathBuf,
     /// VEX documents (CycloneDX VEX, OpenVEX, CSAF 2.0 VEX).
     pub vex: Vec<PathBuf>,
-    /// Policy (YAML); `None`: otproof's default rules (fail on KEV and on high/critical
-    /// without a VEX statement).
+    /// Policy (YAML); `None`: otproof's default rules (fail on KEV, on critical unless VEX
+    /// says not_affected or fixed, and on high/critical without a VEX statement).
     pub policy: Option<PathBuf>,
+    /// Maximum age of the vulnerability data in days (overrides the policy's
+    /// `max_data_age_days`); older data fails the check.
+    pub max_age_days: Option<u32>,
 }
 
 /// The vulnerability data loaded for checking: the matcher and what it was built from.
@@ -199,19 +202,31 @@ pub fn open_matcher(settings: &Settings) -> Result<VulnDataset, SbomError> {
     open_matcher_at(&settings.vulndb_path()?)
 }
 
-/// Open the vulnerability database at `path` and load its matcher.
+/// Open the vulnerability database at `path` read-only (the file is never created or
+/// rewritten) and load its matcher. A missing, empty or non-database file, or a database
+/// nothing was ever imported into, is refused: a check against it would prove nothing.
 pub fn open_matcher_at(path: &Path) -> Result<VulnDataset, SbomError> {
-    if !path.is_file() {
+    if !path.exists() {
         return Err(SbomError::NoDatabase(path.to_path_buf()));
     }
-    let db = open(path)?;
-    let sources = db.status()?;
+    let db = open_read_only(path)?;
+    db.require_data().map_err(|source| SbomError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let summary = db.summary()?;
     let matcher = db.matcher()?;
+    let data_as_of = summary
+        .sources
+        .iter()
+        .filter_map(|s| s.newest.clone())
+        .max();
     Ok(VulnDataset {
         matcher,
         used: VulnData {
             database: records::file_name(path),
-            sources: sources
+            sources: summary
+                .sources
                 .into_iter()
                 .map(|s| VulnSource {
                     source: s.source,
@@ -220,7 +235,58 @@ pub fn open_matcher_at(path: &Path) -> Result<VulnDataset, SbomError> {
                     imported_at: s.imported_at,
                 })
                 .collect(),
+            records: summary.records,
+            imported_at: summary.last_import,
+            rejected_at_import: summary.rejected_at_import,
+            data_as_of,
+            age_days: None,
+            max_age_days: None,
+            stale: false,
         },
+    })
+}
+
+/// Age in whole days of an RFC 3339 time at `now`; `None` when it does not parse.
+fn age_days(at: &str, now: jiff::Timestamp) -> Option<u64> {
+    let t: jiff::Timestamp = at.parse().ok()?;
+    let secs = now.as_second() - t.as_second();
+    Some(u64::try_from(secs.max(0) / 86_400).unwrap_or(0))
+}
+
+/// Judge the age of the data a check used against `max_days`: fill in `age_days`,
+/// `max_age_days` and `stale`, and return the policy reason when it is too old (or of
+/// unknown age).
+pub fn judge_data_age(
+    used: &mut VulnData,
+    max_days: Option<u32>,
+    now: jiff::Timestamp,
+) -> Option<String> {
+    let basis = used.data_as_of.clone().or_else(|| used.imported_at.clone());
+    used.age_days = basis.as_deref().and_then(|b| age_days(b, now));
+    used.max_age_days = max_days;
+    let max = max_days?;
+    match used.age_days {
+        Some(a) if a <= u64::from(max) => None,
+        Some(a) => {
+            used.stale = true;
+            Some(format!(
+                "the vulnerability data is {a} days old (newest record {}), older than the {max} days allowed: import current data (`otproof vulndb import`)",
+                basis.as_deref().unwrap_or("-")
+            ))
+        }
+        None => {
+            used.stale = true;
+            Some(format!(
+                "the age of the vulnerability data is unknown (no record or import time), and at most {max} days are allowed"
+            ))
+        }
+    }
+}
+
+fn open_read_only(path: &Path) -> Result<VulnDb, SbomError> {
+    VulnDb::open_read_only(path).map_err(|source| SbomError::Open {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -266,9 +332,18 @@ pub fn run_check(input: &CheckInput, data: &VulnDataset) -> Result<Checked, Sbom
         }
         None => Policy::default_rules(),
     };
-    let report = otproof_sbomcheck::check(&doc, &data.matcher, &vex, &policy);
+    let mut report = otproof_sbomcheck::check(&doc, &data.matcher, &vex, &policy);
+    let mut used = data.used.clone();
+    if let Some(reason) = judge_data_age(
+        &mut used,
+        input.max_age_days.or(policy.max_data_age_days),
+        jiff::Timestamp::now(),
+    ) {
+        report.verdict.passed = false;
+        report.verdict.reasons.push(reason);
+    }
     Ok(Checked {
-        payload: payload_of(&report, Some(data.used.clone())),
+        payload: payload_of(&report, Some(used)),
         sbom: input.sbom.clone(),
         sbom_bytes: bytes,
     })
@@ -476,7 +551,7 @@ pub fn status(settings: &Settings) -> Result<DbStatus, SbomError> {
     if !path.is_file() {
         return Err(SbomError::NoDatabaseToReport(path));
     }
-    let sources = open(&path)?.status()?;
+    let sources = open_read_only(&path)?.status()?;
     Ok(DbStatus { path, sources })
 }
 

@@ -2,13 +2,19 @@
 //! identities, layouts and update approval, against a real store; nothing is recorded from
 //! bad input.
 
+use otproof_evidence::payload::campaign::{
+    Behaviour, CampaignConfiguration, CampaignCoverage, CampaignFinding, CampaignResult,
+    CampaignScope, MutationClass, RobustnessCampaign,
+};
 use otproof_evidence::payload::release::{
     CheckOutcome, DeviceIdentity, ReleaseStatement, SignatureCheck, SignatureDetail,
     SignatureMethod,
 };
 use otproof_evidence::payload::update::UpdateDecision;
 use otproof_evidence::payload::Payload;
-use otproof_evidence::{Body, EvidenceKind, Verdict};
+use otproof_evidence::{
+    Body, CriterionResult, EvidenceKind, FindingStatus, Record, RecordId, Severity, Verdict,
+};
 use otproof_sign::keys::{self, Alg, SigningKey};
 use otproof_store::Store;
 use otproof_workflow::release::{
@@ -222,6 +228,7 @@ fn nothing_is_recorded_from_bad_input() {
             policy: Some(policy),
             vulndb: f.d.join("none.sqlite"),
             decided_by: "test".into(),
+            allow_downgrade: None,
         },
     )
     .expect_err("bad policy");
@@ -251,17 +258,21 @@ fn an_update_is_decided_from_the_store_with_a_typed_payload() {
         policy: None,
         vulndb: f.d.join("no-vulndb.sqlite"),
         decided_by: "test".into(),
+        allow_downgrade: None,
+    };
+    // No vulnerability database: the comparison the policy asks for cannot be made; an
+    // error, nothing recorded.
+    let before = count(&f.store);
+    let e = release::approve_update(&mut f.store, &input).expect_err("no database");
+    assert!(e.to_string().contains("no vulnerability database"), "{e}");
+    assert_eq!(count(&f.store), before);
+    let input = ApprovalInput {
+        vulndb: vulndb(&f.d),
+        ..input
     };
     let a = release::approve_update(&mut f.store, &input).expect("approve");
-    // No campaign and no SBOM check on record: rejected, and the missing database said.
+    // No campaign and no SBOM check on record: rejected.
     assert_eq!(a.decision.decision, Verdict::Reject);
-    assert!(
-        a.notes
-            .iter()
-            .any(|n| n.contains("no vulnerability database")),
-        "{:?}",
-        a.notes
-    );
     let stored = f.store.get(&a.id.to_string()).expect("get");
     let Body::Decision(d) = &stored.record.body else {
         panic!("decision")
@@ -435,4 +446,265 @@ fn sigstore_and_tuf_checks_are_typed_and_recorded() {
     let bad = tuf(&other);
     assert!(matches!(bad.check.outcome, CheckOutcome::Failed { .. }));
     assert_eq!(bad.about, repo);
+}
+
+fn vulndb(d: &Path) -> PathBuf {
+    let path = d.join("vulndb.sqlite");
+    let mut db = otproof_vulndb::VulnDb::open(&path).expect("db");
+    db.import(&[testdata("rio-2000/vulndb")], &mut |_| {})
+        .expect("import");
+    path
+}
+
+/// A campaign otproof ran on RIO-2000 `version` with open findings of these classes.
+fn campaign(version: &str, open: &[(Behaviour, usize)]) -> RobustnessCampaign {
+    let findings = open
+        .iter()
+        .flat_map(|(b, n)| (0..*n).map(move |i| (*b, i)))
+        .map(|(b, i)| CampaignFinding {
+            behaviour: b,
+            message: format!("FC03 read holding registers #{i}"),
+            code: 3,
+            field: "quantity".into(),
+            class: MutationClass::Boundary,
+            observed: "no answer".into(),
+            case: i as u64,
+            reproducer: vec![],
+            original: None,
+            severity: Severity::High,
+            cvss_vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H".into(),
+            cvss_score: 7.5,
+            requirements: vec!["CR 7.1".into()],
+            occurrences: 1,
+            confirmed: true,
+            minimization: None,
+            status: FindingStatus::Open,
+        })
+        .collect();
+    RobustnessCampaign {
+        scope: CampaignScope {
+            protocol: "modbus-tcp".into(),
+            target: "127.0.0.1:5020".into(),
+            unit_id: Some(1),
+            vendor: "Example Automation".into(),
+            product: "RIO-2000".into(),
+            version: Some(version.into()),
+            function_codes: vec![3],
+        },
+        configuration: CampaignConfiguration {
+            protocol: "modbus-tcp".into(),
+            target: "127.0.0.1:5020".into(),
+            seed: 1,
+            cases_limit: Some(1000),
+            duration_limit_s: None,
+            concurrency: 1,
+            timeout_ms: 1000,
+            degradation_factor: 10.0,
+            started_at_case: 0,
+        },
+        result: CampaignResult {
+            cases: 1000,
+            next_case: 1000,
+            elapsed_s: 10.0,
+            cases_per_second: 100.0,
+            baseline_probe_ms: Some(1.0),
+            stopped: None,
+            target_identity: vec![],
+        },
+        coverage: CampaignCoverage::default(),
+        rules: vec![],
+        requirements: vec!["CR 3.5".into()],
+        findings,
+    }
+}
+
+fn record_campaign(f: &mut Fixture, version: &str, open: &[(Behaviour, usize)]) -> RecordId {
+    let c = campaign(version, open);
+    let subject = otproof_workflow::campaign::subject_of(&c.scope);
+    let ev = otproof_workflow::campaign::evidence(&c, subject).expect("evidence");
+    otproof_workflow::records::append_idempotent(
+        &mut f.store,
+        Record::new("fuzz modbus", Body::Evidence(ev)),
+    )
+    .expect("append")
+}
+
+/// RIO-2000 4.2.0 and 4.3.0 signed and recorded, the 4.3.0 SBOM checked and recorded, a
+/// campaign of 4.3.0 with `open` findings: the approval input for `from` -> 4.3.0.
+fn ready(f: &mut Fixture, open: &[(Behaviour, usize)], from: &str) -> ApprovalInput {
+    let (key, public) = key_pair(&f.d, "vendor", Alg::P256);
+    sign(f, &key, "4.2.0", true);
+    let (fw, env) = sign(f, &key, "4.3.0", true);
+    let db = vulndb(&f.d);
+    let checked = otproof_workflow::sbom::run_check(
+        &otproof_workflow::sbom::CheckInput {
+            sbom: testdata("rio-2000/rio-2000-4.3.0.cdx.json"),
+            vex: vec![testdata("rio-2000/rio-2000.openvex.json")],
+            policy: Some(testdata("rio-2000/policy.yaml")),
+            max_age_days: None,
+        },
+        &otproof_workflow::sbom::open_matcher_at(&db).expect("matcher"),
+    )
+    .expect("check");
+    otproof_workflow::sbom::record_check(&mut f.store, &checked, None).expect("record check");
+    record_campaign(f, "4.3.0", open);
+    ApprovalInput {
+        artifact: fw,
+        envelope: env,
+        keys: vec![public],
+        product: "RIO-2000".into(),
+        from_version: from.into(),
+        to_version: "4.3.0".into(),
+        sbom: Some(testdata("rio-2000/rio-2000-4.3.0.cdx.json")),
+        previous_sbom: Some(testdata("rio-2000/rio-2000-4.2.0.cdx.json")),
+        policy: None,
+        vulndb: db,
+        decided_by: "asset owner".into(),
+        allow_downgrade: None,
+    }
+}
+
+fn failed(d: &otproof_evidence::Decision) -> Vec<String> {
+    d.criteria
+        .iter()
+        .filter(|c| c.result == CriterionResult::Fail)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
+#[test]
+fn an_update_with_everything_on_record_is_approved_and_the_same_again() {
+    let mut f = fixture();
+    let input = ready(&mut f, &[(Behaviour::Conformance, 3)], "4.2.0");
+    let a = release::approve_update(&mut f.store, &input).expect("approve");
+    assert_eq!(
+        a.decision.decision,
+        Verdict::Approve,
+        "{:?}",
+        a.decision.criteria
+    );
+    let robust = &a.decision.criteria[3];
+    assert_eq!(robust.id, "UPD-3");
+    assert!(
+        robust.description.contains("3 open conformance"),
+        "{}",
+        robust.description
+    );
+    // Same inputs again: the same decision, no error.
+    let again = release::approve_update(&mut f.store, &input).expect("again");
+    assert_eq!(again.decision.decision, Verdict::Approve);
+    // A dry run decides the same and records nothing.
+    let before = count(&f.store);
+    let dry = release::evaluate_update(&f.store, &input).expect("dry run");
+    assert_eq!(dry.decision.decision, Verdict::Approve);
+    assert_eq!(count(&f.store), before);
+}
+
+#[test]
+fn a_downgrade_or_re_install_is_refused_unless_justified() {
+    let mut f = fixture();
+    let input = ready(&mut f, &[], "4.4.0");
+    let a = release::approve_update(&mut f.store, &input).expect("decide");
+    assert_eq!(a.decision.decision, Verdict::Reject);
+    assert_eq!(failed(&a.decision), vec!["UPD-0"]);
+    assert!(a.decision.criteria[0].description.contains("downgrade"));
+    let same = ApprovalInput {
+        from_version: "4.3.0".into(),
+        ..input.clone()
+    };
+    let a = release::approve_update(&mut f.store, &same).expect("decide");
+    assert_eq!(failed(&a.decision), vec!["UPD-0"]);
+    assert!(a.decision.criteria[0].description.contains("re-install"));
+    // Allowed with a justification, which the recorded decision carries.
+    let allowed = ApprovalInput {
+        allow_downgrade: Some("4.4.0 breaks the I/O card (ticket 881)".into()),
+        ..input.clone()
+    };
+    let a = release::approve_update(&mut f.store, &allowed).expect("decide");
+    assert_eq!(a.decision.decision, Verdict::Approve);
+    let stored = f.store.get(&a.id.to_string()).expect("get");
+    let Body::Decision(d) = &stored.record.body else {
+        panic!("decision")
+    };
+    assert_eq!(d.exceptions.len(), 1);
+    assert_eq!(
+        d.exceptions[0].justification,
+        "4.4.0 breaks the I/O card (ticket 881)"
+    );
+    // A version that cannot be ordered, or an empty justification, is bad input: nothing
+    // recorded.
+    let before = count(&f.store);
+    for bad in [
+        ApprovalInput {
+            from_version: "latest".into(),
+            ..input.clone()
+        },
+        ApprovalInput {
+            to_version: "4.3.0.beta".into(),
+            ..input.clone()
+        },
+        ApprovalInput {
+            allow_downgrade: Some(" ".into()),
+            ..input.clone()
+        },
+    ] {
+        assert!(release::approve_update(&mut f.store, &bad).is_err());
+    }
+    assert_eq!(count(&f.store), before);
+}
+
+#[test]
+fn open_crash_or_hang_findings_of_the_campaign_fail_robustness() {
+    let mut f = fixture();
+    let input = ready(
+        &mut f,
+        &[(Behaviour::Crash, 40), (Behaviour::Hang, 30)],
+        "4.2.0",
+    );
+    let a = release::approve_update(&mut f.store, &input).expect("decide");
+    assert_eq!(a.decision.decision, Verdict::Reject);
+    assert_eq!(failed(&a.decision), vec!["UPD-3"]);
+    assert!(
+        a.decision.criteria[3]
+            .description
+            .contains("40 open crash, 30 open hang"),
+        "{}",
+        a.decision.criteria[3].description
+    );
+}
+
+#[test]
+fn without_the_new_sbom_nothing_is_decided_or_recorded() {
+    let mut f = fixture();
+    let input = ready(&mut f, &[], "4.2.0");
+    let before = count(&f.store);
+    let e = release::approve_update(
+        &mut f.store,
+        &ApprovalInput {
+            sbom: None,
+            ..input.clone()
+        },
+    )
+    .expect_err("no --sbom");
+    assert!(e.to_string().contains("--sbom is required"), "{e}");
+    assert_eq!(count(&f.store), before);
+    // A policy that does not compare vulnerabilities decides without it.
+    let policy = f.d.join("no-compare.yaml");
+    std::fs::write(&policy, "reject_introduced_at: null\n").expect("w");
+    let a = release::approve_update(
+        &mut f.store,
+        &ApprovalInput {
+            sbom: None,
+            policy: Some(policy),
+            ..input
+        },
+    )
+    .expect("decide");
+    assert_eq!(
+        a.decision.decision,
+        Verdict::Approve,
+        "{:?}",
+        a.decision.criteria
+    );
+    assert!(!a.decision.criteria.iter().any(|c| c.id == "UPD-5"));
 }

@@ -19,6 +19,7 @@ fn input(policy: bool) -> CheckInput {
         sbom: rio("rio-2000-4.2.0.cdx.json"),
         vex: vec![rio("rio-2000.openvex.json")],
         policy: policy.then(|| rio("policy.yaml")),
+        max_age_days: None,
     }
 }
 
@@ -203,4 +204,110 @@ fn the_payload_is_the_check_report_as_it_was_serialised() {
         .components
         .iter()
         .any(|c| !c.vulnerabilities.is_empty()));
+}
+
+#[test]
+fn an_empty_or_never_imported_database_is_refused_and_left_untouched() {
+    let (t, s) = store_with_db();
+    let mut store = s.open_store().expect("store");
+    let empty = t.path().join("empty.db");
+    std::fs::write(&empty, b"").expect("write");
+    let never = t.path().join("never.db");
+    drop(otproof_vulndb::VulnDb::open(&never).expect("create an empty schema"));
+    let never_bytes = std::fs::read(&never).expect("read");
+    for (db, why) in [
+        (&empty, "empty file (0 bytes)"),
+        (&never, "nothing was ever imported"),
+    ] {
+        let given = Settings {
+            vulndb: Some(db.clone()),
+            ..s.clone()
+        };
+        let e = sbom::check_and_record(&mut store, &given, &input(true)).expect_err(why);
+        let mut chain = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(x) = src {
+            chain.push_str(&format!(": {x}"));
+            src = x.source();
+        }
+        assert!(chain.contains(why), "{chain}");
+        let e = sbom::status(&given).map(|_| ());
+        if db == &empty {
+            assert!(e.is_err(), "status refuses a 0-byte file");
+        }
+    }
+    assert_eq!(std::fs::read(&empty).expect("read"), b"", "byte-identical");
+    assert_eq!(std::fs::read(&never).expect("read"), never_bytes);
+    assert_eq!(records(&store), 0, "nothing recorded");
+}
+
+#[test]
+fn the_check_names_its_data_and_fails_on_stale_data() {
+    let (_t, s) = store_with_db();
+    let c = sbom::check(&s, &input(true)).expect("check");
+    let used = c.payload.vulnerability_data.clone().expect("data used");
+    assert_eq!(used.records, 5);
+    assert!(used.imported_at.is_some());
+    assert_eq!(used.rejected_at_import, 0);
+    assert!(
+        used.data_as_of
+            .as_deref()
+            .is_some_and(|d| d.starts_with("2026-11-01T12:00:00")),
+        "{used:?}"
+    );
+    assert!(!used.stale);
+    assert!(used.max_age_days.is_none());
+    // The sample's newest record is of 2026-11-01: at most one day old data fails.
+    let strict = CheckInput {
+        max_age_days: Some(1),
+        ..input(true)
+    };
+    let now: jiff::Timestamp = "2026-12-07T00:00:00Z".parse().expect("time");
+    let mut u = used.clone();
+    let reason = sbom::judge_data_age(&mut u, Some(1), now).expect("stale");
+    assert!(reason.contains("older than the 1 days allowed"), "{reason}");
+    assert!(u.stale);
+    assert_eq!(u.age_days, Some(35));
+    let mut u = used.clone();
+    assert!(sbom::judge_data_age(&mut u, Some(60), now).is_none());
+    assert!(!u.stale);
+    // Through the check (today is after 2026-11-02 on any machine running this).
+    let c = sbom::check(&s, &strict).expect("check");
+    assert!(!c.payload.verdict.passed);
+    assert!(c.payload.vulnerability_data.expect("data").stale);
+    // The policy key does the same.
+    let policy = _t.path().join("p.yaml");
+    std::fs::write(&policy, "fail_on_kev: true\nmax_data_age_days: 1\n").expect("w");
+    let c = sbom::check(
+        &s,
+        &CheckInput {
+            policy: Some(policy),
+            ..input(true)
+        },
+    )
+    .expect("check");
+    assert!(c
+        .payload
+        .verdict
+        .reasons
+        .iter()
+        .any(|r| r.contains("days allowed")));
+}
+
+#[test]
+fn an_empty_policy_file_is_bad_input() {
+    let (t, s) = store_with_db();
+    for text in ["", "# nothing\n", "{}"] {
+        let p = t.path().join("empty-policy.yaml");
+        std::fs::write(&p, text).expect("w");
+        let e = sbom::check(
+            &s,
+            &CheckInput {
+                policy: Some(p),
+                ..input(true)
+            },
+        )
+        .expect_err(text);
+        assert!(matches!(e, SbomError::Policy { .. }), "{text:?}: {e}");
+    }
 }

@@ -335,13 +335,34 @@ pub struct PolicyVerdict {
 }
 
 /// The offline vulnerability data a check used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VulnData {
     /// The database's file name.
     pub database: String,
     /// Records per source and their age.
     pub sources: Vec<VulnSource>,
+    /// Records held, all sources.
+    #[serde(default)]
+    pub records: u64,
+    /// When the data was last imported (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_at: Option<String>,
+    /// Input records rejected by the last import.
+    #[serde(default)]
+    pub rejected_at_import: u64,
+    /// The newest record in the data (RFC 3339): how current the data is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_as_of: Option<String>,
+    /// Age of the data in days (from `data_as_of`, else the import) when the check ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u64>,
+    /// The maximum age the check allowed (policy `max_data_age_days` or `--max-age`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<u32>,
+    /// Older than `max_age_days`, or of unknown age while a maximum was set.
+    #[serde(default)]
+    pub stale: bool,
 }
 
 /// One source of vulnerability data.
