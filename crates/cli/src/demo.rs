@@ -867,7 +867,7 @@ impl Step for SdlAssessment {
         let Some(store) = demo.store.as_ref() else {
             anyhow::bail!("no store from the earlier steps");
         };
-        let a = otproof_workflow::sdl::assess(store, Some("RIO-2000"))?;
+        let a = otproof_workflow::sdl::assess(store, "Example Automation", Some("RIO-2000"))?;
         demo.write(
             "sdl/sdl-assessment.html",
             "ML per practice, supporting records, what raises each level",
