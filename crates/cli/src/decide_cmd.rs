@@ -260,7 +260,11 @@ pub enum SdlCmd {
 /// `otproof sdl assess`.
 #[derive(Debug, Args)]
 pub struct SdlAssessArgs {
-    /// Only evidence about this product (and evidence about no product).
+    /// The vendor assessed: only records whose subject is this vendor count (never the
+    /// buyer's decisions or specifications).
+    #[arg(long)]
+    pub vendor: String,
+    /// Only evidence about this product (and the vendor's evidence about no product).
     #[arg(long)]
     pub product: Option<String>,
     /// Output format.
@@ -277,7 +281,7 @@ pub fn sdl_cmd(cmd: &SdlCmd, s: &StoreArg) -> Result<()> {
     let store = s
         .open()
         .context("the self-assessment reads the evidence in a store (run `otproof init`)")?;
-    let r = sdl::assess(&store, a.product.as_deref())?;
+    let r = sdl::assess(&store, &a.vendor, a.product.as_deref())?;
     let text = match a.format {
         DocFormat::Md => report::sdl::markdown(&r),
         DocFormat::Html => report::sdl::html(&r),

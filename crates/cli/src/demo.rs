@@ -130,10 +130,26 @@ struct RecordEvidence;
 
 const SAMPLE_SDL: &str = "# Secure development lifecycle (sample vendor document)\n\n\
 Owner: product security office. Version 3, approved.\n\n\
-- Security requirements are derived from a threat model for every release.\n\
-- Every release passes static analysis, robustness testing of each protocol interface,\n  \
-and a known-vulnerability scan of its SBOM before it ships.\n\
-- Vulnerability reports are triaged within five working days.\n";
+## Security management\n\n\
+- Every product follows this lifecycle from concept to end of support; the product security\n  \
+office owns it, names a security lead per product and reviews the process once a year.\n\
+- Third-party and open-source components are listed in an SBOM for every release and checked\n  \
+against known vulnerabilities before it ships; signing keys are held in an HSM.\n\n\
+## Requirements and threat model\n\n\
+- Security requirements are derived from a threat model for every release.\n\n\
+## Verification and validation\n\n\
+- Every release passes static analysis, requirements-based security tests, threat mitigation\n  \
+tests, robustness testing of each protocol interface and a known-vulnerability scan of its\n  \
+SBOM before it ships; a penetration test by a team independent of the developers runs for\n  \
+every major release.\n\n\
+## Security-related issues\n\n\
+- Vulnerability reports are received at a published address, triaged within five working\n  \
+days, assessed with CVSS, addressed in a patch or a documented mitigation, and disclosed in\n  \
+an advisory with a VEX statement; the defect process itself is reviewed every quarter.\n\n\
+## Security updates\n\n\
+- Updates are qualified on the supported configurations, documented with the issues they fix\n  \
+and the dependent components they touch, signed, and delivered within 30 days for a critical\n  \
+vulnerability.\n";
 
 /// The requirements the sample manual is recorded for (a data file: no requirement ID
 /// literals in the code).
@@ -870,7 +886,7 @@ impl Step for SdlAssessment {
         let Some(store) = demo.store.as_ref() else {
             anyhow::bail!("no store from the earlier steps");
         };
-        let a = otproof_workflow::sdl::assess(store, Some("RIO-2000"))?;
+        let a = otproof_workflow::sdl::assess(store, "Example Automation", Some("RIO-2000"))?;
         demo.write(
             "sdl/sdl-assessment.html",
             "ML per practice, supporting records, what raises each level",

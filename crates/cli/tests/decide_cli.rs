@@ -123,7 +123,7 @@ fn vendors_score_and_errors() {
 fn sdl_assess_from_the_store() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    let out = otproof(&["sdl", "assess"], d);
+    let out = otproof(&["sdl", "assess", "--vendor", "Example Automation"], d);
     fails(&out, 2, &["otproof init"]);
     ok(&otproof(&["init"], d));
     std::fs::write(d.join("process.md"), "# Secure development process\n").expect("w");
@@ -141,9 +141,29 @@ fn sdl_assess_from_the_store() {
         ],
         d,
     ));
-    let said = ok(&otproof(&["sdl", "assess", "--format", "md"], d));
+    let said = ok(&otproof(
+        &[
+            "sdl",
+            "assess",
+            "--vendor",
+            "Example Automation",
+            "--format",
+            "md",
+        ],
+        d,
+    ));
     assert!(said.contains("SM-1"), "{said}");
-    let out = otproof(&["sdl", "assess", "--format", "json"], d);
+    let out = otproof(
+        &[
+            "sdl",
+            "assess",
+            "--vendor",
+            "Example Automation",
+            "--format",
+            "json",
+        ],
+        d,
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(v["practices"].as_array().is_some_and(|p| p.len() == 8));
 }

@@ -1,9 +1,10 @@
 //! IEC 62443-4-1 maturity self-assessment: JSON, Markdown and one self-contained HTML page.
 //!
 //! The documents give the level of every practice and the overall level, then per practice
-//! each requirement with the records that support it (and whether a process record and an
-//! applied record are among them), the reviews that count, what would raise the level by
-//! one, and the limits of the assessment.
+//! the rule that capped it, each requirement with the records that name it (and whether a
+//! process document and a record of application are among them), the products or releases
+//! the practice was applied to, the months of its metrics, what would raise the level by one,
+//! the records that did not count and why, the rules and the limits of the assessment.
 
 use crate::html::{esc, md_cell, page};
 use crate::ReportError;
@@ -34,13 +35,15 @@ fn heading(p: &PracticeResult) -> String {
 
 fn meta(a: &SdlAssessment) -> Vec<(&'static str, String)> {
     vec![
+        ("Vendor", a.vendor.clone()),
         (
             "Product",
             a.product
                 .clone()
                 .unwrap_or_else(|| "all products (no filter)".into()),
         ),
-        ("Records considered", a.records_considered.to_string()),
+        ("Records counted", a.records_considered.to_string()),
+        ("Records not counted", a.not_counted.len().to_string()),
         (
             "Overall maturity",
             format!("{}, the lowest practice level", level_text(a.overall)),
@@ -48,12 +51,21 @@ fn meta(a: &SdlAssessment) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn counts(p: &PracticeResult) -> (usize, usize, usize) {
+fn counts(p: &PracticeResult) -> (usize, usize, usize, usize) {
     (
         p.requirements.iter().filter(|r| r.process).count(),
-        p.requirements.iter().filter(|r| r.applied).count(),
         p.requirements.len(),
+        p.applied_to.len(),
+        p.metrics_periods.len(),
     )
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn next_heading(p: &PracticeResult) -> Option<String> {
@@ -76,24 +88,38 @@ pub fn markdown(a: &SdlAssessment) -> String {
     for (k, v) in meta(a) {
         let _ = writeln!(o, "| {k} | {} |", md_cell(&v));
     }
-    o.push_str("\n## Maturity per practice\n\n| # | Practice | Level | Requirements with a process record | with an applied record | Reviews |\n|---:|---|---|---:|---:|---:|\n");
+    o.push_str("\n## Maturity per practice\n\n| # | Practice | Level | Requirements with a process document | Products/releases applied to | Months with metrics | Capped by |\n|---:|---|---|---:|---:|---:|---|\n");
     for p in &a.practices {
-        let (process, applied, n) = counts(p);
+        let (process, n, applied, months) = counts(p);
         let _ = writeln!(
             o,
-            "| {} | {} {} | {} | {process}/{n} | {applied}/{n} | {} |",
+            "| {} | {} {} | {} | {process}/{n} | {applied} | {months} | {} |",
             p.practice.number(),
             p.practice.abbrev(),
             md_cell(&p.name),
             level_text(p.level),
-            p.reviews.len()
+            md_cell(&p.capped_by)
         );
     }
-    let _ = writeln!(o, "| | **Overall** | **{}** | | | |", level_text(a.overall));
-    o.push_str("\nML 2 needs a process record (document, certificate, specification) for every requirement of the practice; ML 3 in addition an applied record (the process used on a product) for every requirement; ML 4 in addition a review newer than the practice's newest process record.\n");
+    let _ = writeln!(
+        o,
+        "| | **Overall** | **{}** | | | | |",
+        level_text(a.overall)
+    );
+    o.push_str("\n## Rules\n\n");
+    for r in &a.rules {
+        let _ = writeln!(o, "- {r}");
+    }
     for p in &a.practices {
         let _ = writeln!(o, "\n## {}: {}\n", heading(p), level_text(p.level));
-        o.push_str("| Requirement | Title | Process | Applied | Supporting records |\n|---|---|---|---|---|\n");
+        let _ = writeln!(o, "Capped by: {}\n", p.capped_by);
+        let _ = writeln!(
+            o,
+            "Applied to: {}. Metrics months: {}.\n",
+            list(&p.applied_to),
+            list(&p.metrics_periods)
+        );
+        o.push_str("| Requirement | Title | Process | Applied | Records naming it |\n|---|---|---|---|---|\n");
         for r in &p.requirements {
             let recs = if r.records.is_empty() {
                 "-".to_string()
@@ -113,11 +139,11 @@ pub fn markdown(a: &SdlAssessment) -> String {
                 yes_no(r.applied)
             );
         }
-        if !p.reviews.is_empty() {
+        if !p.metrics.is_empty() {
             let _ = writeln!(
                 o,
-                "\nReviews newer than the newest process record: {}",
-                p.reviews
+                "\nMetrics or improvement records: {}",
+                p.metrics
                     .iter()
                     .map(|r| format!("`{r}`"))
                     .collect::<Vec<_>>()
@@ -132,6 +158,21 @@ pub fn markdown(a: &SdlAssessment) -> String {
                 }
             }
             None => o.push_str("\nThe highest level the records can show is reached.\n"),
+        }
+    }
+    if !a.not_counted.is_empty() {
+        o.push_str(
+            "\n## Records not counted\n\n| Record | Kind | Title | Why |\n|---|---|---|---|\n",
+        );
+        for n in &a.not_counted {
+            let _ = writeln!(
+                o,
+                "| `{}` | {} | {} | {} |",
+                md_cell(&n.id),
+                md_cell(&n.kind),
+                md_cell(&n.title),
+                md_cell(&n.reason)
+            );
         }
     }
     o.push_str("\n## Limits\n\n");
@@ -150,8 +191,8 @@ pub fn markdown(a: &SdlAssessment) -> String {
 /// The assessment as one self-contained HTML page (same content as [`markdown`]).
 pub fn html(a: &SdlAssessment) -> String {
     let title = match &a.product {
-        Some(p) => format!("IEC 62443-4-1 maturity self-assessment: {p}"),
-        None => "IEC 62443-4-1 maturity self-assessment".to_string(),
+        Some(p) => format!("IEC 62443-4-1 maturity self-assessment: {} {p}", a.vendor),
+        None => format!("IEC 62443-4-1 maturity self-assessment: {}", a.vendor),
     };
     let mut b = String::new();
     let _ = writeln!(b, "<h1>{}</h1>", esc(&title));
@@ -162,25 +203,29 @@ pub fn html(a: &SdlAssessment) -> String {
     for (k, v) in meta(a) {
         let _ = writeln!(b, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
     }
-    b.push_str("</table>\n<h2>Maturity per practice</h2>\n<table><thead><tr><th>#</th><th>Practice</th><th>Level</th><th>Requirements with a process record</th><th>with an applied record</th><th>Reviews</th></tr></thead><tbody>\n");
+    b.push_str("</table>\n<h2>Maturity per practice</h2>\n<table><thead><tr><th>#</th><th>Practice</th><th>Level</th><th>Requirements with a process document</th><th>Products/releases applied to</th><th>Months with metrics</th><th>Capped by</th></tr></thead><tbody>\n");
     for p in &a.practices {
-        let (process, applied, n) = counts(p);
+        let (process, n, applied, months) = counts(p);
         let _ = writeln!(
             b,
-            "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{process}/{n}</td><td>{applied}/{n}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{process}/{n}</td><td>{applied}</td><td>{months}</td><td>{}</td></tr>",
             p.practice.number(),
             esc(p.practice.abbrev()),
             esc(&p.name),
             esc(&level_text(p.level)),
-            p.reviews.len()
+            esc(&p.capped_by)
         );
     }
     let _ = writeln!(
         b,
-        "<tr><td></td><td><strong>Overall</strong></td><td><strong>{}</strong></td><td></td><td></td><td></td></tr>",
+        "<tr><td></td><td><strong>Overall</strong></td><td><strong>{}</strong></td><td></td><td></td><td></td><td></td></tr>",
         esc(&level_text(a.overall))
     );
-    b.push_str("</tbody></table>\n<p class=\"muted\">ML 2 needs a process record (document, certificate, specification) for every requirement of the practice; ML 3 in addition an applied record (the process used on a product) for every requirement; ML 4 in addition a review newer than the practice's newest process record.</p>\n");
+    b.push_str("</tbody></table>\n<h2>Rules</h2>\n<ul>\n");
+    for r in &a.rules {
+        let _ = writeln!(b, "<li>{}</li>", esc(r));
+    }
+    b.push_str("</ul>\n");
     for p in &a.practices {
         let _ = writeln!(
             b,
@@ -188,7 +233,14 @@ pub fn html(a: &SdlAssessment) -> String {
             esc(&heading(p)),
             esc(&level_text(p.level))
         );
-        b.push_str("<table><thead><tr><th>Requirement</th><th>Title</th><th>Process</th><th>Applied</th><th>Supporting records</th></tr></thead><tbody>\n");
+        let _ = writeln!(b, "<p>Capped by: {}</p>", esc(&p.capped_by));
+        let _ = writeln!(
+            b,
+            "<p>Applied to: {}. Metrics months: {}.</p>",
+            esc(&list(&p.applied_to)),
+            esc(&list(&p.metrics_periods))
+        );
+        b.push_str("<table><thead><tr><th>Requirement</th><th>Title</th><th>Process</th><th>Applied</th><th>Records naming it</th></tr></thead><tbody>\n");
         for r in &p.requirements {
             let recs = if r.records.is_empty() {
                 "-".to_string()
@@ -209,11 +261,11 @@ pub fn html(a: &SdlAssessment) -> String {
             );
         }
         b.push_str("</tbody></table>\n");
-        if !p.reviews.is_empty() {
+        if !p.metrics.is_empty() {
             let _ = writeln!(
                 b,
-                "<p>Reviews newer than the newest process record: {}</p>",
-                p.reviews
+                "<p>Metrics or improvement records: {}</p>",
+                p.metrics
                     .iter()
                     .map(|r| format!("<code>{}</code>", esc(r)))
                     .collect::<Vec<_>>()
@@ -230,6 +282,20 @@ pub fn html(a: &SdlAssessment) -> String {
             }
             None => b.push_str("<p>The highest level the records can show is reached.</p>\n"),
         }
+    }
+    if !a.not_counted.is_empty() {
+        b.push_str("<h2>Records not counted</h2>\n<table><thead><tr><th>Record</th><th>Kind</th><th>Title</th><th>Why</th></tr></thead><tbody>\n");
+        for n in &a.not_counted {
+            let _ = writeln!(
+                b,
+                "<tr><td class=\"id\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&n.id),
+                esc(&n.kind),
+                esc(&n.title),
+                esc(&n.reason)
+            );
+        }
+        b.push_str("</tbody></table>\n");
     }
     b.push_str("<h2>Limits</h2>\n<ul>\n");
     for l in &a.limits {

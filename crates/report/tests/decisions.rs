@@ -4,7 +4,7 @@
 use otproof_assess::acceptance::{
     decide, parse_criteria, parse_package, AcceptanceResult, PackageFacts, PackageManifest,
 };
-use otproof_assess::sdl::{assess, RecordFacts};
+use otproof_assess::sdl::{assess, Origin, RecordFacts, Scope};
 use otproof_assess::vendors::{
     compare, parse_answers, score, Comparison, EvidenceRef, NoEvidence, VendorScore,
 };
@@ -194,19 +194,48 @@ fn ids(p: Practice) -> Vec<String> {
 }
 
 fn rec(id: &str, kind: &str, reqs: Vec<String>, product: Option<&str>, at: &str) -> RecordFacts {
+    let (product, version) = match product.and_then(|p| p.split_once(' ')) {
+        Some((p, v)) => (Some(p.to_string()), Some(v.to_string())),
+        None => (product.map(str::to_string), None),
+    };
     RecordFacts {
         id: id.into(),
         kind: kind.into(),
+        origin: if matches!(kind, "release" | "robustness-campaign" | "sbom-check") {
+            Origin::Check
+        } else {
+            Origin::HandedOver
+        },
         requirements: reqs,
-        product: product.map(str::to_string),
+        vendor: Some("Example Automation".into()),
+        product,
+        version,
+        content_bytes: 2000,
         title: format!("{kind} {id}"),
         created: at.into(),
     }
 }
 
-/// SM: process + applied + a later review (ML 4); SVV: process + applied (ML 3); DM: process
-/// documents only (ML 2); the rest nothing (ML 1).
+/// SM: process, two releases over time, metrics in two months (ML 4); SVV: process and two
+/// campaigns over time (ML 3); DM: process and one SBOM check (ML 2); the rest nothing (ML 1);
+/// an 18-byte document and the buyer's decision that do not count.
 fn records() -> Vec<RecordFacts> {
+    let mut tiny = rec(
+        "sha256:tiny",
+        "document",
+        ids(Practice::Sg),
+        None,
+        "2026-01-10T09:00:00Z",
+    );
+    tiny.content_bytes = 18;
+    let mut decision = rec(
+        "sha256:decision",
+        "decision/accept",
+        ids(Practice::Sg),
+        Some("RIO-2000 1.0"),
+        "2026-01-10T09:00:00Z",
+    );
+    decision.origin = Origin::Buyer;
     vec![
         rec(
             "sha256:doc-sm",
@@ -218,9 +247,16 @@ fn records() -> Vec<RecordFacts> {
         rec(
             "sha256:release-sm",
             "release",
-            ids(Practice::Sm),
-            Some("RIO-2000"),
+            ids(Practice::Sm)[..2].to_vec(),
+            Some("RIO-2000 1.0"),
             "2026-02-01T09:00:00Z",
+        ),
+        rec(
+            "sha256:release-sm2",
+            "release",
+            ids(Practice::Sm)[..2].to_vec(),
+            Some("RIO-2000 2.0"),
+            "2026-03-01T09:00:00Z",
         ),
         rec(
             "sha256:review-sm",
@@ -228,6 +264,13 @@ fn records() -> Vec<RecordFacts> {
             vec!["SM-1".into()],
             None,
             "2026-03-01T09:00:00Z",
+        ),
+        rec(
+            "sha256:review-sm2",
+            "assessment",
+            vec!["SM-1".into()],
+            None,
+            "2026-04-01T09:00:00Z",
         ),
         rec(
             "sha256:doc-svv",
@@ -240,8 +283,15 @@ fn records() -> Vec<RecordFacts> {
             "sha256:campaign-svv",
             "robustness-campaign",
             ids(Practice::Svv),
-            Some("RIO-2000"),
+            Some("RIO-2000 1.0"),
             "2026-02-01T09:00:00Z",
+        ),
+        rec(
+            "sha256:campaign-svv2",
+            "robustness-campaign",
+            ids(Practice::Svv),
+            Some("RIO-2000 2.0"),
+            "2026-04-01T09:00:00Z",
         ),
         rec(
             "sha256:doc-dm",
@@ -250,12 +300,28 @@ fn records() -> Vec<RecordFacts> {
             None,
             "2026-01-10T09:00:00Z",
         ),
+        rec(
+            "sha256:sbom-dm",
+            "sbom-check",
+            ids(Practice::Dm),
+            Some("RIO-2000 1.0"),
+            "2026-02-01T09:00:00Z",
+        ),
+        tiny,
+        decision,
     ]
+}
+
+fn scope(product: Option<&str>) -> Scope<'_> {
+    Scope {
+        vendor: "Example Automation",
+        product,
+    }
 }
 
 #[test]
 fn sdl_assessment_shows_levels_records_and_next_steps() {
-    let a = assess(Catalog::builtin(), &records(), None);
+    let a = assess(Catalog::builtin(), &records(), &scope(None));
     assert_eq!(a.practice(Practice::Sm).expect("SM").level.level(), 4);
     assert_eq!(a.practice(Practice::Svv).expect("SVV").level.level(), 3);
     assert_eq!(a.practice(Practice::Dm).expect("DM").level.level(), 2);
@@ -276,16 +342,29 @@ fn sdl_assessment_shows_levels_records_and_next_steps() {
             "sha256:release-sm",
             "sha256:review-sm",
             "sha256:campaign-svv",
+            "sha256:review-sm2",
+            "sha256:campaign-svv2",
+            "sha256:tiny",
+            "sha256:decision",
+            "Records not counted",
+            "18 bytes of content",
+            "(a decision or specification)",
+            "Capped by: ML 4 is the highest level",
+            "Capped by: ML 4 needs metrics",
+            "Capped by: ML 3 needs records of application",
+            "Capped by: ML 2 needs every requirement named by a process document",
             "To reach ML 2 (Managed)",
             "To reach ML 3",
             "To reach ML 4",
-            "process record",
+            "process document",
+            "rio-2000 1.0, rio-2000 2.0",
+            "2026-03, 2026-04",
             "not a certification or an audit",
         ] {
             assert!(doc.contains(needle), "{needle} missing");
         }
-        for l in &a.limits {
-            assert!(has(doc, &html, l), "limit {l} missing");
+        for l in a.limits.iter().chain(&a.rules) {
+            assert!(has(doc, &html, l), "{l} missing");
         }
     }
     // The practice table: SM at ML 4 with all requirements backed.
@@ -295,7 +374,7 @@ fn sdl_assessment_shows_levels_records_and_next_steps() {
         .find(|l| l.starts_with("| 1 | SM "))
         .expect("SM row");
     assert!(
-        sm.contains("ML 4") && sm.contains(&format!("{n}/{n}")),
+        sm.contains("ML 4") && sm.contains(&format!("{n}/{n} | 2 | 2 | ML 4 is the highest level")),
         "{sm}"
     );
     // Per requirement: process/applied and the records.
@@ -305,14 +384,19 @@ fn sdl_assessment_shows_levels_records_and_next_steps() {
         .expect("SM-1 row");
     assert!(sm1.contains("| yes | yes |"), "{sm1}");
     assert!(
-        sm1.contains("`sha256:doc-sm`, `sha256:release-sm`, `sha256:review-sm`"),
+        sm1.contains("`sha256:doc-sm`, `sha256:release-sm`, `sha256:release-sm2`, `sha256:review-sm`, `sha256:review-sm2`"),
         "{sm1}"
     );
     let dm1 = md
         .lines()
         .find(|l| l.starts_with("| `DM-1` |"))
         .expect("DM-1 row");
-    assert!(dm1.contains("| yes | no |"), "{dm1}");
+    assert!(dm1.contains("| yes | yes |"), "{dm1}");
+    let dm2 = md
+        .lines()
+        .find(|l| l.starts_with("| `DM-2` |"))
+        .expect("DM-2 row");
+    assert!(dm2.contains("| yes | yes |"), "{dm2}");
     assert!(md.contains("**Overall** | **ML 1 (Initial)**"));
     assert!(md.contains("The highest level the records can show is reached."));
 
@@ -320,15 +404,16 @@ fn sdl_assessment_shows_levels_records_and_next_steps() {
     assert_eq!(v["overall"], 1);
     assert_eq!(v["practices"].as_array().map(Vec::len), Some(8));
 
-    let again = assess(Catalog::builtin(), &records(), None);
+    let again = assess(Catalog::builtin(), &records(), &scope(None));
     assert_eq!(md, sdl::markdown(&again));
     assert_eq!(html, sdl::html(&again));
     assert_eq!(json, sdl::json(&again).expect("json"));
 
     // A product filter shows in the documents.
-    let only = assess(Catalog::builtin(), &records(), Some("RIO-2000"));
+    let only = assess(Catalog::builtin(), &records(), &scope(Some("RIO-2000")));
     assert!(sdl::markdown(&only).contains("| Product | RIO-2000 |"));
-    assert!(sdl::html(&only).contains("self-assessment: RIO-2000</title>"));
+    assert!(sdl::markdown(&only).contains("| Vendor | Example Automation |"));
+    assert!(sdl::html(&only).contains("self-assessment: Example Automation RIO-2000</title>"));
 }
 
 // ---------------------------------------------------------------------------------------

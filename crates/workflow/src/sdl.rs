@@ -1,11 +1,32 @@
-//! Use case: the IEC 62443-4-1 maturity self-assessment over the records in a store, and the
-//! facts about stored records other use cases share (kind, requirements, product, title).
+//! Use case: the IEC 62443-4-1 maturity self-assessment of one vendor over the records in a
+//! store, and the facts about stored records other use cases share (kind, requirements,
+//! subject, who produced them, content size).
+//!
+//! Who produced a record ([`Origin`]) is decided here from the record itself: decisions and
+//! specifications are the buyer's; otproof's own checks (a campaign, an SBOM check, a
+//! signature check, a signed release, recorded by the command that ran them, not by
+//! `evidence add`) are checks; an `assessment` computed by an otproof command (scores) is the
+//! buyer's; everything else is a file handed over. The assessment only reads the store.
 
-use otproof_assess::sdl::{self, RecordFacts, SdlAssessment};
+use otproof_assess::sdl::{self, Origin, RecordFacts, Scope, SdlAssessment};
 use otproof_catalog::Catalog;
 use otproof_evidence::payload::sdl::{PracticeLevel, RequirementRecords, SdlAssessmentPayload};
-use otproof_evidence::{Body, Record};
+use otproof_evidence::{Body, EvidenceKind, Record, Subject};
 use otproof_store::{Store, StoreError};
+
+/// Why the self-assessment could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SdlError {
+    /// No vendor named.
+    #[error("the 4-1 self-assessment is about one vendor: name it (--vendor)")]
+    NoVendor,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The operation `evidence add` records files under.
+const HANDED_OVER_OPERATION: &str = "evidence add";
 
 /// The kind of a record as the assessments name it: the evidence kind (`document`,
 /// `robustness-campaign`, ...) or `decision/<verdict>`.
@@ -16,23 +37,63 @@ pub fn record_kind(body: &Body) -> String {
     }
 }
 
+/// Who produced a stored record (see the module documentation).
+pub fn origin_of(record: &Record) -> Origin {
+    let Body::Evidence(ev) = &record.body else {
+        return Origin::Buyer;
+    };
+    let by_otproof_command = record.producer.tool == "otproof"
+        && record.producer.operation.as_deref() != Some(HANDED_OVER_OPERATION);
+    match ev.kind {
+        EvidenceKind::Specification => Origin::Buyer,
+        EvidenceKind::Assessment if by_otproof_command => Origin::Buyer,
+        EvidenceKind::RobustnessCampaign
+        | EvidenceKind::SbomCheck
+        | EvidenceKind::SignatureCheck
+        | EvidenceKind::Release
+            if by_otproof_command =>
+        {
+            Origin::Check
+        }
+        _ => Origin::HandedOver,
+    }
+}
+
+fn subject_parts(s: &Subject) -> (Option<String>, Option<String>, Option<String>) {
+    match s {
+        Subject::Vendor { vendor } => (Some(vendor.clone()), None, None),
+        Subject::Product {
+            vendor,
+            product,
+            version,
+            ..
+        } => (Some(vendor.clone()), Some(product.clone()), version.clone()),
+        Subject::System { .. } => (None, None, None),
+    }
+}
+
 /// The facts of one stored record.
 pub fn facts_of(id: &str, title: &str, record: &Record) -> RecordFacts {
-    let (requirements, product) = match &record.body {
+    let (requirements, subject, content_bytes) = match &record.body {
         Body::Evidence(ev) => (
             ev.requirements.clone(),
-            ev.subject.product().map(str::to_string),
+            &ev.subject,
+            ev.attachments
+                .iter()
+                .fold(0u64, |n, a| n.saturating_add(a.size)),
         ),
-        Body::Decision(d) => (
-            d.requirements.clone(),
-            d.subject.product().map(str::to_string),
-        ),
+        Body::Decision(d) => (d.requirements.clone(), &d.subject, 0),
     };
+    let (vendor, product, version) = subject_parts(subject);
     RecordFacts {
         id: id.to_string(),
         kind: record_kind(&record.body),
+        origin: origin_of(record),
         requirements,
+        vendor,
         product,
+        version,
+        content_bytes,
         title: title.to_string(),
         created: record.created.clone(),
     }
@@ -48,10 +109,22 @@ pub fn record_facts(store: &Store) -> Result<Vec<RecordFacts>, StoreError> {
     Ok(out)
 }
 
-/// Run the 4-1 self-assessment over the store, optionally for one product.
-pub fn assess(store: &Store, product: Option<&str>) -> Result<SdlAssessment, StoreError> {
+/// Run the 4-1 self-assessment of `vendor` over the store, optionally for one product. Reads
+/// only; records nothing.
+pub fn assess(
+    store: &Store,
+    vendor: &str,
+    product: Option<&str>,
+) -> Result<SdlAssessment, SdlError> {
+    if vendor.trim().is_empty() {
+        return Err(SdlError::NoVendor);
+    }
     let facts = record_facts(store)?;
-    Ok(sdl::assess(Catalog::builtin(), &facts, product))
+    Ok(sdl::assess(
+        Catalog::builtin(),
+        &facts,
+        &Scope { vendor, product },
+    ))
 }
 
 /// The assessment as a typed payload (for an `assessment` record).
@@ -79,7 +152,7 @@ pub fn payload_of(a: &SdlAssessment) -> SdlAssessmentPayload {
                         applied: r.applied,
                     })
                     .collect(),
-                reviews: p.reviews.clone(),
+                reviews: p.metrics.clone(),
                 to_next_level: p.to_next_level.clone(),
             })
             .collect(),
@@ -90,7 +163,7 @@ pub fn payload_of(a: &SdlAssessment) -> SdlAssessmentPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otproof_evidence::{Decision, Evidence, EvidenceKind, Payload, Subject, Verdict};
+    use otproof_evidence::{Decision, Evidence, Payload, Verdict};
 
     fn product(p: &str) -> Subject {
         Subject::Product {
@@ -103,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn facts_come_from_the_store_and_the_assessment_uses_them() {
+    fn facts_come_from_the_store_and_name_who_produced_each_record() {
         let t = tempfile::tempdir().expect("tempdir");
         let mut store = Store::init(t.path(), None).expect("init");
         let doc = Evidence {
@@ -124,9 +197,13 @@ mod tests {
             subject: product("RIO"),
             ..doc.clone()
         };
-        let other = Evidence {
-            subject: product("Other"),
-            title: "Other product".into(),
+        let handed = Evidence {
+            title: "A campaign file".into(),
+            ..campaign.clone()
+        };
+        let score = Evidence {
+            kind: EvidenceKind::Assessment,
+            title: "Scores".into(),
             ..campaign.clone()
         };
         let decision = Decision {
@@ -140,44 +217,41 @@ mod tests {
             decided_by: "buyer".into(),
             payload: serde_json::Value::Null,
         };
-        for b in [
-            Body::Evidence(doc),
-            Body::Evidence(campaign),
-            Body::Evidence(other),
-            Body::Decision(decision),
+        for (op, b) in [
+            ("evidence add", Body::Evidence(doc)),
+            ("fuzz modbus", Body::Evidence(campaign)),
+            ("evidence add", Body::Evidence(handed)),
+            ("vendors score", Body::Evidence(score)),
+            ("accept", Body::Decision(decision)),
         ] {
-            store.append_one(Record::new("test", b)).expect("append");
+            store.append_one(Record::new(op, b)).expect("append");
         }
         let facts = record_facts(&store).expect("facts");
-        let kinds: Vec<&str> = facts.iter().map(|f| f.kind.as_str()).collect();
+        let kinds: Vec<(&str, Origin)> =
+            facts.iter().map(|f| (f.kind.as_str(), f.origin)).collect();
         assert_eq!(
             kinds,
             [
-                "document",
-                "robustness-campaign",
-                "robustness-campaign",
-                "decision/accept"
+                ("document", Origin::HandedOver),
+                ("robustness-campaign", Origin::Check),
+                ("robustness-campaign", Origin::HandedOver),
+                ("assessment", Origin::Buyer),
+                ("decision/accept", Origin::Buyer),
             ]
         );
         assert_eq!(facts[0].product, None);
+        assert_eq!(facts[0].vendor.as_deref(), Some("Acme"));
         assert_eq!(facts[1].product.as_deref(), Some("RIO"));
         assert_eq!(facts[0].title, "SDL process");
 
-        let a = assess(&store, Some("rio")).expect("assess");
-        assert_eq!(
-            a.records_considered, 3,
-            "the other product's record is left out"
-        );
+        assert!(matches!(assess(&store, " ", None), Err(SdlError::NoVendor)));
+        let a = assess(&store, "acme", Some("rio")).expect("assess");
+        // The 0-byte document and handed-over file earn nothing; the buyer's records neither.
+        assert_eq!(a.records_considered, 1);
+        assert_eq!(a.not_counted.len(), 4);
         let p = payload_of(&a);
         assert_eq!(p.practices.len(), 8);
         assert_eq!(p.overall, a.overall.level());
-        let sm = p.practices.iter().find(|p| p.practice == "SM").expect("SM");
-        let sm1 = sm
-            .requirements
-            .iter()
-            .find(|r| r.id == "SM-1")
-            .expect("SM-1");
-        assert!(sm1.process && sm1.records.len() == 2);
         let v = p.to_value().expect("value");
         assert_eq!(SdlAssessmentPayload::from_value(&v).expect("back"), p);
     }
