@@ -225,6 +225,12 @@ fn parse_date(s: &str) -> Option<Date> {
     .ok()
 }
 
+/// True when `s` is a real day written `YYYY-MM-DD` (e.g. `2026-11-26`; not `2026-13-45`,
+/// not `tomorrow`).
+pub fn is_date(s: &str) -> bool {
+    parse_date(s).is_some()
+}
+
 /// Days since 1970-01-01.
 fn day_number(date: Date) -> i64 {
     date.duration_since(Date::constant(1970, 1, 1)).as_secs() / 86_400
