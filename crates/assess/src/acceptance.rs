@@ -26,9 +26,14 @@
 //! | `no-unaddressed-high-vulns` | an SBOM fact exists and every open high or critical vulnerability has a VEX statement |
 //! | `signature-verified` | a signature fact exists and it verified |
 //! | `robustness-evidence` | for every listed protocol (or, with none listed, for at least one) there is a campaign with at least one test case, and no matching campaign has an open crash or hang finding; open conformance findings are reported, not failed |
-//! | `certificate-valid` | at least one certificate (of the scheme, when one is named; case-insensitive) expires on or after `today` |
+//! | `certificate-valid` | at least one certificate (of the scheme, when one is named; case-insensitive) is plausible ([`certificate_problems`] finds nothing: register number, issuer, known scheme, expiry at most [`MAX_CERTIFICATE_YEARS`] years ahead, scope naming the product or vendor, usable file) and expires on or after `today` |
 //! | `support-until` | the stated end of support is on or after `today` plus `min_years` years |
-//! | `document-present` | a document fact with that `what` (case-insensitive) is present |
+//! | `document-present` | a document fact with that `what` (case-insensitive) is present and has no `problem` (the caller checks the file with [`check_document`]: not empty, PDF or text with words) |
+//!
+//! **Manifest paths** must be relative and stay inside the package folder: [`parse_package`]
+//! refuses an absolute path or a `..` component ([`path_problem`]) with the field's name, line
+//! and column; the caller resolves symbolic links and refuses any path whose canonical form
+//! leaves the folder.
 //!
 //! Protocol names are compared ignoring case and everything but letters and digits, so
 //! `Modbus/TCP`, `modbus-tcp` and `MODBUS_TCP` are the same protocol.
@@ -40,8 +45,10 @@
 //! applied (a warning says so); neither is one for a criterion that passed or is optional.
 //!
 //! **Decision.** Any required criterion still failed: `reject`. Otherwise any exception
-//! applied: `accept-with-exceptions`. Otherwise `accept`. A failed *optional* criterion stays
-//! `fail` in the record and gives a warning, but never changes the decision.
+//! applied: `accept-with-exceptions`. Otherwise `accept`. An *optional* criterion not met is
+//! recorded as `not-applicable` (its description says "optional, not met"), counted apart
+//! from the failures (`summary.optional_not_met`), gives a warning, and never changes the
+//! decision; the payload lists the optional criteria.
 //!
 //! **Warnings.** The end of support and every certificate's expiry that is already past, or
 //! within `warn_days_before_eos` days of `today` (inclusive); exceptions not applied; failed
