@@ -26,9 +26,14 @@
 //! | `no-unaddressed-high-vulns` | an SBOM fact exists and every open high or critical vulnerability has a VEX statement |
 //! | `signature-verified` | a signature fact exists and it verified |
 //! | `robustness-evidence` | for every listed protocol (or, with none listed, for at least one) there is a campaign with at least one test case, and no matching campaign has an open crash or hang finding; open conformance findings are reported, not failed |
-//! | `certificate-valid` | at least one certificate (of the scheme, when one is named; case-insensitive) expires on or after `today` |
+//! | `certificate-valid` | at least one certificate (of the scheme, when one is named; case-insensitive) is plausible ([`certificate_problems`] finds nothing: register number, issuer, known scheme, expiry at most [`MAX_CERTIFICATE_YEARS`] years ahead, scope naming the product or vendor, usable file) and expires on or after `today` |
 //! | `support-until` | the stated end of support is on or after `today` plus `min_years` years |
-//! | `document-present` | a document fact with that `what` (case-insensitive) is present |
+//! | `document-present` | a document fact with that `what` (case-insensitive) is present and has no `problem` (the caller checks the file with [`check_document`]: not empty, PDF or text with words) |
+//!
+//! **Manifest paths** must be relative and stay inside the package folder: [`parse_package`]
+//! refuses an absolute path or a `..` component ([`path_problem`]) with the field's name, line
+//! and column; the caller resolves symbolic links and refuses any path whose canonical form
+//! leaves the folder.
 //!
 //! Protocol names are compared ignoring case and everything but letters and digits, so
 //! `Modbus/TCP`, `modbus-tcp` and `MODBUS_TCP` are the same protocol.
@@ -40,8 +45,10 @@
 //! applied (a warning says so); neither is one for a criterion that passed or is optional.
 //!
 //! **Decision.** Any required criterion still failed: `reject`. Otherwise any exception
-//! applied: `accept-with-exceptions`. Otherwise `accept`. A failed *optional* criterion stays
-//! `fail` in the record and gives a warning, but never changes the decision.
+//! applied: `accept-with-exceptions`. Otherwise `accept`. An *optional* criterion not met is
+//! recorded as `not-applicable` (its description says "optional, not met"), counted apart
+//! from the failures (`summary.optional_not_met`), gives a warning, and never changes the
+//! decision; the payload lists the optional criteria.
 //!
 //! **Warnings.** The end of support and every certificate's expiry that is already past, or
 //! within `warn_days_before_eos` days of `today` (inclusive); exceptions not applied; failed
@@ -145,7 +152,7 @@ fn missing_hint(input: &'static str, field: &str) -> Option<&'static str> {
             "expected product, vendor, version and component_type at the top of the manifest",
         ),
         (MANIFEST, "scheme" | "scope" | "number" | "expires") => Some(
-            "expected every certificate to have scheme, scope, number and expires (YYYY-MM-DD); file is optional",
+            "expected every certificate to have scheme, scope, number and expires (YYYY-MM-DD); file, issuer and issued (YYYY-MM-DD) are optional",
         ),
         (MANIFEST, "end_of_support") => {
             Some("expected support to have end_of_support (YYYY-MM-DD); statement is optional")
@@ -225,6 +232,12 @@ fn parse_date(s: &str) -> Option<Date> {
     .ok()
 }
 
+/// True when `s` is a real day written `YYYY-MM-DD` (e.g. `2026-11-26`; not `2026-13-45`,
+/// not `tomorrow`).
+pub fn is_date(s: &str) -> bool {
+    parse_date(s).is_some()
+}
+
 /// Days since 1970-01-01.
 fn day_number(date: Date) -> i64 {
     date.duration_since(Date::constant(1970, 1, 1)).as_secs() / 86_400
@@ -271,6 +284,13 @@ pub struct CertificateEntry {
     pub file: Option<String>,
     /// Certification scheme, e.g. `IECEE`, `ISASecure`.
     pub scheme: String,
+    /// Certification body that issued it, e.g. `TÜV Rheinland`, `exida`. A certificate
+    /// without one does not count for `certificate-valid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Day of issue, YYYY-MM-DD, when stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
     /// What it covers, e.g. `IEC 62443-4-1 process, ML 2`.
     pub scope: String,
     /// Certificate number.
@@ -361,6 +381,47 @@ impl PackageManifest {
         out
     }
 
+    /// Every file the manifest names with the manifest field that names it (`sbom`,
+    /// `vex[0]`, `firmware`, `envelope`, `vendor_key`, `robustness[0]`,
+    /// `certificates[0].file`, `support.statement`, `hardening_guide`, `patch_policy`), in
+    /// manifest order.
+    pub fn fields(&self) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = Vec::new();
+        if let Some(p) = &self.sbom {
+            out.push(("sbom".into(), p.as_str()));
+        }
+        for (i, p) in self.vex.iter().enumerate() {
+            out.push((format!("vex[{i}]"), p.as_str()));
+        }
+        for (field, p) in [
+            ("firmware", &self.firmware),
+            ("envelope", &self.envelope),
+            ("vendor_key", &self.vendor_key),
+        ] {
+            if let Some(p) = p {
+                out.push((field.into(), p.as_str()));
+            }
+        }
+        for (i, p) in self.robustness.iter().enumerate() {
+            out.push((format!("robustness[{i}]"), p.as_str()));
+        }
+        for (i, c) in self.certificates.iter().enumerate() {
+            if let Some(p) = &c.file {
+                out.push((format!("certificates[{i}].file"), p.as_str()));
+            }
+        }
+        if let Some(p) = self.support.as_ref().and_then(|s| s.statement.as_deref()) {
+            out.push(("support.statement".into(), p));
+        }
+        if let Some(p) = &self.hardening_guide {
+            out.push(("hardening_guide".into(), p.as_str()));
+        }
+        if let Some(p) = &self.patch_policy {
+            out.push(("patch_policy".into(), p.as_str()));
+        }
+        out
+    }
+
     /// True when the package names a signed release (firmware, envelope and key).
     pub fn has_signed_release(&self) -> bool {
         self.firmware.is_some() && self.envelope.is_some() && self.vendor_key.is_some()
@@ -373,6 +434,10 @@ struct RawCertificate {
     #[serde(default)]
     file: Option<Spanned<String>>,
     scheme: Spanned<String>,
+    #[serde(default)]
+    issuer: Option<Spanned<String>>,
+    #[serde(default)]
+    issued: Option<Spanned<String>>,
     scope: Spanned<String>,
     number: Spanned<String>,
     expires: Spanned<String>,
@@ -428,21 +493,56 @@ fn text_field(s: Spanned<String>, name: &str) -> Result<String, ParseError> {
     }
 }
 
+/// Why a path of a manifest is not a plain relative path inside the package folder: it is
+/// empty, absolute (`/x`, `\\x`, `C:x`), or has a `..` component, or a NUL byte. `None`
+/// when it is fine. Symbolic links are the caller's to resolve (this module reads no file).
+pub fn path_problem(path: &str) -> Option<&'static str> {
+    let b = path.as_bytes();
+    if path.trim().is_empty() {
+        return Some("it is empty");
+    }
+    if path.contains('\0') {
+        return Some("it contains a NUL byte");
+    }
+    if path.starts_with('/') || path.starts_with('\\') || path.starts_with('~') {
+        return Some("it is an absolute path");
+    }
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return Some("it is an absolute path (a drive letter)");
+    }
+    if path.split(['/', '\\']).any(|c| c == "..") {
+        return Some("it has a '..' component");
+    }
+    None
+}
+
 fn path_field(s: Spanned<String>, name: &str) -> Result<String, ParseError> {
     let v = s.value.trim().to_string();
     if v.is_empty() {
-        Err(at(
+        return Err(at(
             MANIFEST,
             &s.referenced,
             format!("{name} is empty: expected a path relative to the manifest"),
-        ))
-    } else {
-        Ok(v)
+        ));
     }
+    if let Some(why) = path_problem(&v) {
+        return Err(at(
+            MANIFEST,
+            &s.referenced,
+            format!(
+                "{name} '{v}' is refused: {why}; every path in the manifest must be relative to the package folder and stay inside it"
+            ),
+        ));
+    }
+    Ok(v)
 }
 
 fn opt_path(s: Option<Spanned<String>>, name: &str) -> Result<Option<String>, ParseError> {
     s.map(|s| path_field(s, name)).transpose()
+}
+
+fn opt_text(s: Option<Spanned<String>>, name: &str) -> Result<Option<String>, ParseError> {
+    s.map(|s| text_field(s, name)).transpose()
 }
 
 /// Read a package manifest (YAML). Unknown keys, missing required keys, empty values, bad
@@ -479,11 +579,16 @@ pub fn parse_package(text: &str) -> Result<PackageManifest, PackageError> {
         .parse()
         .map_err(|e: otproof_catalog::ComponentTypeError| at(MANIFEST, &ct_loc, e.to_string()))?;
     let mut certificates = Vec::new();
-    for c in raw.certificates {
+    for (i, c) in raw.certificates.into_iter().enumerate() {
         check_date(MANIFEST, &c.expires, "certificate expires")?;
+        if let Some(d) = &c.issued {
+            check_date(MANIFEST, d, "certificate issued")?;
+        }
         certificates.push(CertificateEntry {
-            file: opt_path(c.file, "certificate file")?,
+            file: opt_path(c.file, &format!("certificates[{i}].file"))?,
             scheme: text_field(c.scheme, "certificate scheme")?,
+            issuer: opt_text(c.issuer, "certificate issuer")?,
+            issued: c.issued.map(|d| d.value.trim().to_string()),
             scope: text_field(c.scope, "certificate scope")?,
             number: text_field(c.number, "certificate number")?,
             expires: c.expires.value.trim().to_string(),
@@ -494,7 +599,7 @@ pub fn parse_package(text: &str) -> Result<PackageManifest, PackageError> {
             check_date(MANIFEST, &s.end_of_support, "end_of_support")?;
             Some(SupportEntry {
                 end_of_support: s.end_of_support.value.trim().to_string(),
-                statement: opt_path(s.statement, "support statement")?,
+                statement: opt_path(s.statement, "support.statement")?,
             })
         }
         None => None,
@@ -508,7 +613,8 @@ pub fn parse_package(text: &str) -> Result<PackageManifest, PackageError> {
         vex: raw
             .vex
             .into_iter()
-            .map(|p| path_field(p, "vex"))
+            .enumerate()
+            .map(|(i, p)| path_field(p, &format!("vex[{i}]")))
             .collect::<Result<_, _>>()?,
         firmware: opt_path(raw.firmware, "firmware")?,
         envelope: opt_path(raw.envelope, "envelope")?,
@@ -516,7 +622,8 @@ pub fn parse_package(text: &str) -> Result<PackageManifest, PackageError> {
         robustness: raw
             .robustness
             .into_iter()
-            .map(|p| path_field(p, "robustness"))
+            .enumerate()
+            .map(|(i, p)| path_field(p, &format!("robustness[{i}]")))
             .collect::<Result<_, _>>()?,
         certificates,
         support,
@@ -1222,6 +1329,16 @@ pub struct CertificateFact {
     pub record: Option<RecordId>,
     /// Scheme.
     pub scheme: String,
+    /// Certification body, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Day of issue, YYYY-MM-DD, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
+    /// Why the certificate's file, when one is named, is not a readable document (see
+    /// [`check_document`]); such a certificate does not count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_problem: Option<String>,
     /// Scope.
     pub scope: String,
     /// Number.
@@ -1239,6 +1356,330 @@ pub struct DocumentFact {
     pub what: String,
     /// It was found (and readable).
     pub present: bool,
+    /// Why a document the manifest names does not count (empty, not a readable type, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Content checks
+// ---------------------------------------------------------------------------------------
+
+/// What a document file was found to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentType {
+    /// A PDF file (`%PDF-` header and `%%EOF` trailer).
+    Pdf,
+    /// UTF-8 (or UTF-16 with a byte-order mark) text: plain text, Markdown, HTML, XML, ...
+    Text,
+}
+
+/// The outcome of [`check_document`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentCheck {
+    /// A readable document with content.
+    Readable(DocumentType),
+    /// Not a usable document: why (empty, binary, no text, ...). The criterion that needs it
+    /// fails with this reason; the file is not recorded.
+    Unusable(String),
+    /// A secret (a private key): never a document, never recorded; the caller refuses the
+    /// whole package as bad input.
+    Secret(&'static str),
+}
+
+/// Markers of private keys and other secrets in a file (PEM, OpenSSH, PuTTY, age, otproof's
+/// own key files).
+const SECRET_MARKERS: &[(&[u8], &str)] = &[
+    (b"PRIVATE KEY-----", "a PEM private key"),
+    (b"-----BEGIN OPENSSH PRIVATE KEY", "an OpenSSH private key"),
+    (b"PuTTY-User-Key-File", "a PuTTY private key"),
+    (b"AGE-SECRET-KEY-", "an age secret key"),
+    (b"-----BEGIN PGP PRIVATE KEY BLOCK", "a PGP private key"),
+];
+
+/// Which kind of secret the bytes hold, if any (a private key in any of the usual text
+/// forms). otproof never records such a file.
+pub fn secret_in(bytes: &[u8]) -> Option<&'static str> {
+    SECRET_MARKERS
+        .iter()
+        .find(|(m, _)| bytes.windows(m.len()).any(|w| w == *m))
+        .map(|(_, what)| *what)
+}
+
+/// Minimum words (runs of two or more letters) of text a document must contain.
+pub const MIN_DOCUMENT_WORDS: usize = 3;
+
+fn words_of_text(text: &str) -> usize {
+    // Markup is not content: drop HTML/XML tags before counting.
+    let mut plain = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for ch in text.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 2)
+        .count()
+}
+
+fn utf16_text(bytes: &[u8]) -> Option<String> {
+    let (le, rest) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => return None,
+    };
+    if rest.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = rest
+        .chunks_exact(2)
+        .map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        })
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+/// Is this file a document a person can read, with content?
+///
+/// - a private key in any usual text form: [`DocumentCheck::Secret`];
+/// - 0 bytes, or only white space: unusable ("empty");
+/// - `%PDF-` at the start and `%%EOF` in its last 1 KiB: a PDF (its text is not extracted);
+/// - UTF-8 text (a UTF-8 or UTF-16 byte-order mark allowed) without control characters
+///   other than tab, line feed, form feed and carriage return, with at least
+///   [`MIN_DOCUMENT_WORDS`] words outside HTML/XML tags: text (plain text, Markdown, HTML,
+///   XML, ...);
+/// - anything else (binary data, archives such as Office files, images): unusable, with the
+///   reason.
+pub fn check_document(bytes: &[u8]) -> DocumentCheck {
+    if let Some(what) = secret_in(bytes) {
+        return DocumentCheck::Secret(what);
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return DocumentCheck::Unusable(if bytes.is_empty() {
+            "it is empty (0 bytes)".into()
+        } else {
+            format!("it is empty ({} bytes of white space)", bytes.len())
+        });
+    }
+    if bytes.starts_with(b"%PDF-") {
+        let tail = &bytes[bytes.len().saturating_sub(1024)..];
+        return if tail.windows(5).any(|w| w == b"%%EOF") {
+            DocumentCheck::Readable(DocumentType::Pdf)
+        } else {
+            DocumentCheck::Unusable(
+                "it starts like a PDF but has no %%EOF trailer (truncated or not a PDF)".into(),
+            )
+        };
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return DocumentCheck::Unusable(
+            "it is a ZIP archive (e.g. an Office document): expected PDF or text (Markdown, HTML, plain text)".into(),
+        );
+    }
+    let text = match utf16_text(bytes) {
+        Some(t) => t,
+        None => match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
+            Ok(t) => t.to_string(),
+            Err(_) => {
+                return DocumentCheck::Unusable(
+                    "it is binary data, not text or PDF: expected PDF or text (Markdown, HTML, plain text)".into(),
+                )
+            }
+        },
+    };
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{c}'))
+    {
+        return DocumentCheck::Unusable(
+            "it holds control characters, so it is binary data, not text: expected PDF or text (Markdown, HTML, plain text)".into(),
+        );
+    }
+    let words = words_of_text(&text);
+    if words < MIN_DOCUMENT_WORDS {
+        return DocumentCheck::Unusable(format!(
+            "it has no content to read ({} outside markup; at least {MIN_DOCUMENT_WORDS} expected)",
+            plural(words, "word", "words")
+        ));
+    }
+    DocumentCheck::Readable(DocumentType::Text)
+}
+
+/// Certification schemes a certificate counts under when the criterion names none
+/// (compared ignoring case and everything but letters and digits, as a prefix: `IECEE CB`
+/// and `ISASecure CSA` are known). A criterion that names its `scheme` accepts that scheme.
+pub const KNOWN_SCHEMES: &[&str] = &[
+    "IECEE",
+    "ISASecure",
+    "Common Criteria",
+    "EUCC",
+    "CSPN",
+    "BSZ",
+    "UL 2900",
+];
+
+/// A certificate's expiry may be at most this many years after its issue and after the
+/// decision date.
+pub const MAX_CERTIFICATE_YEARS: u32 = 10;
+
+fn norm_name(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// Legal-form words dropped from a vendor name before looking for it in a scope.
+const LEGAL_FORMS: &[&str] = &[
+    "gmbh",
+    "ag",
+    "inc",
+    "ltd",
+    "llc",
+    "corp",
+    "corporation",
+    "co",
+    "sa",
+    "sas",
+    "spa",
+    "bv",
+    "nv",
+    "plc",
+    "kg",
+    "ab",
+    "oy",
+    "as",
+    "srl",
+    "limited",
+    "company",
+];
+
+fn vendor_core(vendor: &str) -> String {
+    let mut words: Vec<&str> = vendor
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    while words.len() > 1
+        && words
+            .last()
+            .is_some_and(|w| LEGAL_FORMS.contains(&w.to_lowercase().as_str()))
+    {
+        words.pop();
+    }
+    norm_name(&words.concat())
+}
+
+/// Placeholders that are not certificate numbers.
+const PLACEHOLDER_NUMBERS: &[&str] = &[
+    "na", "none", "tbd", "tba", "todo", "unknown", "pending", "null", "nil", "xxx", "xxxx", "test",
+    "dummy", "sample", "example",
+];
+
+/// Why a listed certificate is not plausible (empty when it is): its number, issuer,
+/// scheme, dates and scope, judged at `today` (days since 1970) for `vendor`'s `product`.
+/// `scheme_named` is the scheme the criterion names, if any (then any scheme of that name is
+/// acceptable; otherwise it must be one of [`KNOWN_SCHEMES`]).
+pub fn certificate_problems(
+    c: &CertificateFact,
+    vendor: &str,
+    product: &str,
+    today: i64,
+    scheme_named: Option<&str>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let number = c.number.trim();
+    let alnum: String = number.chars().filter(|ch| ch.is_alphanumeric()).collect();
+    let digits: Vec<char> = number.chars().filter(|ch| ch.is_ascii_digit()).collect();
+    if alnum.chars().count() < 4
+        || digits.is_empty()
+        || digits.iter().all(|d| *d == '0')
+        || PLACEHOLDER_NUMBERS.contains(&alnum.to_lowercase().as_str())
+    {
+        out.push(format!(
+            "number '{number}' is not a plausible certificate number (expected a register number with at least 4 letters or digits, including a digit other than 0)"
+        ));
+    }
+    match c.issuer.as_deref().map(str::trim) {
+        None | Some("") => out.push("no issuer (certification body) is named".into()),
+        Some(_) => {}
+    }
+    let scheme = norm_name(&c.scheme);
+    let known = match scheme_named {
+        Some(named) => scheme == norm_name(named),
+        None => KNOWN_SCHEMES
+            .iter()
+            .any(|k| !scheme.is_empty() && scheme.starts_with(&norm_name(k))),
+    };
+    if !known {
+        out.push(match scheme_named {
+            Some(named) => format!("scheme '{}' is not {named}", c.scheme),
+            None => format!(
+                "scheme '{}' is not a known certification scheme (known: {}; a criterion that names the scheme accepts it)",
+                c.scheme,
+                KNOWN_SCHEMES.join(", ")
+            ),
+        });
+    }
+    let expires = parse_date(c.expires.trim());
+    let issued = c.issued.as_deref().map(|d| parse_date(d.trim()));
+    match expires {
+        None => out.push(format!("expiry '{}' is not a date", c.expires)),
+        Some(e) => {
+            let limit_today = Date::constant(1970, 1, 1)
+                .checked_add(jiff::Span::new().days(today))
+                .ok()
+                .and_then(|t| add_years(t, MAX_CERTIFICATE_YEARS));
+            if limit_today.is_none_or(|l| e > l) {
+                out.push(format!(
+                    "expiry {} is more than {MAX_CERTIFICATE_YEARS} years after the decision date",
+                    ymd(e)
+                ));
+            }
+            match issued {
+                Some(None) => out.push("issue date is not a date".into()),
+                Some(Some(i)) => {
+                    if day_number(i) > today {
+                        out.push(format!("issue date {} is after the decision date", ymd(i)));
+                    }
+                    if i >= e {
+                        out.push(format!("issue date {} is not before its expiry", ymd(i)));
+                    } else if add_years(i, MAX_CERTIFICATE_YEARS).is_none_or(|l| e > l) {
+                        out.push(format!(
+                            "expiry {} is more than {MAX_CERTIFICATE_YEARS} years after its issue on {}",
+                            ymd(e),
+                            ymd(i)
+                        ));
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    let scope = norm_name(&c.scope);
+    let names_product = !norm_name(product).is_empty() && scope.contains(&norm_name(product));
+    let core = vendor_core(vendor);
+    let names_vendor = !core.is_empty() && scope.contains(&core);
+    if !names_product && !names_vendor {
+        out.push(format!(
+            "scope '{}' names neither the product ({product}) nor the vendor ({vendor})",
+            c.scope
+        ));
+    }
+    if let Some(p) = &c.file_problem {
+        out.push(format!("its file is not usable: {p}"));
+    }
+    out
 }
 
 /// What the caller established about the package.
@@ -1293,6 +1734,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// Outcome of one criterion before exceptions: pass?, detail, evidence.
 fn evaluate(
     kind: &CriterionKind,
+    manifest: &PackageManifest,
     facts: &PackageFacts,
     today: Option<i64>,
     today_text: &str,
@@ -1432,22 +1874,42 @@ fn evaluate(
                         .is_none_or(|s| c.scheme.trim().eq_ignore_ascii_case(s.trim()))
                 })
                 .collect();
-            let valid = matching
+            let judged: Vec<(&CertificateFact, Vec<String>)> = matching
                 .iter()
-                .any(|c| days(c.expires.trim()).is_some_and(|e| e >= t));
+                .map(|c| {
+                    (
+                        *c,
+                        certificate_problems(
+                            c,
+                            &manifest.vendor,
+                            &manifest.product,
+                            t,
+                            scheme.as_deref(),
+                        ),
+                    )
+                })
+                .collect();
+            let counts = |c: &CertificateFact, problems: &[String]| {
+                problems.is_empty() && days(c.expires.trim()).is_some_and(|e| e >= t)
+            };
+            let valid = judged.iter().any(|(c, p)| counts(c, p));
             let detail = if matching.is_empty() {
                 match scheme {
                     Some(s) => format!("no {s} certificate listed"),
                     None => "no certificate listed".into(),
                 }
             } else {
-                matching
+                judged
                     .iter()
-                    .map(|c| {
-                        let state = match days(c.expires.trim()) {
-                            None => format!("expiry '{}' is not a date", c.expires),
-                            Some(e) if e >= t => format!("valid until {}", c.expires),
-                            Some(_) => format!("expired on {}", c.expires),
+                    .map(|(c, problems)| {
+                        let state = if !problems.is_empty() {
+                            format!("not counted: {}", problems.join("; "))
+                        } else {
+                            match days(c.expires.trim()) {
+                                None => format!("expiry '{}' is not a date", c.expires),
+                                Some(e) if e >= t => format!("valid until {}", c.expires),
+                                Some(_) => format!("expired on {}", c.expires),
+                            }
                         };
                         format!("{} {} ({}): {state}", c.scheme, c.number, c.scope)
                     })
@@ -1457,7 +1919,11 @@ fn evaluate(
             (
                 valid,
                 detail,
-                matching.iter().filter_map(|c| c.record).collect(),
+                judged
+                    .iter()
+                    .filter(|(c, p)| counts(c, p))
+                    .filter_map(|(c, _)| c.record)
+                    .collect(),
             )
         }
         CriterionKind::SupportUntil { min_years } => {
@@ -1502,18 +1968,21 @@ fn evaluate(
                 .iter()
                 .filter(|d| d.what.trim().eq_ignore_ascii_case(what.trim()))
                 .collect();
-            let present = docs.iter().any(|d| d.present);
+            let present = docs.iter().any(|d| d.present && d.problem.is_none());
+            let problems: Vec<&str> = docs.iter().filter_map(|d| d.problem.as_deref()).collect();
             (
                 present,
                 if present {
                     format!("{what} delivered")
                 } else if docs.is_empty() {
                     format!("no {what} in the package")
+                } else if !problems.is_empty() {
+                    format!("{what} not counted: {}", problems.join("; "))
                 } else {
                     format!("{what} named but not found")
                 },
                 docs.iter()
-                    .filter(|d| d.present)
+                    .filter(|d| d.present && d.problem.is_none())
                     .filter_map(|d| d.record)
                     .collect(),
             )
@@ -1561,11 +2030,13 @@ pub fn decide(
     let mut exceptions = Vec::new();
     let mut used_exceptions: Vec<usize> = Vec::new();
     for def in &criteria.items {
-        let (ok, detail, evidence) = evaluate(&def.kind, facts, today_n, today);
-        let mut result = if ok {
-            CriterionResult::Pass
-        } else {
-            CriterionResult::Fail
+        let (ok, detail, evidence) = evaluate(&def.kind, manifest, facts, today_n, today);
+        let mut result = match (ok, def.required) {
+            (true, _) => CriterionResult::Pass,
+            (false, true) => CriterionResult::Fail,
+            // An optional criterion not met does not bear on the decision: it is recorded as
+            // not applicable (its description says "optional, not met"), never as a fail.
+            (false, false) => CriterionResult::NotApplicable,
         };
         if !ok && def.required {
             let usable = criteria.exceptions.iter().enumerate().find(|(_, e)| {
@@ -1600,7 +2071,11 @@ pub fn decide(
             description: format!(
                 "{}{}: {detail}",
                 def.description,
-                if def.required { "" } else { " (optional)" }
+                match (def.required, ok) {
+                    (true, _) => "",
+                    (false, true) => " (optional)",
+                    (false, false) => " (optional, not met: does not affect the decision)",
+                }
             ),
             result,
             evidence,
@@ -1682,7 +2157,14 @@ pub fn decide(
             pass: count(CriterionResult::Pass),
             fail: count(CriterionResult::Fail),
             exception: count(CriterionResult::Exception),
+            optional_not_met: count(CriterionResult::NotApplicable),
         },
+        optional: criteria
+            .items
+            .iter()
+            .filter(|d| !d.required)
+            .map(|d| d.id.clone())
+            .collect(),
         end_of_support: facts.end_of_support.clone(),
         certificates: facts
             .certificates
@@ -1690,6 +2172,8 @@ pub fn decide(
             .map(|c| CertificateListed {
                 record: c.record,
                 scheme: c.scheme.clone(),
+                issuer: c.issuer.clone(),
+                issued: c.issued.clone(),
                 scope: c.scope.clone(),
                 number: c.number.clone(),
                 expires: c.expires.clone(),
@@ -1749,10 +2233,10 @@ fn limitations(m: &PackageManifest, criteria: &Criteria, facts: &PackageFacts) -
         out.push("Robustness evidence covers only the protocols, test cases and configuration of the supplied campaigns; other interfaces and configurations were not tested.".to_string());
     }
     if !facts.certificates.is_empty() || uses("certificate-valid") {
-        out.push("Certificates are taken as listed in the package: they were not checked with the issuing scheme's registry, and their scope is not compared with the product version.".to_string());
+        out.push(format!("Certificates are checked for plausibility only (a register number, an issuer, a known scheme, an expiry at most {MAX_CERTIFICATE_YEARS} years ahead, a scope naming the product or vendor): they were not checked with the issuing scheme's registry, and their scope is not compared with the product version."));
     }
     if uses("document-present") {
-        out.push("Documents (hardening guide, patch policy, support statement) are checked for presence only, not for content or quality.".to_string());
+        out.push(format!("Documents (hardening guide, patch policy, support statement, certificates' files) are checked for form only: present, not empty, a readable type (PDF or text) and, for text, at least {MIN_DOCUMENT_WORDS} words; their content and quality are not judged."));
     }
     if facts.end_of_support.is_some() || uses("support-until") {
         out.push("The end-of-support date is the vendor's statement; the commitment itself cannot be verified here.".to_string());

@@ -60,7 +60,10 @@ fn good_facts() -> PackageFacts {
         certificates: vec![CertificateFact {
             record: Some(id(5)),
             scheme: "IECEE".into(),
-            scope: "IEC 62443-4-1 process, ML 2".into(),
+            issuer: Some("Example CB".into()),
+            issued: Some("2024-09-01".into()),
+            file_problem: None,
+            scope: "IEC 62443-4-1 process of Example Automation, ML 2".into(),
             number: "DEMO-IECEE-4-1-0042".into(),
             expires: "2027-08-31".into(),
         }],
@@ -71,6 +74,7 @@ fn good_facts() -> PackageFacts {
                 record: Some(id(6 + i as u8)),
                 what: w.to_string(),
                 present: true,
+                problem: None,
             })
             .collect(),
         end_of_support: Some("2036-12-31".into()),
@@ -100,8 +104,8 @@ fn sample_manifest_parses() {
     assert_eq!(m.vendor, "Example Automation");
     assert_eq!(m.version, "4.3.0");
     assert_eq!(m.component_type, ComponentType::EmbeddedDevice);
-    assert_eq!(m.sbom.as_deref(), Some("../rio-2000-4.3.0.cdx.json"));
-    assert_eq!(m.vex, vec!["../rio-2000.openvex.json"]);
+    assert_eq!(m.sbom.as_deref(), Some("rio-2000-4.3.0.cdx.json"));
+    assert_eq!(m.vex, vec!["rio-2000.openvex.json"]);
     assert!(m.has_signed_release());
     assert_eq!(m.robustness, vec!["robustness/evidence.json"]);
     assert_eq!(m.certificates.len(), 1);
@@ -383,14 +387,20 @@ fn support_and_certificates_warn_within_the_window() {
         .warnings
         .iter()
         .any(|w| w.contains("expired on 2026-11-25, 1 day ago")));
-    // The certificate criterion is optional by default: it fails, warns, and does not reject.
+    // The certificate criterion is optional by default: not met, it warns, is shown as
+    // optional (not a fail) and does not reject.
     let cert = r
         .decision
         .criteria
         .iter()
         .find(|c| c.id == "CERT-1")
         .expect("CERT-1");
-    assert_eq!(cert.result, CriterionResult::Fail);
+    assert_eq!(cert.result, CriterionResult::NotApplicable);
+    assert!(
+        cert.description.contains("optional, not met"),
+        "{}",
+        cert.description
+    );
     assert_eq!(r.decision.decision, Verdict::Accept);
     assert!(r
         .warnings
@@ -651,4 +661,255 @@ proptest! {
         prop_assert_eq!(d.decision == Verdict::Reject, any_fail_required);
         prop_assert_eq!(d.decision == Verdict::AcceptWithExceptions, !any_fail_required && !d.exceptions.is_empty());
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 14: acceptance checks content, paths stay in the package, optional is optional.
+// ---------------------------------------------------------------------------------------
+
+use otproof_assess::acceptance::{
+    certificate_problems, check_document, path_problem, DocumentCheck, DocumentType,
+};
+
+fn with_doc_problem(what: &str, problem: &str) -> PackageFacts {
+    let mut facts = good_facts();
+    for d in &mut facts.documents {
+        if d.what == what {
+            d.problem = Some(problem.into());
+        }
+    }
+    facts
+}
+
+#[test]
+fn empty_documents_fail_their_criteria_with_the_reason() {
+    for (what, criterion) in [
+        (DOC_SUPPORT_STATEMENT, "PATCH-5"),
+        (DOC_HARDENING_GUIDE, "DOC-1"),
+        (DOC_PATCH_POLICY, "PATCH-DOC"),
+    ] {
+        let facts = with_doc_problem(what, "it is empty (0 bytes)");
+        let r = decide(&manifest(), &default_criteria(None), &facts, TODAY, "buyer");
+        assert_eq!(r.decision.decision, Verdict::Reject, "{what}");
+        assert_eq!(failed(&r.decision), vec![criterion]);
+        let c = r
+            .decision
+            .criteria
+            .iter()
+            .find(|c| c.id == criterion)
+            .expect("criterion");
+        assert!(
+            c.description.contains("empty (0 bytes)"),
+            "{}",
+            c.description
+        );
+        assert!(c.evidence.is_empty(), "an empty document is no evidence");
+    }
+}
+
+#[test]
+fn document_content_is_checked() {
+    assert_eq!(
+        check_document(b""),
+        DocumentCheck::Unusable("it is empty (0 bytes)".into())
+    );
+    assert!(
+        matches!(check_document(b" \n\t\n"), DocumentCheck::Unusable(m) if m.contains("empty"))
+    );
+    assert!(
+        matches!(check_document(b"<html><body></body></html>"), DocumentCheck::Unusable(m) if m.contains("no content"))
+    );
+    assert!(matches!(
+        check_document(b"# \n"),
+        DocumentCheck::Unusable(_)
+    ));
+    assert!(
+        matches!(check_document(b"\x7fELF\x02\x01\x01\0\0\0"), DocumentCheck::Unusable(m) if m.contains("binary"))
+    );
+    assert!(matches!(
+        check_document(b"\xff\xd8\xff\xe0 jpeg"),
+        DocumentCheck::Unusable(_)
+    ));
+    assert!(
+        matches!(check_document(b"PK\x03\x04docx"), DocumentCheck::Unusable(m) if m.contains("ZIP"))
+    );
+    assert!(
+        matches!(check_document(b"%PDF-1.7\n"), DocumentCheck::Unusable(m) if m.contains("%%EOF"))
+    );
+    assert_eq!(
+        check_document(b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer\n%%EOF\n"),
+        DocumentCheck::Readable(DocumentType::Pdf)
+    );
+    assert_eq!(
+        check_document(b"# Hardening guide\n\nDisable the web server.\n"),
+        DocumentCheck::Readable(DocumentType::Text)
+    );
+    assert_eq!(
+        check_document("\u{feff}Patch policy: monthly updates.".as_bytes()),
+        DocumentCheck::Readable(DocumentType::Text)
+    );
+    // A private key is never a document, whatever it is called.
+    for key in [
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n",
+        "-----BEGIN EC PRIVATE KEY-----\nabc\n-----END EC PRIVATE KEY-----\n",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n",
+        "# notes\n\nsome words here\n-----BEGIN RSA PRIVATE KEY-----\nx\n",
+    ] {
+        assert!(
+            matches!(check_document(key.as_bytes()), DocumentCheck::Secret(_)),
+            "{key}"
+        );
+    }
+}
+
+fn cert(number: &str, scheme: &str, expires: &str) -> CertificateFact {
+    CertificateFact {
+        record: Some(id(5)),
+        scheme: scheme.into(),
+        issuer: Some("exida".into()),
+        issued: None,
+        file_problem: None,
+        scope: "IEC 62443-4-2 component RIO-2000".into(),
+        number: number.into(),
+        expires: expires.into(),
+    }
+}
+
+fn today_n() -> i64 {
+    // 2026-11-26
+    20_418
+}
+
+#[test]
+fn an_implausible_certificate_does_not_count() {
+    // The attack: "ISASecure, number 0, expires 2099".
+    let p = certificate_problems(
+        &cert("0", "ISASecure", "2099-12-31"),
+        "Example Automation",
+        "RIO-2000",
+        today_n(),
+        None,
+    );
+    assert!(p.iter().any(|m| m.contains("number '0'")), "{p:?}");
+    assert!(p.iter().any(|m| m.contains("more than 10 years")), "{p:?}");
+    let mut facts = good_facts();
+    facts.certificates = vec![cert("0", "ISASecure", "2099-12-31")];
+    let mut c = default_criteria(None);
+    let r = decide(&manifest(), &c, &facts, TODAY, "buyer");
+    let c1 = r
+        .decision
+        .criteria
+        .iter()
+        .find(|c| c.id == "CERT-1")
+        .expect("CERT-1");
+    assert_eq!(
+        c1.result,
+        CriterionResult::NotApplicable,
+        "optional, not met"
+    );
+    assert!(c1.description.contains("not counted"), "{}", c1.description);
+    assert!(c1.evidence.is_empty());
+    // Required: it rejects.
+    for i in &mut c.items {
+        if i.id == "CERT-1" {
+            i.required = true;
+        }
+    }
+    let r = decide(&manifest(), &c, &facts, TODAY, "buyer");
+    assert_eq!(r.decision.decision, Verdict::Reject);
+    assert_eq!(failed(&r.decision), vec!["CERT-1"]);
+
+    // Each rule on its own.
+    let ok = cert("ISA-CSA-2025-0113", "ISASecure CSA", "2028-06-30");
+    let judge = |c: &CertificateFact| {
+        certificate_problems(c, "Example Automation GmbH", "RIO-2000", today_n(), None)
+    };
+    assert!(judge(&ok).is_empty(), "{:?}", judge(&ok));
+    for n in ["", "000-000", "N/A", "tbd", "12", "ABCDEF"] {
+        assert!(!judge(&cert(n, "IECEE", "2028-06-30")).is_empty(), "{n}");
+    }
+    let mut no_issuer = ok.clone();
+    no_issuer.issuer = None;
+    assert!(judge(&no_issuer).iter().any(|m| m.contains("issuer")));
+    assert!(judge(&cert("CB-12345", "Bob's certificates", "2028-06-30"))
+        .iter()
+        .any(|m| m.contains("not a known certification scheme")));
+    // A scheme the criterion names is accepted.
+    assert!(certificate_problems(
+        &cert("CB-12345", "Bob's certificates", "2028-06-30"),
+        "Example Automation",
+        "RIO-2000",
+        today_n(),
+        Some("Bob's certificates")
+    )
+    .is_empty());
+    let mut far = ok.clone();
+    far.issued = Some("2016-01-01".into());
+    assert!(judge(&far)
+        .iter()
+        .any(|m| m.contains("more than 10 years after its issue")));
+    let mut future = ok.clone();
+    future.issued = Some("2027-01-01".into());
+    assert!(judge(&future)
+        .iter()
+        .any(|m| m.contains("after the decision date")));
+    let mut scope = ok.clone();
+    scope.scope = "IEC 62443-4-1 process".into();
+    assert!(judge(&scope).iter().any(|m| m.contains("names neither")));
+    scope.scope = "secure development process of Example Automation".into();
+    assert!(
+        judge(&scope).is_empty(),
+        "the vendor without its legal form"
+    );
+    let mut file = ok.clone();
+    file.file_problem = Some("it is empty (0 bytes)".into());
+    assert!(judge(&file).iter().any(|m| m.contains("empty (0 bytes)")));
+}
+
+#[test]
+fn an_absent_optional_criterion_is_not_a_fail() {
+    let mut facts = good_facts();
+    facts.certificates.clear();
+    let r = decide(&manifest(), &default_criteria(None), &facts, TODAY, "buyer");
+    assert_eq!(r.decision.decision, Verdict::Accept);
+    assert!(failed(&r.decision).is_empty());
+    let p = <otproof_evidence::payload::acceptance::AcceptancePayload as otproof_evidence::Payload>::from_value(&r.decision.payload)
+        .expect("typed payload");
+    assert_eq!(
+        (p.summary.pass, p.summary.fail, p.summary.optional_not_met),
+        (9, 0, 1)
+    );
+    assert_eq!(p.optional, vec!["CERT-1".to_string()]);
+}
+
+#[test]
+fn manifest_paths_stay_in_the_package() {
+    for (bad, why) in [
+        ("/some/where/signer.key", "absolute"),
+        ("\\\\server\\share\\x.md", "absolute"),
+        ("C:\\keys\\signer.key", "drive letter"),
+        ("~/signer.key", "absolute"),
+        ("../signer.key", "'..'"),
+        ("docs/../../signer.key", "'..'"),
+        ("docs\\..\\..\\x", "'..'"),
+    ] {
+        assert!(path_problem(bad).is_some_and(|w| w.contains(why)), "{bad}");
+        let text = format!(
+            "product: P\nvendor: V\nversion: '1'\ncomponent_type: embedded-device\npatch_policy: '{bad}'\n"
+        );
+        let e = parse_package(&text).expect_err(bad);
+        assert!(
+            e.message.contains("patch_policy") && e.message.contains(bad),
+            "{e}"
+        );
+        assert_eq!(e.line, 5);
+    }
+    for ok in ["policy.md", "docs/policy.md", "./docs/p.md", "a..b.md"] {
+        assert_eq!(path_problem(ok), None, "{ok}");
+    }
+    let e = parse_package(
+        "product: P\nvendor: V\nversion: '1'\ncomponent_type: embedded-device\ncertificates:\n  - file: /etc/passwd\n    scheme: IECEE\n    scope: P\n    number: CB-1234\n    expires: 2027-01-01\n",
+    )
+    .expect_err("absolute certificate file");
+    assert!(e.message.contains("certificates[0].file"), "{e}");
 }

@@ -323,8 +323,11 @@ pub struct AcceptArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Also export the decision with the package's evidence as a verifiable bundle.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "dry_run")]
     pub bundle: Option<PathBuf>,
+    /// Compute and print the decision; record nothing (no store needed with --db).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// The acceptance inputs of `accept`.
@@ -338,20 +341,52 @@ pub fn accept_inputs(a: &AcceptArgs) -> accepting::AcceptInputs {
     }
 }
 
+fn render_acceptance(
+    r: &otproof_assess::acceptance::AcceptanceResult,
+    m: &otproof_assess::acceptance::PackageManifest,
+    f: DocFormat,
+) -> Result<String> {
+    Ok(match f {
+        DocFormat::Md => report::acceptance::markdown(r, m),
+        DocFormat::Html => report::acceptance::html(r, m),
+        DocFormat::Json => report::acceptance::json(r)?,
+    })
+}
+
+/// Run `accept --dry-run`: decide, print, record nothing; exit 1 on reject.
+fn accept_dry_run(a: &AcceptArgs, s: &StoreArg) -> Result<()> {
+    let settings = settings(s, a.db.as_deref())?;
+    let done = accepting::dry_run(&settings, &accept_inputs(a))?;
+    let r = &done.result;
+    emit(
+        &render_acceptance(r, &done.manifest, a.format)?,
+        a.out.as_deref(),
+    )?;
+    for w in &r.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!(
+        "decision: {} ({}), dry run: nothing recorded",
+        r.decision.decision, r.decision.title
+    );
+    if r.decision.decision == Verdict::Reject {
+        return Err(Failed("package rejected (dry run, nothing recorded)".into()).into());
+    }
+    Ok(())
+}
+
 /// Run `accept`: exit 1 on reject.
 pub fn accept_cmd(a: &AcceptArgs, s: &StoreArg) -> Result<()> {
+    if a.dry_run {
+        return accept_dry_run(a, s);
+    }
     let mut store = s
         .open()
         .context("acceptance records its evidence and decision in a store (run `otproof init`)")?;
     let settings = settings(s, a.db.as_deref())?;
     let done = accepting::accept(&mut store, &settings, &accept_inputs(a))?;
     let (r, m, id, records) = (&done.result, &done.manifest, done.decision, &done.records);
-    let text = match a.format {
-        DocFormat::Md => report::acceptance::markdown(r, m),
-        DocFormat::Html => report::acceptance::html(r, m),
-        DocFormat::Json => report::acceptance::json(r)?,
-    };
-    emit(&text, a.out.as_deref())?;
+    emit(&render_acceptance(r, m, a.format)?, a.out.as_deref())?;
     for w in &r.warnings {
         eprintln!("warning: {w}");
     }

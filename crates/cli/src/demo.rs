@@ -946,22 +946,31 @@ impl Step for Acceptance {
     fn run(&self, demo: &mut Demo) -> Result<()> {
         use crate::decide_cmd::{self, AcceptArgs, DocFormat};
         for (name, text) in PACKAGE_FILES {
-            // The package points at what the earlier steps produced.
-            let text = if *name == "package.yaml" {
-                text.replace(
-                    "../rio-2000-4.3.0.cdx.json",
-                    "../sbom/rio-2000-4.3.0.cdx.json",
-                )
-                .replace("../rio-2000.openvex.json", "../sbom/rio-2000.openvex.json")
-                .replace(" release/", " ../release/")
-                .replace(" robustness/", " ../robustness/")
-            } else {
-                text.to_string()
-            };
             demo.write(
                 &format!("package/{name}"),
                 "supplier evidence package",
-                &text,
+                text,
+            )?;
+        }
+        // The package holds copies of what the earlier steps produced: every path of a
+        // manifest must stay inside the package folder.
+        for (from, to) in [
+            ("sbom/rio-2000-4.3.0.cdx.json", "rio-2000-4.3.0.cdx.json"),
+            ("sbom/rio-2000.openvex.json", "rio-2000.openvex.json"),
+            ("release/rio-2000-4.3.0.bin", "release/rio-2000-4.3.0.bin"),
+            (
+                "release/rio-2000-4.3.0.intoto.json",
+                "release/rio-2000-4.3.0.intoto.json",
+            ),
+            ("release/vendor-release.pub", "release/vendor-release.pub"),
+            ("robustness/evidence.json", "robustness/evidence.json"),
+        ] {
+            let bytes = std::fs::read(demo.dir.join(from))
+                .with_context(|| format!("the demo's {from} from an earlier step"))?;
+            demo.write_bytes(
+                &format!("package/{to}"),
+                "supplier evidence package",
+                &bytes,
             )?;
         }
         let args = AcceptArgs {
@@ -974,6 +983,7 @@ impl Step for Acceptance {
             format: DocFormat::Html,
             out: None,
             bundle: None,
+            dry_run: false,
         };
         let Some(mut owned) = demo.store.take() else {
             anyhow::bail!("no store from the earlier steps");

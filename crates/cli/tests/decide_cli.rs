@@ -193,11 +193,10 @@ fn accept_a_package_with_an_exception_and_reject_a_broken_one() {
         "support-statement.md",
         "hardening-guide.md",
         "patch-policy.md",
+        "rio-2000-4.3.0.cdx.json",
+        "rio-2000.openvex.json",
     ] {
         std::fs::copy(repo(&format!("testdata/rio-2000/package/{f}")), pkg.join(f)).expect("copy");
-    }
-    for f in ["rio-2000-4.3.0.cdx.json", "rio-2000.openvex.json"] {
-        std::fs::copy(repo(&format!("testdata/rio-2000/{f}")), d.join(f)).expect("copy");
     }
     std::fs::write(pkg.join("release/rio-2000-4.3.0.bin"), b"firmware 4.3.0").expect("w");
     std::fs::copy(d.join("vendor.pub"), pkg.join("release/vendor-release.pub")).expect("copy");

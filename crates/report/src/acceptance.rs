@@ -50,12 +50,39 @@ fn summary(r: &AcceptanceResult) -> String {
             .filter(|c| word(&c.result) == w)
             .count()
     };
+    let optional = count("not-applicable");
     format!(
-        "{n} criteria: {} pass, {} fail, {} under an exception",
+        "{n} criteria: {} pass, {} fail, {} under an exception{}",
         count("pass"),
         count("fail"),
-        count("exception")
+        count("exception"),
+        if optional > 0 {
+            format!(", {optional} optional not met (not counted as failed)")
+        } else {
+            String::new()
+        }
     )
+}
+
+/// IDs of the optional criteria, from the decision's payload.
+fn optional_ids(r: &AcceptanceResult) -> Vec<String> {
+    <otproof_evidence::payload::acceptance::AcceptancePayload as otproof_evidence::Payload>::from_value(&r.decision.payload)
+        .map(|p| p.optional)
+        .unwrap_or_default()
+}
+
+/// A criterion's result in words: `pass`, `fail`, `exception`, and for an optional criterion
+/// `pass (optional)` or `optional, not met`.
+fn result_word(c: &otproof_evidence::Criterion, optional: &[String]) -> String {
+    let w = word(&c.result);
+    if optional.contains(&c.id) {
+        match w.as_str() {
+            "not-applicable" | "fail" => "optional, not met".into(),
+            _ => format!("{w} (optional)"),
+        }
+    } else {
+        w
+    }
 }
 
 fn meta(r: &AcceptanceResult, m: &PackageManifest) -> Vec<(&'static str, String)> {
@@ -100,9 +127,10 @@ pub fn markdown(r: &AcceptanceResult, m: &PackageManifest) -> String {
         let _ = writeln!(o, "| {k} | {} |", md_cell(&v));
     }
     o.push_str("\n## Criteria\n\n| Criterion | Description | Result | Evidence records |\n|---|---|---|---|\n");
+    let optional = optional_ids(r);
     for c in &d.criteria {
-        let result = word(&c.result);
-        let result = if result == "pass" {
+        let result = result_word(c, &optional);
+        let result = if result.starts_with("pass") || result.starts_with("optional") {
             result
         } else {
             format!("**{result}**")
@@ -204,11 +232,14 @@ pub fn html(r: &AcceptanceResult, m: &PackageManifest) -> String {
         let _ = writeln!(b, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
     }
     b.push_str("</table>\n<h2>Criteria</h2>\n<table><thead><tr><th>Criterion</th><th>Description</th><th>Result</th><th>Evidence records</th></tr></thead><tbody>\n");
+    let optional = optional_ids(r);
     for c in &d.criteria {
-        let result = word(&c.result);
+        let result = result_word(c, &optional);
         let cell = match result.as_str() {
-            "pass" => esc(&result),
-            "exception" => format!("<span class=\"unconfirmed\">{}</span>", esc(&result)),
+            r if r.starts_with("pass") => esc(r),
+            "exception" | "optional, not met" => {
+                format!("<span class=\"unconfirmed\">{}</span>", esc(&result))
+            }
             _ => format!("<span style=\"{FAIL}\">{}</span>", esc(&result)),
         };
         let ev = if c.evidence.is_empty() {

@@ -16,7 +16,26 @@
 //! 6. [`decide`]: apply the criteria (`otproof_assess::acceptance::decide`).
 //! 7. [`record_decision`]: append the decision.
 //!
-//! [`accept`] runs them in order.
+//! [`accept`] runs them in order; [`dry_run`] runs steps 1-3 and 6 only: it computes the
+//! decision and records nothing.
+//!
+//! **Bad input, refused before anything is recorded (exit 2 in the CLI):** a manifest or
+//! criteria file that does not parse; a path of the manifest that is absolute, has a `..`
+//! component, or resolves (through symbolic links) outside the package folder, or is not a
+//! regular file; any file of the package that holds a private key; a vendor key, envelope,
+//! robustness evidence or SBOM that does not read as one; a `today` that is not a real
+//! `YYYY-MM-DD` day.
+//!
+//! **A deficient package, decided and recorded (exit 1 on reject):** a document (support
+//! statement, hardening guide, patch policy, a certificate's file) that is empty or not a
+//! readable type ([`otproof_assess::acceptance::check_document`]) is not recorded and fails
+//! the criterion that needs it, with the reason; a certificate whose listing is implausible
+//! ([`otproof_assess::acceptance::certificate_problems`]) does not count for
+//! `certificate-valid`.
+//!
+//! **Re-running** with the same inputs gives the same decision: a record whose content is
+//! already in the store (same body, producer and supersedes, whatever its time) is not
+//! appended again; its ID is reused.
 
 use crate::records::{self, prove_in_store, RecordsError};
 use crate::settings::{Settings, SettingsError};
@@ -24,6 +43,9 @@ use crate::vendors::{self, VendorsError};
 use otproof_assess::acceptance::{
     self, AcceptanceResult, CertificateFact, Criteria, DocumentFact, PackageFacts, PackageManifest,
     ParseError, RobustnessFact, SignatureFact,
+};
+use otproof_assess::acceptance::{
+    DocumentCheck, DOC_HARDENING_GUIDE, DOC_PATCH_POLICY, DOC_SUPPORT_STATEMENT,
 };
 use otproof_evidence::payload::release::{CheckOutcome, SignatureCheck, SignatureMethod};
 use otproof_evidence::{
@@ -61,6 +83,35 @@ pub enum AcceptError {
     /// The specification cannot be read.
     #[error(transparent)]
     Spec(#[from] VendorsError),
+    /// `today` is not a real YYYY-MM-DD day.
+    #[error("--today '{0}' is not a date: expected a real day written YYYY-MM-DD, e.g. 2026-11-26 (nothing was recorded)")]
+    BadToday(String),
+    /// A path of the manifest leads outside the package folder or is not a regular file.
+    #[error("{}: {field} '{rel}' is refused: {reason}; every path in the manifest must name a file inside the package folder {} (nothing was recorded)", manifest.display(), base.display())]
+    OutsidePackage {
+        /// The manifest.
+        manifest: PathBuf,
+        /// The manifest field, e.g. `patch_policy` or `certificates[0].file`.
+        field: String,
+        /// The path as written.
+        rel: String,
+        /// The package folder.
+        base: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A file of the package holds a secret (a private key): it is never recorded.
+    #[error("{}: {field} '{rel}' holds {what}: a private key is never evidence and is not recorded; remove it from the package (nothing was recorded)", manifest.display())]
+    Secret {
+        /// The manifest.
+        manifest: PathBuf,
+        /// The manifest field.
+        field: String,
+        /// The path as written.
+        rel: String,
+        /// What kind of secret.
+        what: &'static str,
+    },
     /// A file the manifest names is not there.
     #[error("{}: {role} {} does not exist (expected a file relative to the manifest)", manifest.display(), path.display())]
     MissingFile {
@@ -132,7 +183,7 @@ pub struct AcceptInputs {
     pub criteria: Option<PathBuf>,
     /// The specification (JSON) the default criteria derive from.
     pub spec: Option<PathBuf>,
-    /// The day to judge dates at (YYYY-MM-DD; default: [`today`]).
+    /// The day to judge dates at (YYYY-MM-DD; default: [`today`]). Anything else is refused.
     pub today: Option<String>,
     /// Who decides (recorded).
     pub decided_by: String,
@@ -166,6 +217,18 @@ pub struct CampaignEvidence {
     pub open_conformance: usize,
 }
 
+/// A document of the package (support statement, hardening guide, patch policy, a
+/// certificate's file), read and checked.
+#[derive(Debug, Clone)]
+pub struct PackageDocument {
+    /// The file, resolved inside the package folder.
+    pub path: PathBuf,
+    /// Its bytes (recorded as read, when usable).
+    pub bytes: Vec<u8>,
+    /// Why it does not count (empty, not a readable type); `None` when it is usable.
+    pub problem: Option<String>,
+}
+
 /// A package read and validated.
 #[derive(Debug, Clone)]
 pub struct Package {
@@ -185,13 +248,77 @@ pub struct Package {
     pub release: Option<SignedRelease>,
     /// The robustness campaigns.
     pub campaigns: Vec<CampaignEvidence>,
+    /// Every path of the manifest, as written, with the file it resolves to inside the
+    /// package folder.
+    pub resolved: Vec<(String, PathBuf)>,
+    /// The documents, by manifest path as written.
+    pub documents: Vec<(String, PackageDocument)>,
 }
 
 impl Package {
-    /// A path of the manifest, relative to its folder.
+    /// A path of the manifest: the file it resolved to inside the package folder (the path
+    /// joined to the folder for a path the manifest does not name).
     pub fn at(&self, rel: &str) -> PathBuf {
-        self.base.join(rel)
+        self.resolved
+            .iter()
+            .find(|(r, _)| r == rel)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| self.base.join(rel))
     }
+
+    /// A document of the manifest, read and checked.
+    pub fn document(&self, rel: &str) -> Option<&PackageDocument> {
+        self.documents
+            .iter()
+            .find(|(r, _)| r == rel)
+            .map(|(_, d)| d)
+    }
+}
+
+/// Resolve a path of the manifest inside the package folder `base_canon` (canonical): it must
+/// exist, resolve (symbolic links followed) to a place inside the folder, and be a regular
+/// file.
+fn resolve_in_package(
+    manifest: &Path,
+    base: &Path,
+    base_canon: &Path,
+    field: &str,
+    rel: &str,
+) -> Result<PathBuf, AcceptError> {
+    let refuse = |reason: String| AcceptError::OutsidePackage {
+        manifest: manifest.to_path_buf(),
+        field: field.to_string(),
+        rel: rel.to_string(),
+        base: base_canon.to_path_buf(),
+        reason,
+    };
+    if let Some(why) = acceptance::path_problem(rel) {
+        return Err(refuse(why.to_string()));
+    }
+    let joined = base.join(rel);
+    if joined.symlink_metadata().is_err() {
+        return Err(AcceptError::MissingFile {
+            manifest: manifest.to_path_buf(),
+            role: field.to_string(),
+            path: joined,
+        });
+    }
+    let canon = joined.canonicalize().map_err(|e| {
+        refuse(format!(
+            "it cannot be resolved ({e}; a symbolic link to nowhere?)"
+        ))
+    })?;
+    if !canon.starts_with(base_canon) {
+        return Err(refuse(format!(
+            "it resolves to {}, outside the package folder (a symbolic link leading out)",
+            canon.display()
+        )));
+    }
+    let meta = std::fs::metadata(&canon).map_err(|e| refuse(format!("cannot read it: {e}")))?;
+    if !meta.is_file() {
+        return Err(refuse("it is not a regular file".into()));
+    }
+    Ok(canon)
 }
 
 fn read_bytes(path: &Path, what: &'static str) -> Result<Vec<u8>, AcceptError> {
@@ -245,20 +372,86 @@ pub fn read_package(inputs: &AcceptInputs) -> Result<Package, AcceptError> {
             })?,
         None => base_criteria,
     };
-    for (role, rel) in manifest.files() {
-        let path = base.join(rel);
-        if !path.is_file() {
-            return Err(AcceptError::MissingFile {
-                manifest: manifest_path.clone(),
-                role: role.to_string(),
-                path,
-            });
+    let today = match &inputs.today {
+        Some(t) if acceptance::is_date(t.trim()) => t.trim().to_string(),
+        Some(t) => return Err(AcceptError::BadToday(t.clone())),
+        None => today(),
+    };
+    let base_canon = base.canonicalize().map_err(|source| AcceptError::Read {
+        what: "package folder",
+        path: base.clone(),
+        source,
+    })?;
+    let mut resolved: Vec<(String, PathBuf)> = Vec::new();
+    for (field, rel) in manifest.fields() {
+        let path = resolve_in_package(&manifest_path, &base, &base_canon, &field, rel)?;
+        // No file of the package may hold a private key (the firmware image is read for
+        // its digest only and never recorded).
+        if field != "firmware" {
+            let bytes = read_bytes(&path, "package file")?;
+            if let Some(what) = acceptance::secret_in(&bytes) {
+                return Err(AcceptError::Secret {
+                    manifest: manifest_path.clone(),
+                    field,
+                    rel: rel.to_string(),
+                    what,
+                });
+            }
         }
+        resolved.push((rel.to_string(), path));
+    }
+    let at = |rel: &str| {
+        resolved
+            .iter()
+            .find(|(r, _)| r == rel)
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| base.join(rel))
+    };
+    let mut documents: Vec<(String, PackageDocument)> = Vec::new();
+    let doc_paths = manifest
+        .certificates
+        .iter()
+        .filter_map(|c| c.file.as_deref())
+        .chain(
+            manifest
+                .support
+                .as_ref()
+                .and_then(|s| s.statement.as_deref()),
+        )
+        .chain(manifest.hardening_guide.as_deref())
+        .chain(manifest.patch_policy.as_deref());
+    for rel in doc_paths {
+        if documents.iter().any(|(r, _)| r == rel) {
+            continue;
+        }
+        let path = at(rel);
+        let bytes = read_bytes(&path, "document")?;
+        let problem = match acceptance::check_document(&bytes) {
+            DocumentCheck::Readable(_) => None,
+            DocumentCheck::Unusable(why) => Some(format!("{rel}: {why}")),
+            // Already refused above; kept for completeness.
+            DocumentCheck::Secret(what) => {
+                return Err(AcceptError::Secret {
+                    manifest: manifest_path.clone(),
+                    field: "document".into(),
+                    rel: rel.to_string(),
+                    what,
+                })
+            }
+        };
+        documents.push((
+            rel.to_string(),
+            PackageDocument {
+                path,
+                bytes,
+                problem,
+            },
+        ));
     }
     let release =
         match (&manifest.firmware, &manifest.envelope, &manifest.vendor_key) {
             (Some(fw), Some(env), Some(key)) => {
-                let key_path = base.join(key);
+                let key_path = at(key);
                 let key =
                     VerifyingKey::from_pem(&read_text(&key_path, "vendor key")?).map_err(|e| {
                         AcceptError::VendorKey {
@@ -266,14 +459,14 @@ pub fn read_package(inputs: &AcceptInputs) -> Result<Package, AcceptError> {
                             reason: e.to_string(),
                         }
                     })?;
-                let envelope_path = base.join(env);
+                let envelope_path = at(env);
                 let envelope = Envelope::from_json(&read_bytes(&envelope_path, "envelope")?)
                     .map_err(|e| AcceptError::Envelope {
                         path: envelope_path.clone(),
                         reason: e.to_string(),
                     })?;
                 Some(SignedRelease {
-                    firmware: read_bytes(&base.join(fw), "firmware")?,
+                    firmware: read_bytes(&at(fw), "firmware")?,
                     envelope_path,
                     envelope,
                     key,
@@ -283,7 +476,7 @@ pub fn read_package(inputs: &AcceptInputs) -> Result<Package, AcceptError> {
         };
     let mut campaigns = Vec::new();
     for rel in &manifest.robustness {
-        let path = base.join(rel);
+        let path = at(rel);
         let text = read_text(&path, "robustness evidence")?;
         campaigns.push(campaign_evidence(&path, &text)?);
     }
@@ -292,10 +485,12 @@ pub fn read_package(inputs: &AcceptInputs) -> Result<Package, AcceptError> {
         base,
         manifest,
         criteria,
-        today: inputs.today.clone().unwrap_or_else(today),
+        today,
         decided_by: inputs.decided_by.clone(),
         release,
         campaigns,
+        resolved,
+        documents,
     })
 }
 
@@ -388,15 +583,55 @@ fn product_subject(m: &PackageManifest) -> Subject {
     }
 }
 
-fn record_file(
+/// Append a record unless one with the same content (body, producer, supersedes; any time)
+/// is already in the store: then its ID. Re-running acceptance on the same package thus adds
+/// nothing and cites the same records.
+pub fn append_once(store: &mut Store, mut record: Record) -> Result<RecordId, AcceptError> {
+    record
+        .validate(otproof_catalog::Catalog::builtin())
+        .map_err(RecordsError::from)?;
+    let kind = record.kind_label();
+    let title = record.title().to_string();
+    let product = record.subject().product().map(str::to_string);
+    for s in store.list(None, product.as_deref())? {
+        if s.kind != kind || s.title != title {
+            continue;
+        }
+        let stored = store.get(&s.id)?;
+        if stored.record.body == record.body
+            && stored.record.producer == record.producer
+            && stored.record.supersedes == record.supersedes
+        {
+            return Ok(stored.id);
+        }
+    }
+    Ok(records::append_idempotent(store, record)?)
+}
+
+/// Record evidence with files attached as blobs (bytes as read), once.
+fn record_once(
     store: &mut Store,
+    mut evidence: Evidence,
+    files: &[(&Path, &[u8])],
+) -> Result<RecordId, AcceptError> {
+    for (path, bytes) in files {
+        evidence.attachments.push(records::attach_bytes(
+            store,
+            &records::file_name(path),
+            records::media_type_of(path),
+            bytes,
+        )?);
+    }
+    append_once(store, Record::new("accept", Body::Evidence(evidence)))
+}
+
+fn file_evidence(
     m: &PackageManifest,
-    path: &Path,
     title: String,
     kind: EvidenceKind,
     requirements: &[&str],
-) -> Result<RecordId, AcceptError> {
-    let evidence = Evidence {
+) -> Evidence {
+    Evidence {
         kind,
         title,
         requirements: requirements.iter().map(|s| s.to_string()).collect(),
@@ -404,13 +639,7 @@ fn record_file(
         payload: serde_json::Value::Null,
         attachments: vec![],
         findings: vec![],
-    };
-    Ok(records::record_evidence(
-        store,
-        evidence,
-        &[path],
-        "accept",
-    )?)
+    }
 }
 
 /// The facts and the records of the package's evidence.
@@ -422,9 +651,12 @@ pub struct GatheredFacts {
     pub records: Vec<RecordId>,
 }
 
-/// Step 4: gather the facts, recording each piece of the package's evidence.
+/// Step 4: gather the facts, recording each piece of the package's evidence in `store`
+/// (once: see [`append_once`]). Without a store (a dry run) the facts cite no record and
+/// nothing is written. A document that is empty or not readable is not recorded; its
+/// fact names the problem.
 pub fn gather_facts(
-    store: &mut Store,
+    mut store: Option<&mut Store>,
     package: &Package,
     sbom: Option<&crate::sbom::Checked>,
     signature: Option<&SignatureOutcome>,
@@ -433,17 +665,34 @@ pub fn gather_facts(
     let m = &package.manifest;
     let mut out = GatheredFacts::default();
     if let Some(checked) = sbom {
-        let id = crate::sbom::record_check(store, checked, None).map_err(|source| {
-            AcceptError::SbomCheck {
-                path: checked.sbom.clone(),
-                source: Box::new(source),
+        let id = match store.as_deref_mut() {
+            Some(store) => {
+                let name = records::file_name(&checked.sbom);
+                let attachment = records::attach_bytes(
+                    store,
+                    &name,
+                    records::media_type_of(&checked.sbom),
+                    &checked.sbom_bytes,
+                )?;
+                let evidence = crate::sbom::evidence(checked, attachment).map_err(|source| {
+                    AcceptError::SbomCheck {
+                        path: checked.sbom.clone(),
+                        source: Box::new(source),
+                    }
+                })?;
+                let id = append_once(store, Record::new("sbom check", Body::Evidence(evidence)))?;
+                out.records.push(id);
+                Some(id)
             }
-        })?;
-        out.records.push(id);
-        out.facts.sbom = Some(crate::sbom::acceptance_fact(&crate::sbom::RecordedCheck {
+            None => None,
+        };
+        let mut fact = crate::sbom::acceptance_fact(&crate::sbom::RecordedCheck {
             check: checked.clone(),
-            id,
-        }));
+            // Replaced below: a dry run cites no record.
+            id: id.unwrap_or_else(|| RecordId::of_canonical(b"")),
+        });
+        fact.record = id;
+        out.facts.sbom = Some(fact);
     }
     if let (Some(s), Some(r)) = (signature, &package.release) {
         let evidence = Evidence {
@@ -475,29 +724,45 @@ pub fn gather_facts(
             attachments: vec![],
             findings: vec![],
         };
-        let id = records::record_evidence(store, evidence, &[&r.envelope_path], "accept")?;
-        out.records.push(id);
+        let record = match store.as_deref_mut() {
+            Some(store) => {
+                let bytes = read_bytes(&r.envelope_path, "envelope")?;
+                let id = record_once(store, evidence, &[(&r.envelope_path, &bytes)])?;
+                out.records.push(id);
+                Some(id)
+            }
+            None => None,
+        };
         out.facts.signature = Some(SignatureFact {
-            record: Some(id),
+            record,
             verified: s.verified,
             detail: s.detail.clone(),
         });
     }
     for c in &package.campaigns {
-        let id = record_file(
-            store,
-            m,
-            &c.path,
-            format!(
-                "Robustness campaign evidence ({}) for {} {}",
-                c.protocol, m.product, m.version
-            ),
-            EvidenceKind::RobustnessCampaign,
-            traces::ROBUSTNESS,
-        )?;
-        out.records.push(id);
+        let record = match store.as_deref_mut() {
+            Some(store) => {
+                let bytes = read_bytes(&c.path, "robustness evidence")?;
+                let id = record_once(
+                    store,
+                    file_evidence(
+                        m,
+                        format!(
+                            "Robustness campaign evidence ({}) for {} {}",
+                            c.protocol, m.product, m.version
+                        ),
+                        EvidenceKind::RobustnessCampaign,
+                        traces::ROBUSTNESS,
+                    ),
+                    &[(&c.path, &bytes)],
+                )?;
+                out.records.push(id);
+                Some(id)
+            }
+            None => None,
+        };
         out.facts.robustness.push(RobustnessFact {
-            record: Some(id),
+            record,
             protocol: c.protocol.clone(),
             cases: c.cases,
             open_crash_or_hang: c.open_crash_or_hang,
@@ -505,24 +770,30 @@ pub fn gather_facts(
         });
     }
     for c in &m.certificates {
-        let record = match &c.file {
-            Some(f) => {
-                let id = record_file(
+        let doc = c.file.as_deref().and_then(|f| package.document(f));
+        let record = match (doc, store.as_deref_mut()) {
+            (Some(d), Some(store)) if d.problem.is_none() => {
+                let id = record_once(
                     store,
-                    m,
-                    &package.at(f),
-                    format!("{} certificate {} ({})", c.scheme, c.number, c.scope),
-                    EvidenceKind::Certificate,
-                    traces::CERTIFICATE,
+                    file_evidence(
+                        m,
+                        format!("{} certificate {} ({})", c.scheme, c.number, c.scope),
+                        EvidenceKind::Certificate,
+                        traces::CERTIFICATE,
+                    ),
+                    &[(&d.path, &d.bytes)],
                 )?;
                 out.records.push(id);
                 Some(id)
             }
-            None => None,
+            _ => None,
         };
         out.facts.certificates.push(CertificateFact {
             record,
             scheme: c.scheme.clone(),
+            issuer: c.issuer.clone(),
+            issued: c.issued.clone(),
+            file_problem: doc.and_then(|d| d.problem.clone()),
             scope: c.scope.clone(),
             number: c.number.clone(),
             expires: c.expires.clone(),
@@ -530,41 +801,45 @@ pub fn gather_facts(
     }
     let docs: [(&str, Option<&String>, &[&str]); 3] = [
         (
-            acceptance::DOC_SUPPORT_STATEMENT,
+            DOC_SUPPORT_STATEMENT,
             m.support.as_ref().and_then(|s| s.statement.as_ref()),
             traces::SUPPORT_STATEMENT,
         ),
         (
-            acceptance::DOC_HARDENING_GUIDE,
+            DOC_HARDENING_GUIDE,
             m.hardening_guide.as_ref(),
             traces::HARDENING_GUIDE,
         ),
         (
-            acceptance::DOC_PATCH_POLICY,
+            DOC_PATCH_POLICY,
             m.patch_policy.as_ref(),
             traces::PATCH_POLICY,
         ),
     ];
     for (what, file, reqs) in docs {
-        let record = match file {
-            Some(f) => {
-                let id = record_file(
+        let doc = file.and_then(|f| package.document(f));
+        let record = match (doc, store.as_deref_mut()) {
+            (Some(d), Some(store)) if d.problem.is_none() => {
+                let id = record_once(
                     store,
-                    m,
-                    &package.at(f),
-                    format!("{what} of {} {}", m.product, m.version),
-                    EvidenceKind::Document,
-                    reqs,
+                    file_evidence(
+                        m,
+                        format!("{what} of {} {}", m.product, m.version),
+                        EvidenceKind::Document,
+                        reqs,
+                    ),
+                    &[(&d.path, &d.bytes)],
                 )?;
                 out.records.push(id);
                 Some(id)
             }
-            None => None,
+            _ => None,
         };
         out.facts.documents.push(DocumentFact {
             record,
             what: what.to_string(),
-            present: file.is_some(),
+            present: doc.is_some_and(|d| d.problem.is_none()),
+            problem: doc.and_then(|d| d.problem.clone()),
         });
     }
     out.facts.end_of_support = m.support.as_ref().map(|s| s.end_of_support.clone());
@@ -627,10 +902,10 @@ pub fn record_decision(
     store: &mut Store,
     result: &AcceptanceResult,
 ) -> Result<RecordId, AcceptError> {
-    Ok(records::append_idempotent(
+    append_once(
         store,
         Record::new("accept", Body::Decision(result.decision.clone())),
-    )?)
+    )
 }
 
 /// A package accepted or rejected.
@@ -655,7 +930,7 @@ pub fn accept(
     let package = read_package(inputs)?;
     let sbom = run_sbom_check(&package, settings)?;
     let signature = verify_release(&package);
-    let gathered = gather_facts(store, &package, sbom.as_ref(), signature.as_ref())?;
+    let gathered = gather_facts(Some(store), &package, sbom.as_ref(), signature.as_ref())?;
     let facts = check_cited_evidence(store, gathered.facts);
     let result = decide(&package, &facts);
     let decision = record_decision(store, &result)?;
@@ -664,5 +939,29 @@ pub fn accept(
         manifest: package.manifest,
         decision,
         records: gathered.records,
+    })
+}
+
+/// A decision computed and not recorded.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    /// The decision, warnings and limitations (the criteria cite no record).
+    pub result: AcceptanceResult,
+    /// The manifest.
+    pub manifest: PackageManifest,
+}
+
+/// Read the package, establish its facts with otproof's own checks and decide, recording
+/// nothing: no store is opened or written. The decision is the one [`accept`] would record,
+/// except that its criteria cite no evidence record.
+pub fn dry_run(settings: &Settings, inputs: &AcceptInputs) -> Result<DryRun, AcceptError> {
+    let package = read_package(inputs)?;
+    let sbom = run_sbom_check(&package, settings)?;
+    let signature = verify_release(&package);
+    let gathered = gather_facts(None, &package, sbom.as_ref(), signature.as_ref())?;
+    let result = decide(&package, &gathered.facts);
+    Ok(DryRun {
+        result,
+        manifest: package.manifest,
     })
 }

@@ -25,7 +25,8 @@ robustness: [evidence.json]
 certificates:
   - file: certificate-iecee-62443-4-1.md
     scheme: IECEE
-    scope: IEC 62443-4-1 process
+    issuer: Example CB
+    scope: IEC 62443-4-1 process of Example Automation
     number: DEMO-1
     expires: 2027-08-31
 support:
@@ -148,7 +149,7 @@ fn bad_inputs_record_nothing_and_name_the_file() {
     std::fs::remove_file(pkg.join("patch-policy.md")).expect("remove");
     let e = accept::read_package(&inputs(&pkg)).expect_err("missing file");
     assert!(
-        e.to_string().contains("patch policy") && e.to_string().contains("does not exist"),
+        e.to_string().contains("patch_policy") && e.to_string().contains("does not exist"),
         "{e}"
     );
     // A malformed manifest: file, line and column.
@@ -194,7 +195,7 @@ fn unproven_evidence_earns_nothing_and_says_why() {
     let sbom = accept::run_sbom_check(&package, &settings).expect("checked");
     assert!(sbom.is_some());
     let gathered =
-        accept::gather_facts(&mut store, &package, sbom.as_ref(), None).expect("recorded");
+        accept::gather_facts(Some(&mut store), &package, sbom.as_ref(), None).expect("recorded");
     assert!(gathered.facts.sbom.is_some());
     let facts = accept::check_cited_evidence(&store, gathered.facts);
     assert!(facts.sbom.is_none());
@@ -233,4 +234,245 @@ fn campaign_evidence_counts_findings_by_behaviour() {
     // An empty object is not a campaign: named, not guessed.
     let e = accept::campaign_evidence(Path::new("e.json"), "{}").expect_err("empty");
     assert!(e.to_string().contains("e.json"), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Issue 14: nothing recorded from bad input; content checked; dry run; re-run.
+// ---------------------------------------------------------------------------------------
+
+fn with_manifest(pkg: &Path, from: &str, to: &str) {
+    assert!(MANIFEST.contains(from), "{from}");
+    std::fs::write(pkg.join("package.yaml"), MANIFEST.replace(from, to)).expect("write");
+}
+
+#[test]
+fn paths_leaving_the_package_are_bad_input_and_nothing_is_recorded() {
+    let (t, pkg, mut store, db) = setup();
+    let settings = settings_with(&store, Some(db));
+    // A private key outside the package: the attack of the issue.
+    let key = t.path().join("signer.key");
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n",
+    )
+    .expect("write");
+    let abs = key.display().to_string();
+    for (to, says) in [
+        (abs.as_str(), "absolute path"),
+        ("../signer.key", "'..'"),
+        ("docs/../../signer.key", "'..'"),
+    ] {
+        with_manifest(
+            &pkg,
+            "patch_policy: patch-policy.md",
+            &format!("patch_policy: '{to}'"),
+        );
+        let e = accept::accept(&mut store, &settings, &inputs(&pkg)).expect_err(to);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("patch_policy") && msg.contains(to) && msg.contains(says),
+            "{msg}"
+        );
+        assert!(accept::dry_run(&settings, &inputs(&pkg)).is_err());
+    }
+    // A symbolic link inside the package that leads out.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(&key, pkg.join("policy-link.md")).expect("symlink");
+        with_manifest(
+            &pkg,
+            "patch_policy: patch-policy.md",
+            "patch_policy: policy-link.md",
+        );
+        let e = accept::accept(&mut store, &settings, &inputs(&pkg)).expect_err("symlink out");
+        assert!(
+            matches!(e, AcceptError::OutsidePackage { ref field, .. } if field == "patch_policy"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("outside the package folder"), "{e}");
+        // A link to a folder that leads out, used as a path prefix.
+        std::os::unix::fs::symlink(t.path(), pkg.join("up")).expect("symlink");
+        with_manifest(
+            &pkg,
+            "patch_policy: patch-policy.md",
+            "patch_policy: up/signer.key",
+        );
+        let e = accept::accept(&mut store, &settings, &inputs(&pkg)).expect_err("dir link out");
+        assert!(matches!(e, AcceptError::OutsidePackage { .. }), "{e}");
+        // A link that stays inside the package is fine.
+        std::os::unix::fs::symlink(pkg.join("patch-policy.md"), pkg.join("inside.md"))
+            .expect("symlink");
+        with_manifest(
+            &pkg,
+            "patch_policy: patch-policy.md",
+            "patch_policy: inside.md",
+        );
+        accept::read_package(&inputs(&pkg)).expect("a link inside the package");
+    }
+    // The key inside the package, under any field: refused, never recorded.
+    std::fs::copy(&key, pkg.join("signer.key")).expect("copy");
+    for (from, to) in [
+        ("patch_policy: patch-policy.md", "patch_policy: signer.key"),
+        (
+            "hardening_guide: hardening-guide.md",
+            "hardening_guide: signer.key",
+        ),
+        (
+            "  - file: certificate-iecee-62443-4-1.md",
+            "  - file: signer.key",
+        ),
+    ] {
+        with_manifest(&pkg, from, to);
+        let e = accept::accept(&mut store, &settings, &inputs(&pkg)).expect_err(to);
+        assert!(matches!(e, AcceptError::Secret { .. }), "{e}");
+        assert!(e.to_string().contains("private key"), "{e}");
+    }
+    assert_eq!(store.size().expect("size"), 0, "nothing recorded");
+    let key_bytes = std::fs::read(&key).expect("key");
+    assert!(
+        !store
+            .blobs()
+            .contains(&otproof_evidence::Sha256Digest::of(&key_bytes)),
+        "the key is not a blob"
+    );
+}
+
+#[test]
+fn a_bad_today_is_bad_input_and_nothing_is_recorded() {
+    let (_t, pkg, mut store, db) = setup();
+    let settings = settings_with(&store, Some(db));
+    for bad in ["2026-13-45", "tomorrow", "", "2026-02-29", "26.11.2026"] {
+        let mut i = inputs(&pkg);
+        i.today = Some(bad.into());
+        let e = accept::accept(&mut store, &settings, &i).expect_err(bad);
+        assert!(matches!(e, AcceptError::BadToday(_)), "{bad}: {e}");
+        assert!(e.to_string().contains("--today"), "{e}");
+    }
+    assert_eq!(store.size().expect("size"), 0);
+}
+
+#[test]
+fn empty_documents_are_not_evidence_and_fail_their_criteria() {
+    let (_t, pkg, mut store, db) = setup();
+    let settings = settings_with(&store, Some(db));
+    for f in [
+        "certificate-iecee-62443-4-1.md",
+        "support-statement.md",
+        "hardening-guide.md",
+        "patch-policy.md",
+    ] {
+        std::fs::write(pkg.join(f), b"").expect("empty");
+    }
+    let a = accept::accept(&mut store, &settings, &inputs(&pkg)).expect("decided");
+    let d = &a.result.decision;
+    assert_eq!(d.decision, Verdict::Reject);
+    for id in ["PATCH-5", "DOC-1", "PATCH-DOC"] {
+        let c = d.criteria.iter().find(|c| c.id == id).expect(id);
+        assert_eq!(c.result, otproof_evidence::CriterionResult::Fail, "{id}");
+        assert!(
+            c.description.contains("empty (0 bytes)"),
+            "{}",
+            c.description
+        );
+    }
+    let cert = d
+        .criteria
+        .iter()
+        .find(|c| c.id == "CERT-1")
+        .expect("CERT-1");
+    assert_eq!(
+        cert.result,
+        otproof_evidence::CriterionResult::NotApplicable
+    );
+    assert!(
+        cert.description.contains("empty (0 bytes)"),
+        "{}",
+        cert.description
+    );
+    // Only the SBOM check and the campaign are recorded (and the decision).
+    assert_eq!(a.records.len(), 2);
+    // A binary file is not a document either.
+    std::fs::write(pkg.join("patch-policy.md"), b"\x7fELF\x02\x01\x01\0\0\0\0").expect("w");
+    let p = accept::read_package(&inputs(&pkg)).expect("package");
+    let doc = p.document("patch-policy.md").expect("read");
+    assert!(
+        doc.problem.as_deref().is_some_and(|m| m.contains("binary")),
+        "{:?}",
+        doc.problem
+    );
+}
+
+#[test]
+fn an_implausible_certificate_does_not_count() {
+    let (_t, pkg, store, db) = setup();
+    let settings = settings_with(&store, Some(db));
+    with_manifest(
+        &pkg,
+        "    scheme: IECEE\n    issuer: Example CB\n    scope: IEC 62443-4-1 process of Example Automation\n    number: DEMO-1\n    expires: 2027-08-31",
+        "    scheme: ISASecure\n    scope: IEC 62443-4-1 process of Example Automation\n    number: '0'\n    expires: 2099-12-31",
+    );
+    let a = accept::dry_run(&settings, &inputs(&pkg)).expect("decided");
+    let cert = a
+        .result
+        .decision
+        .criteria
+        .iter()
+        .find(|c| c.id == "CERT-1")
+        .expect("CERT-1");
+    assert_eq!(
+        cert.result,
+        otproof_evidence::CriterionResult::NotApplicable
+    );
+    for says in ["number '0'", "no issuer", "more than 10 years"] {
+        assert!(
+            cert.description.contains(says),
+            "{says}: {}",
+            cert.description
+        );
+    }
+    assert_eq!(store.size().expect("size"), 0);
+}
+
+#[test]
+fn a_dry_run_records_nothing_and_decides_as_accept_would() {
+    let (_t, pkg, mut store, db) = setup();
+    let settings = settings_with(&store, Some(db));
+    let dry = accept::dry_run(&settings, &inputs(&pkg)).expect("dry run");
+    assert_eq!(store.size().expect("size"), 0);
+    assert!(dry.result.decision.references.is_empty());
+    let real = accept::accept(&mut store, &settings, &inputs(&pkg)).expect("decided");
+    assert_eq!(dry.result.decision.decision, real.result.decision.decision);
+    let results = |d: &otproof_evidence::Decision| {
+        d.criteria
+            .iter()
+            .map(|c| (c.id.clone(), c.result))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        results(&dry.result.decision),
+        results(&real.result.decision)
+    );
+}
+
+#[test]
+fn re_running_gives_the_same_decision_and_appends_nothing() {
+    let (_t, pkg, mut store, db) = setup();
+    let settings = settings_with(&store, Some(db));
+    let first = accept::accept(&mut store, &settings, &inputs(&pkg)).expect("first");
+    let size = store.size().expect("size");
+    assert_eq!(size, 7, "six evidence records and the decision");
+    // Later (a new second on the clock): the same records, the same decision.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let again = accept::accept(&mut store, &settings, &inputs(&pkg)).expect("again");
+    assert_eq!(again.decision, first.decision);
+    assert_eq!(again.records, first.records);
+    assert_eq!(again.result.decision, first.result.decision);
+    assert_eq!(store.size().expect("size"), size, "nothing appended");
+    // A different day is a different decision, on the same evidence records.
+    let mut later = inputs(&pkg);
+    later.today = Some("2026-11-27".into());
+    let other = accept::accept(&mut store, &settings, &later).expect("other day");
+    assert_ne!(other.decision, first.decision);
+    assert_eq!(other.records, first.records);
+    assert_eq!(store.size().expect("size"), size + 1);
 }

@@ -17,6 +17,10 @@ pub struct CriteriaSummary {
     pub fail: u64,
     /// Failed, covered by an exception the buyer agreed to.
     pub exception: u64,
+    /// Optional criteria not met (recorded as `not-applicable`; they do not bear on the
+    /// decision and are not counted as failed).
+    #[serde(default)]
+    pub optional_not_met: u64,
 }
 
 /// A certificate the package lists, as listed (not checked with the scheme's registry).
@@ -27,6 +31,12 @@ pub struct CertificateListed {
     pub record: Option<RecordId>,
     /// Certification scheme, e.g. `IECEE`.
     pub scheme: String,
+    /// Certification body, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    /// Day of issue, YYYY-MM-DD, when listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
     /// What it covers.
     pub scope: String,
     /// Certificate number.
@@ -43,6 +53,9 @@ pub struct AcceptancePayload {
     pub decided_on: String,
     /// Criteria by result.
     pub summary: CriteriaSummary,
+    /// IDs of the optional criteria (a failed one never changes the decision).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub optional: Vec<String>,
     /// The vendor's stated end of support, YYYY-MM-DD.
     pub end_of_support: Option<String>,
     /// Certificates the package lists.
