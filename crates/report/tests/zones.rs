@@ -255,7 +255,8 @@ fn output_is_deterministic() {
 
 #[test]
 fn empty_sections_render() {
-    let m = parse_model("zones:\n  - name: only\n    sl_t: \"1 1 1 1 1 1 1\"\n")
+    // SL-T 0: an empty zone has no SL-A, and with nothing targeted there is no gap either.
+    let m = parse_model("zones:\n  - name: only\n    sl_t: \"0 0 0 0 0 0 0\"\n")
         .expect("minimal model");
     let e = evaluate(&m);
     let md = zones::markdown(&e, &m);
@@ -268,4 +269,5 @@ fn empty_sections_render() {
     assert!(text.contains("only"));
     assert!(text.contains("(no assets of its own)"));
     assert!(zones::html(&e, &m).contains("No gaps"));
+    assert!(md.contains("none"), "{md}");
 }
