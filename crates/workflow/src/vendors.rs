@@ -10,15 +10,15 @@ use crate::records::prove_in_store;
 use crate::sdl::record_kind;
 use otproof_assess::spec::{SpecError, Specification, Weights};
 use otproof_assess::vendors::{
-    self, AnswersError, Comparison, EvidenceLookup, EvidenceRef, VendorScore,
+    self, AnswersError, Comparison, EvidenceLookup, EvidenceRef, Origin, VendorScore,
 };
 use otproof_evidence::payload::vendors::{
-    CitedEvidence, DimensionPoints, ItemPoints, ScoreWeights, VendorScorePayload,
-    VendorScoresPayload,
+    CitedEvidence, DimensionPoints, ItemPoints, NotApplicableEvidence, ScoreWeights,
+    VendorScorePayload, VendorScoresPayload,
 };
 use otproof_evidence::{
-    Body, Criterion, CriterionResult, Decision, Payload, PayloadError, Record, RecordId, Subject,
-    Verdict,
+    Body, Criterion, CriterionResult, Decision, EvidenceKind, Payload, PayloadError, Record,
+    RecordId, Subject, Verdict,
 };
 use otproof_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -143,9 +143,19 @@ impl EvidenceLookup for StoreLookup<'_> {
         } else {
             store.get(self.titles.get(reference)?).ok()
         }?;
-        let (title, requirements) = match &found.record.body {
-            Body::Evidence(ev) => (ev.title.clone(), ev.requirements.clone()),
-            Body::Decision(d) => (d.title.clone(), d.requirements.clone()),
+        let (title, requirements, subject) = match &found.record.body {
+            Body::Evidence(ev) => (ev.title.clone(), ev.requirements.clone(), &ev.subject),
+            Body::Decision(d) => (d.title.clone(), d.requirements.clone(), &d.subject),
+        };
+        let (vendor, product, version) = match subject {
+            Subject::Vendor { vendor } => (Some(vendor.clone()), None, None),
+            Subject::Product {
+                vendor,
+                product,
+                version,
+                ..
+            } => (Some(vendor.clone()), Some(product.clone()), version.clone()),
+            Subject::System { .. } => (None, None, None),
         };
         let proof = prove_in_store(store, &found.id);
         Some(EvidenceRef {
@@ -155,7 +165,45 @@ impl EvidenceLookup for StoreLookup<'_> {
             requirements,
             verified: proof.is_ok(),
             not_verified: proof.err().map(|e| e.to_string()),
+            origin: origin_of(&found.record),
+            vendor: vendor.filter(|v| !v.trim().is_empty()),
+            product: product.filter(|p| !p.trim().is_empty()),
+            version: version.filter(|v| !v.trim().is_empty()),
         })
+    }
+}
+
+/// The otproof operations that produce a record by running a check themselves, with the
+/// evidence kind each produces: a campaign otproof ran, an SBOM check it made, a signature it
+/// verified (on its own or while accepting a package), a release statement it signed.
+pub const CHECK_OPERATIONS: [(EvidenceKind, &str); 5] = [
+    (EvidenceKind::RobustnessCampaign, crate::campaign::OPERATION),
+    (EvidenceKind::SbomCheck, "sbom check"),
+    (EvidenceKind::SignatureCheck, "signature check"),
+    (EvidenceKind::SignatureCheck, "accept"),
+    (EvidenceKind::Release, "release sign"),
+];
+
+/// Who produced a record: the buyer (a decision, a specification), an otproof check (the kind
+/// and the producing operation are in [`CHECK_OPERATIONS`]), or else a handed-over document
+/// (whatever its kind says: `evidence add --kind robustness-campaign` records a file someone
+/// handed over, not a campaign otproof ran).
+pub fn origin_of(record: &Record) -> Origin {
+    match &record.body {
+        Body::Decision(_) => Origin::Buyer,
+        Body::Evidence(ev) if ev.kind == EvidenceKind::Specification => Origin::Buyer,
+        Body::Evidence(ev) => {
+            let op = record.producer.operation.as_deref().unwrap_or("");
+            if record.producer.tool == "otproof"
+                && CHECK_OPERATIONS
+                    .iter()
+                    .any(|(k, o)| *k == ev.kind && *o == op)
+            {
+                Origin::Check
+            } else {
+                Origin::Supplied
+            }
+        }
     }
 }
 
@@ -208,6 +256,14 @@ pub fn score(inputs: &ScoreInputs, store: Option<&Store>) -> Result<Scored, Vend
         .collect();
     let comparison = vendors::compare(&scores);
     Ok(Scored { scores, comparison })
+}
+
+fn origin_name(o: Origin) -> &'static str {
+    match o {
+        Origin::Check => "check",
+        Origin::Supplied => "supplied",
+        Origin::Buyer => "buyer",
+    }
 }
 
 /// The scores as a typed payload.
@@ -264,9 +320,19 @@ pub fn payload_of(scores: &[VendorScore]) -> VendorScoresPayload {
                                 requirements: e.requirements.clone(),
                                 verified: e.verified,
                                 not_verified: e.not_verified.clone(),
+                                origin: Some(origin_name(e.origin).into()),
                             })
                             .collect(),
                         unresolved_evidence: i.unresolved_evidence.clone(),
+                        not_applicable: i
+                            .not_applicable
+                            .iter()
+                            .map(|n| NotApplicableEvidence {
+                                id: n.id.clone(),
+                                title: n.title.clone(),
+                                reason: n.reason.clone(),
+                            })
+                            .collect(),
                     })
                     .collect(),
                 gaps: s.gaps.clone(),
@@ -377,6 +443,9 @@ pub struct SubmittedDocument {
     /// Catalog requirements the vendor says it supports.
     #[serde(default)]
     pub requirements: Vec<String>,
+    /// The product version it is about (none: the product line).
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 /// The content of a submitted document.
@@ -414,7 +483,7 @@ pub fn record_submission(
             subject: Subject::Product {
                 vendor: submission.vendor.clone(),
                 product: submission.product.clone(),
-                version: None,
+                version: d.version.clone(),
                 component_type: submission.component_type,
                 artifacts: vec![],
             },
