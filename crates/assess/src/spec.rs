@@ -667,9 +667,8 @@ fn evaluation(p: &SpecParams) -> Evaluation {
                 name: "Security maturity".into(),
                 weight: w.security_maturity,
                 criteria: vec![
-                    format!("IEC 62443-4-1 maturity level claimed and evidenced per practice (required: {})", p.ml),
-                    "Certification of the development process, its scope and expiry".into(),
-                    "Independent audits and their findings".into(),
+                    format!("The IEC 62443-4-1 items of Appendix A (secure development, required: {}), each backed by evidence", p.ml),
+                    "CERT-1: certification of the development process and product, with scheme and expiry".into(),
                 ],
             },
             Dimension {
@@ -677,10 +676,9 @@ fn evaluation(p: &SpecParams) -> Evaluation {
                 name: "Technical capability".into(),
                 weight: w.technical_capability,
                 criteria: vec![
-                    "Coverage of the applicable CRs and REs, each backed by evidence".into(),
-                    format!("SL-C against SL-T {} per FR", p.sl_t),
-                    "Robustness test evidence for every external protocol interface".into(),
-                    "Product certification and its scope".into(),
+                    "The applicable CRs and REs of Appendix A, each backed by evidence".into(),
+                    format!("SL-C per FR against SL-T {}", p.sl_t),
+                    "ROB-*, AUTH-* and LOG-*: robustness test evidence, user authentication, security logging".into(),
                 ],
             },
             Dimension {
@@ -688,19 +686,20 @@ fn evaluation(p: &SpecParams) -> Evaluation {
                 name: "Support readiness".into(),
                 weight: w.support_readiness,
                 criteria: vec![
-                    format!("Support lifetime (required: {} years)", p.support_years),
-                    "Committed patch delivery times".into(),
-                    "Disclosure policy and machine-readable (CSAF) advisories".into(),
-                    "SBOM with every release, VEX".into(),
-                    "Updates installable within planned shutdowns".into(),
+                    format!("PATCH-*: support lifetime (required: {} years), notification, patch testing and windows, end of support", p.support_years),
+                    "VULN-*: disclosure policy, CSAF advisories, committed fix time (30 days or less)".into(),
+                    "SBOM-*: SBOM with every release, vulnerability tracking and VEX".into(),
+                    "UPD-*: signed updates, key protection, release integrity; DOC-1: hardening and operation guides".into(),
                 ],
             },
         ],
         method: vec![
-            "Each questionnaire item scores 0 (no, or not answered), 1 (partial or planned) or 2 (yes).".into(),
-            "An answer backed by verifiable evidence (an otproof evidence record, a signed report or a certificate) counts in full; an assertion without evidence counts half.".into(),
-            "A dimension's score is the share of its attainable points; the total is the weighted sum of the three dimensions.".into(),
-            "Any applicable requirement answered 'no' without a compensating measure is listed as a gap next to the score.".into(),
+            "Each questionnaire item scores 0, 1 or 2 raw points: yes 2, partial or planned 1, no or not answered 0; SL-C at or above the SL-T of its FR 2, above 0 but below it 1; support years, fix days, end of support and certifications by their stated thresholds; other text 1, or 2 when a cited record is bound to the item.".into(),
+            "A cited record (by record ID or exact title) counts for an item only when its inclusion in the buyer's evidence store is proven, its subject names the scored vendor, the offered product (an item about the vendor's process also takes a record about the vendor alone) and, for an item about the offered release (SBOM-1, ROB-1, ROB-2, DOC-1, PATCH-5), the offered version, and its requirement trace names one of the item's requirements. Records made by the buyer (this specification, its decisions) never count. Every other cited record is listed as cited, not applicable to the item, and earns nothing.".into(),
+            "Provenance weight: the raw points count in full (x1) when the best bound record is one otproof produced by running a check itself (a robustness campaign, an SBOM check, a signature verification, a signed release), three quarters (x0.75) when it is a handed-over document or certificate, and half (x0.5) when no bound, proven record backs the answer (an assertion).".into(),
+            "'not-applicable' needs a justification in the item's comment. Every item of Appendix A is a requirement this specification marks applicable, so 'not-applicable' scores 0 of 2 and is listed as a gap, like 'no'; only an SL-C item whose FR has SL-T 0 is left out when justified.".into(),
+            "A dimension's score is its points over its attainable points (2 per item); the total is the weighted sum of the three dimension scores.".into(),
+            "Gaps, listed next to the score with the vendor's comment: items answered no, not-applicable or not at all, SL-C below SL-T or not claimed per FR, and support years, fix times, end-of-support dates or certifications that scored 0.".into(),
         ],
     }
 }

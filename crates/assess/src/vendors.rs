@@ -23,16 +23,41 @@
 //!   "today" scores 0 with a note; no recognised scheme scores at most 1; otherwise the text
 //!   rule applies.
 //! - *text* (and numbers or dates of items without a rule above): a non-empty answer 1, with
-//!   at least one evidence reference 2. A text answer that says nothing (`no`, `none`, `-`)
-//!   scores 0.
-//! - `not-applicable` (for any answer type; `not applicable` in text too) takes the item out
-//!   of the attainable points altogether.
+//!   at least one cited record bound to the item (see **Binding**) 2. A text answer that says
+//!   nothing (`no`, `none`, `-`) scores 0.
+//! - `not-applicable` (for any answer type; `not applicable` in text too) needs a
+//!   justification in the item's `comment`. Every item of the questionnaire is a requirement
+//!   the specification marks applicable (it lists nothing else), so `not-applicable` scores 0
+//!   of 2 and is a gap, like `no`; without a justification too. The one exception: a justified
+//!   `not-applicable` on `SL-C FR n` where the SL-T of FR n is 0 (nothing required) leaves the
+//!   item out of the attainable points. So answering `not-applicable` never scores more than
+//!   any honest answer.
 //!
-//! **Evidence**: every reference in an item's `evidence` list goes to the lookup. When at least
-//! one reference resolves to evidence whose integrity verified (`verified: true`), the item's
-//! raw points count in full. Otherwise (nothing listed, nothing found, or found but not
-//! verified) the answer is an assertion and its points are halved. Each item lists the evidence
-//! found and the references that did not resolve, so every point can be traced.
+//! **Binding**: every reference in an item's `evidence` list goes to the lookup. A record it
+//! finds counts for the item only when all of these hold, else it is listed with the item as
+//! "cited, not applicable to this item" with the reason, and earns nothing:
+//! - it is not the buyer's own record (its specification, its decisions: [`Origin::Buyer`]);
+//! - its subject names the scored vendor (the questionnaire's `vendor.name`; case and spacing
+//!   aside);
+//! - for an item about the product, its subject names the offered product (`vendor.product`);
+//!   an item about the vendor's organisation (4-1 items, and policy items that trace only to
+//!   4-1 requirements) also takes a record about the vendor alone, but not one about another
+//!   product;
+//! - for an item about the offered release ([`RELEASE_ITEMS`]), its subject names the offered
+//!   version (`vendor.version`);
+//! - its requirement trace names at least one of the item's requirements
+//!   ([`item_requirements`]): a catalog item its own ID, `SL-C FR n` the requirements of FR n,
+//!   a policy item the catalog requirements the specification traces it to.
+//!
+//! **Provenance weight**: the raw points are multiplied by the weight of the best bound
+//! evidence whose integrity verified (`verified: true`, for a store record its inclusion
+//! proof): [`CHECK_WEIGHT`] (1) for a record otproof produced by running a check itself (a
+//! campaign it ran, an SBOM check, a signature verification, a release it signed:
+//! [`Origin::Check`]); [`SUPPLIED_WEIGHT`] (0.75) for a handed-over document or certificate
+//! ([`Origin::Supplied`]). Without bound, proven evidence (nothing cited, nothing found,
+//! nothing bound, or bound but not proven) the answer is an assertion: [`ASSERTION_WEIGHT`]
+//! (0.5). Each item lists the bound evidence, the cited records not applicable to it and the
+//! references that did not resolve, so every point can be traced.
 //!
 //! **Dimensions** (weights from [`Weights`]):
 //! - *security maturity*: items of section `secure-development` (the 4-1 requirements) and
@@ -50,8 +75,8 @@
 //! A dimension's percentage is its points over its attainable points (0 when nothing is
 //! attainable); the total is the weighted sum of the three percentages.
 //!
-//! **Gaps**: applicable items answered `no` or not answered, SL-C below SL-T per FR, and items
-//! whose number, date or certification scored 0. A vendor comment is quoted with the gap, since
+//! **Gaps**: items answered `no`, `not-applicable` (see above) or not answered, SL-C below
+//! SL-T (or not claimed) per FR, and items whose number, date or certification scored 0. A vendor comment is quoted with the gap, since
 //! it may describe a compensating measure the buyer has to judge.
 //!
 //! When the [`Specification`] is given, the targets (SL-T, support years) come from it and
@@ -318,8 +343,53 @@ pub fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
     Some((i32::try_from(y).ok()?, m, d))
 }
 
+/// Who produced a cited record, which sets how much it weighs (see [`Origin::weight`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// otproof produced it by running a check itself: a robustness campaign it ran, an SBOM
+    /// check it made, a signature it verified, a release statement it signed.
+    Check,
+    /// A document or certificate handed over (by the vendor or anyone else), recorded as
+    /// received: the record proves its bytes, not its content.
+    #[default]
+    Supplied,
+    /// Made by the buyer: its specification, its decisions. Never a vendor's evidence.
+    Buyer,
+}
+
+/// Share of an item's raw points an answer earns when its best bound, proven evidence was
+/// produced by an otproof check.
+pub const CHECK_WEIGHT: f64 = 1.0;
+/// Share of an item's raw points an answer earns when its best bound, proven evidence is a
+/// handed-over document or certificate.
+pub const SUPPLIED_WEIGHT: f64 = 0.75;
+/// Share of an item's raw points an answer earns without bound, proven evidence (an
+/// assertion).
+pub const ASSERTION_WEIGHT: f64 = 0.5;
+
+impl Origin {
+    /// The share of the raw points evidence of this origin earns (0 for the buyer's own).
+    pub fn weight(self) -> f64 {
+        match self {
+            Origin::Check => CHECK_WEIGHT,
+            Origin::Supplied => SUPPLIED_WEIGHT,
+            Origin::Buyer => 0.0,
+        }
+    }
+
+    /// How the origin reads in a reason.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Origin::Check => "an otproof check",
+            Origin::Supplied => "a handed-over document",
+            Origin::Buyer => "the buyer's own record",
+        }
+    }
+}
+
 /// Evidence found for a reference.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct EvidenceRef {
     /// Record ID (`sha256:…`) or the document's identifier.
     pub id: String,
@@ -334,6 +404,28 @@ pub struct EvidenceRef {
     /// Why its integrity did not verify, when the lookup knows (kept so a report can show it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_verified: Option<String>,
+    /// Who produced it.
+    pub origin: Origin,
+    /// The vendor its subject names (none: its subject names no vendor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// The product its subject names (none: about the vendor's organisation, or no product).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    /// The product version its subject names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+}
+
+/// A cited record that does not count for the item it is cited on, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotApplicable {
+    /// Record ID.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Why it does not apply to this item.
+    pub reason: String,
 }
 
 /// Resolves an evidence reference from a questionnaire (`sha256:…`, a unique prefix, or
@@ -395,8 +487,11 @@ pub struct ItemScore {
     pub max: f64,
     /// How the points came about.
     pub reason: String,
-    /// Evidence the lookup found.
+    /// Evidence the lookup found that is bound to this item (vendor, product, version and
+    /// requirement match), proven or not.
     pub evidence: Vec<EvidenceRef>,
+    /// Cited records found but not applicable to this item: they earn nothing.
+    pub not_applicable: Vec<NotApplicable>,
     /// References the lookup did not find.
     pub unresolved_evidence: Vec<String>,
 }
@@ -561,6 +656,7 @@ struct Raw {
 
 fn raw_points(
     item: &QuestionnaireItem,
+    bound: bool,
     t: &Targets,
     today: Option<(i32, u32, u32)>,
     today_text: &str,
@@ -578,11 +674,7 @@ fn raw_points(
         };
     };
     if is_not_applicable(answer) {
-        return Raw {
-            points: None,
-            reason: "not applicable: left out of the attainable points".into(),
-            gap: None,
-        };
+        return not_applicable_points(item, t);
     }
     let raw = |p: u8, reason: String| Raw {
         points: Some(p),
@@ -668,7 +760,7 @@ fn raw_points(
                     )
                 }
             } else {
-                text_points(item, answer)
+                text_points(answer, bound)
             }
         }
         AnswerType::Date => {
@@ -679,7 +771,7 @@ fn raw_points(
                 );
             };
             if item.id != "PATCH-5" {
-                return text_points(item, answer);
+                return text_points(answer, bound);
             }
             let Some(now) = today else {
                 return raw(1, format!("end of support {answer}; today '{today_text}' is not a date, so it is not judged: 1"));
@@ -729,14 +821,14 @@ fn raw_points(
             if c.schemes.is_empty() {
                 raw(1, format!("no recognised scheme (ISASecure, IECEE, TÜV, BSI) named{expiry}: at most 1"))
             } else {
-                let base = text_points(item, answer);
+                let base = text_points(answer, bound);
                 Raw {
                     reason: format!("schemes {}{expiry}; {}", c.schemes.join(", "), base.reason),
                     ..base
                 }
             }
         }
-        AnswerType::Text => text_points(item, answer),
+        AnswerType::Text => text_points(answer, bound),
     }
 }
 
@@ -751,7 +843,60 @@ fn is_empty_text(answer: &str) -> bool {
     )
 }
 
-fn text_points(item: &QuestionnaireItem, answer: &str) -> Raw {
+/// A `not-applicable` answer. It needs a justification (the item's `comment`); every item of
+/// the questionnaire is a requirement the specification marks applicable (it lists nothing
+/// else), so the answer scores 0 of 2 and is a gap. The one exception: the SL-C item of an FR
+/// whose SL-T is 0 asks for nothing, and a justified `not-applicable` leaves it out.
+fn not_applicable_points(item: &QuestionnaireItem, t: &Targets) -> Raw {
+    let justification = item
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && !is_empty_text(c));
+    let Some(why) = justification else {
+        return Raw {
+            points: Some(0),
+            reason: "not-applicable without a justification (the item's comment): 0".into(),
+            gap: Some("answered not-applicable without a justification".into()),
+        };
+    };
+    if let Some(fr) = sl_c_fr(&item.id) {
+        let target = t.sl_t.map(|v| v.get(fr));
+        if target == Some(0) {
+            return Raw {
+                points: None,
+                reason: format!(
+                    "not-applicable ({why}); SL-T is 0 in {fr}, nothing is required: left out of the attainable points"
+                ),
+                gap: None,
+            };
+        }
+        let target = target
+            .map(|l| format!("SL-T {l}"))
+            .unwrap_or_else(|| "an SL-T".into());
+        return Raw {
+            points: Some(0),
+            reason: format!(
+                "not-applicable ({why}), but the specification requires {target} in {fr}: 0"
+            ),
+            gap: Some(format!(
+                "no SL-C claimed in {fr} ({}) against {target}: answered not-applicable",
+                fr.abbrev()
+            )),
+        };
+    }
+    Raw {
+        points: Some(0),
+        reason: format!(
+            "not-applicable ({why}), but the specification marks this requirement applicable: 0"
+        ),
+        gap: Some(
+            "answered not-applicable for a requirement the specification marks applicable".into(),
+        ),
+    }
+}
+
+fn text_points(answer: &str, bound: bool) -> Raw {
     if is_empty_text(answer) {
         return Raw {
             points: Some(0),
@@ -759,16 +904,16 @@ fn text_points(item: &QuestionnaireItem, answer: &str) -> Raw {
             gap: Some(format!("answered '{answer}'")),
         };
     }
-    if item.evidence.iter().any(|e| !e.trim().is_empty()) {
+    if bound {
         Raw {
             points: Some(2),
-            reason: "answered, with evidence referenced: 2".into(),
+            reason: "answered, with evidence bound to this item: 2".into(),
             gap: None,
         }
     } else {
         Raw {
             points: Some(1),
-            reason: "answered, no evidence referenced: 1".into(),
+            reason: "answered, no evidence bound to this item: 1".into(),
             gap: None,
         }
     }
@@ -776,6 +921,184 @@ fn text_points(item: &QuestionnaireItem, answer: &str) -> Raw {
 
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
+}
+
+fn share(w: f64) -> &'static str {
+    if w >= CHECK_WEIGHT {
+        "in full"
+    } else if w >= SUPPLIED_WEIGHT {
+        "three quarters"
+    } else {
+        "half"
+    }
+}
+
+/// Trimmed, inner whitespace collapsed; none when empty.
+fn norm(s: &str) -> Option<String> {
+    let n = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!n.is_empty()).then_some(n)
+}
+
+fn same(a: &str, b: &str) -> bool {
+    match (norm(a), norm(b)) {
+        (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
+        _ => false,
+    }
+}
+
+/// What the vendor offers, as its questionnaire names it: the subject cited records must be
+/// about.
+struct Offer {
+    vendor: Option<String>,
+    product: Option<String>,
+    version: Option<String>,
+}
+
+/// Items about the offered release (its SBOM, its robustness tests and open findings, its
+/// guides, its end of support): their evidence must name the offered version.
+pub const RELEASE_ITEMS: [&str; 5] = ["SBOM-1", "ROB-1", "ROB-2", "DOC-1", "PATCH-5"];
+
+/// The catalog requirements an item asks about: a catalog item its own ID; `SL-C FR n` the
+/// specification's requirements of FR n (without a specification, the catalog's requirements
+/// of FR n for the component type); a policy item the catalog requirements the specification
+/// traces it to (without one, `otproof_catalog::traces::policy_item`).
+pub fn item_requirements(
+    item: &QuestionnaireItem,
+    spec: Option<&Specification>,
+    component: otproof_catalog::ComponentType,
+) -> Vec<String> {
+    let catalog = Catalog::builtin();
+    if let Some(fr) = sl_c_fr(&item.id) {
+        return match spec {
+            Some(s) => s
+                .technical
+                .iter()
+                .filter(|t| t.fr == fr)
+                .flat_map(|t| t.requirements.iter().map(|r| r.id.clone()))
+                .collect(),
+            None => catalog
+                .requirements()
+                .iter()
+                .filter(|r| r.fr == Some(fr) && r.applies_to(component))
+                .map(|r| r.id.clone())
+                .collect(),
+        };
+    }
+    if let Some(r) = catalog.get(&item.id) {
+        return vec![r.id.clone()];
+    }
+    if let Some(p) = spec
+        .into_iter()
+        .flat_map(|s| s.policies.iter())
+        .flat_map(|p| p.items.iter())
+        .find(|p| p.id == item.id)
+    {
+        return p.refs.clone();
+    }
+    otproof_catalog::traces::policy_item(&item.id, component)
+        .into_iter()
+        .filter_map(|id| catalog.get(&id).map(|r| r.id.clone()))
+        .collect()
+}
+
+/// Whether an item is about the vendor's organisation (every requirement it asks about is a
+/// 4-1 process requirement) rather than the offered product.
+fn about_organisation(item: &QuestionnaireItem, wanted: &[String]) -> bool {
+    let catalog = Catalog::builtin();
+    item.section == "secure-development"
+        || (!wanted.is_empty()
+            && wanted.iter().all(|id| {
+                catalog
+                    .get(id)
+                    .is_some_and(|r| r.standard == Standard::Lifecycle)
+            }))
+}
+
+/// Whether a cited record counts for this item, or why not. The rules, in order: not the
+/// buyer's own record; its subject names the offered vendor; for a product item, the offered
+/// product (an organisation item also takes a record about the vendor alone); for a release
+/// item, the offered version; and its requirement trace names one of the item's requirements.
+fn binding(
+    item: &QuestionnaireItem,
+    e: &EvidenceRef,
+    offer: &Offer,
+    wanted: &[String],
+) -> Result<(), String> {
+    if e.origin == Origin::Buyer {
+        return Err(format!(
+            "{} is the buyer's own record ({}), never the vendor's evidence",
+            e.id, e.kind
+        ));
+    }
+    let Some(vendor) = &offer.vendor else {
+        return Err("the questionnaire names no vendor, so no record can be bound to it".into());
+    };
+    match e.vendor.as_deref().and_then(norm) {
+        Some(v) if same(&v, vendor) => {}
+        Some(v) => return Err(format!("about vendor '{v}', not '{vendor}'")),
+        None => return Err(format!("names no vendor; '{vendor}' is scored")),
+    }
+    let release = RELEASE_ITEMS.contains(&item.id.as_str());
+    let organisation = !release && about_organisation(item, wanted);
+    match (e.product.as_deref().and_then(norm), &offer.product) {
+        (None, _) if organisation => {}
+        (None, Some(p)) => {
+            return Err(format!(
+                "about the vendor only; this item is about the offered product '{p}'"
+            ))
+        }
+        (_, None) => return Err(
+            "the questionnaire names no offered product, so no product record can be bound to it"
+                .into(),
+        ),
+        (Some(rp), Some(p)) if !same(&rp, p) => {
+            return Err(format!("about product '{rp}', not the offered '{p}'"))
+        }
+        _ => {}
+    }
+    if release {
+        match (e.version.as_deref().and_then(norm), &offer.version) {
+            (_, None) => {
+                return Err(
+                    "this item is about the offered release and the questionnaire names no version"
+                        .into(),
+                )
+            }
+            (None, Some(v)) => {
+                return Err(format!(
+                    "names no version; this item is about the offered release {v}"
+                ))
+            }
+            (Some(rv), Some(v)) if !same(&rv, v) => {
+                return Err(format!("about version {rv}, not the offered {v}"))
+            }
+            _ => {}
+        }
+    }
+    let catalog = Catalog::builtin();
+    let canon = |id: &str| {
+        catalog
+            .get(id)
+            .map(|r| r.id.clone())
+            .unwrap_or_else(|| id.trim().to_string())
+    };
+    let traced: BTreeSet<String> = e.requirements.iter().map(|r| canon(r)).collect();
+    if wanted.iter().any(|w| traced.contains(&canon(w))) {
+        return Ok(());
+    }
+    let traced = if traced.is_empty() {
+        "no requirement".to_string()
+    } else {
+        traced.into_iter().collect::<Vec<_>>().join(", ")
+    };
+    Err(if wanted.is_empty() {
+        format!("traces {traced}; this item asks about no catalog requirement a record could trace")
+    } else {
+        format!(
+            "traces {traced}, none of this item's requirements ({})",
+            wanted.join(", ")
+        )
+    })
 }
 
 /// Score a filled questionnaire by the specification's evaluation method (see the module
@@ -868,12 +1191,21 @@ pub fn score(
         None => q.items.clone(),
     };
 
+    let offer = Offer {
+        vendor: q.vendor.name.as_deref().and_then(norm),
+        product: q.vendor.product.as_deref().and_then(norm),
+        version: q.vendor.version.as_deref().and_then(norm),
+    };
+    let component = spec
+        .map(|s| s.params.component)
+        .unwrap_or(q.specification.component_type);
     let mut scored = Vec::new();
     let mut gaps = Vec::new();
     for item in &items {
         let (dimension, why) = dimension_of(item);
-        let raw = raw_points(item, &targets, today_date, today);
+        let wanted = item_requirements(item, spec, component);
         let mut evidence = Vec::new();
+        let mut not_applicable = Vec::new();
         let mut unresolved = Vec::new();
         for r in item
             .evidence
@@ -882,54 +1214,81 @@ pub fn score(
             .filter(|e| !e.is_empty())
         {
             match lookup.find(r) {
-                Some(e) => evidence.push(e),
+                Some(e) => match binding(item, &e, &offer, &wanted) {
+                    Ok(()) => evidence.push(e),
+                    Err(reason) => not_applicable.push(NotApplicable {
+                        id: e.id.clone(),
+                        title: e.title.clone(),
+                        reason,
+                    }),
+                },
                 None => unresolved.push(r.to_string()),
             }
         }
-        let verified: Vec<&EvidenceRef> = evidence.iter().filter(|e| e.verified).collect();
+        let raw = raw_points(item, !evidence.is_empty(), &targets, today_date, today);
+        // The best bound, proven evidence sets the weight.
+        let best = evidence
+            .iter()
+            .filter(|e| e.verified)
+            .max_by(|a, b| a.origin.weight().total_cmp(&b.origin.weight()));
         let (points, max, mut reason) = match raw.points {
             None => (0.0, 0.0, raw.reason.clone()),
             Some(0) => (0.0, 2.0, raw.reason.clone()),
             Some(p) => {
                 let p = f64::from(p);
-                if let Some(first) = verified.first() {
+                if let Some(b) = best {
+                    let w = b.origin.weight();
                     (
-                        p,
+                        p * w,
                         2.0,
                         format!(
-                            "{}; backed by verified evidence {} ({}): counts in full",
-                            raw.reason, first.id, first.title
+                            "{}; backed by proven evidence {} ({}), {}: counts {}",
+                            raw.reason,
+                            b.id,
+                            b.title,
+                            b.origin.describe(),
+                            share(w)
                         ),
                     )
                 } else if let Some(found) = evidence.first() {
                     (
-                        p / 2.0,
+                        p * ASSERTION_WEIGHT,
                         2.0,
                         format!(
-                            "{}; evidence {} found but its integrity did not verify{}: counts half",
+                            "{}; evidence {} bound but its integrity did not verify{}: an assertion, counts {}",
                             raw.reason,
                             found.id,
                             found
                                 .not_verified
                                 .as_deref()
                                 .map(|w| format!(" ({w})"))
-                                .unwrap_or_default()
+                                .unwrap_or_default(),
+                            share(ASSERTION_WEIGHT)
                         ),
                     )
-                } else if unresolved.is_empty() {
-                    (
-                        p / 2.0,
-                        2.0,
-                        format!("{}; no evidence: an assertion, counts half", raw.reason),
-                    )
                 } else {
+                    let mut why_not = Vec::new();
+                    if !not_applicable.is_empty() {
+                        why_not.push(format!(
+                            "{} cited, not applicable to this item",
+                            not_applicable.len()
+                        ));
+                    }
+                    if !unresolved.is_empty() {
+                        why_not.push(format!("not found: {}", unresolved.join(", ")));
+                    }
+                    let why_not = if why_not.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", why_not.join("; "))
+                    };
                     (
-                        p / 2.0,
+                        p * ASSERTION_WEIGHT,
                         2.0,
                         format!(
-                            "{}; evidence not found ({}): an assertion, counts half",
+                            "{}; no bound evidence{why_not}: an assertion, counts {}",
                             raw.reason,
-                            unresolved.join(", ")
+                            share(ASSERTION_WEIGHT)
                         ),
                     )
                 }
@@ -957,6 +1316,7 @@ pub fn score(
             max,
             reason,
             evidence,
+            not_applicable,
             unresolved_evidence: unresolved,
         });
     }

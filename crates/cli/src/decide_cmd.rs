@@ -216,6 +216,9 @@ pub struct VendorsScoreArgs {
     /// Write here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Compute and print the scores, record nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// The scoring inputs of `vendors score` (dates judged today).
@@ -241,8 +244,19 @@ pub fn vendors_cmd(cmd: &VendorsCmd, s: &StoreArg) -> Result<()> {
     };
     emit(&text, a.out.as_deref())?;
     if let Some(store) = store.as_mut() {
-        let id = scoring::record_scores(store, scores)?;
-        eprintln!("recorded the scores as {id} in {}", store.dir().display());
+        if a.dry_run {
+            eprintln!("dry run: the scores were not recorded");
+        } else {
+            match scoring::record_scores_once(store, scores)? {
+                scoring::Recorded::New(id) => {
+                    eprintln!("recorded the scores as {id} in {}", store.dir().display())
+                }
+                scoring::Recorded::Already(id) => eprintln!(
+                    "the same scores are already recorded as {id} in {}: nothing appended",
+                    store.dir().display()
+                ),
+            }
+        }
     }
     Ok(())
 }

@@ -844,6 +844,7 @@ impl Step for Vendors {
             weights: None,
             format: crate::decide_cmd::DocFormat::Html,
             out: None,
+            dry_run: false,
         };
         let scored = scoring::score(&crate::decide_cmd::score_inputs(&args), Some(store))?;
         let (scores, cmp) = (scored.scores, scored.comparison);

@@ -7,7 +7,7 @@
 
 use crate::html::{esc, md_cell, page};
 use crate::ReportError;
-use otproof_assess::vendors::{Comparison, ItemScore, VendorScore};
+use otproof_assess::vendors::{self, Comparison, ItemScore, VendorScore};
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -127,6 +127,14 @@ fn evidence_parts(i: &ItemScore) -> Vec<String> {
             if e.title != e.id && !e.title.trim().is_empty() {
                 what.push(e.title.clone());
             }
+            what.push(
+                match e.origin {
+                    vendors::Origin::Check => "otproof check",
+                    vendors::Origin::Supplied => "handed over",
+                    vendors::Origin::Buyer => "buyer's own",
+                }
+                .into(),
+            );
             what.push(match (e.verified, &e.not_verified) {
                 (true, _) => "verified".into(),
                 (false, Some(why)) => format!("not verified: {why}"),
@@ -136,6 +144,12 @@ fn evidence_parts(i: &ItemScore) -> Vec<String> {
             s
         })
         .collect();
+    out.extend(i.not_applicable.iter().map(|n| {
+        format!(
+            "{} ({}; cited, not applicable to this item: {})",
+            n.id, n.title, n.reason
+        )
+    }));
     out.extend(
         i.unresolved_evidence
             .iter()
@@ -256,7 +270,7 @@ pub fn markdown(scores: &[VendorScore], cmp: &Comparison) -> String {
                 let _ = writeln!(o, "- {n}");
             }
         }
-        o.push_str("\n### Item trace\n\nAn answer backed by verified evidence counts in full; any other answer is an assertion and counts half.\n\n| Item | Dimension | Answer | Points | Reason | Evidence |\n|---|---|---|---:|---|---|\n");
+        o.push_str("\n### Item trace\n\nA cited record counts only when it is about the scored vendor (and the offered product; the offered version for release items) and traces one of the item's requirements; the buyer's own records never count. Raw points count in full when backed by a proven otproof check, three quarters by a proven handed-over document or certificate, half otherwise (an assertion). Cited records that do not apply are listed and earn nothing.\n\n| Item | Dimension | Answer | Points | Reason | Evidence |\n|---|---|---|---:|---|---|\n");
         for it in &s.items {
             let ev = evidence_parts(it)
                 .iter()
@@ -396,7 +410,7 @@ pub fn html(scores: &[VendorScore], cmp: &Comparison) -> String {
             }
             b.push_str("</ul>\n");
         }
-        b.push_str("<h3>Item trace</h3>\n<p class=\"muted\">An answer backed by verified evidence counts in full; any other answer is an assertion and counts half.</p>\n<table><thead><tr><th>Item</th><th>Dimension</th><th>Answer</th><th>Points</th><th>Reason</th><th>Evidence</th></tr></thead><tbody>\n");
+        b.push_str("<h3>Item trace</h3>\n<p class=\"muted\">A cited record counts only when it is about the scored vendor (and the offered product; the offered version for release items) and traces one of the item's requirements; the buyer's own records never count. Raw points count in full when backed by a proven otproof check, three quarters by a proven handed-over document or certificate, half otherwise (an assertion). Cited records that do not apply are listed and earn nothing.</p>\n<table><thead><tr><th>Item</th><th>Dimension</th><th>Answer</th><th>Points</th><th>Reason</th><th>Evidence</th></tr></thead><tbody>\n");
         for it in &s.items {
             let ev = evidence_parts(it);
             let ev = if ev.is_empty() {

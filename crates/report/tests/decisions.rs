@@ -46,17 +46,42 @@ const NORTHWIND_DOCS: [&str; 7] = [
     "Northwind NW-RIO 4000 Hardening Guide v4.2",
 ];
 
+/// Northwind's documents as `otproof demo` records them: about its offered product, each
+/// tracing the requirements testdata/vendors/strong-documents.yaml lists.
 fn known(reference: &str) -> Option<EvidenceRef> {
-    NORTHWIND_DOCS
-        .iter()
-        .find(|d| **d == reference)
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        title: String,
+        kind: String,
+        requirements: Vec<String>,
+        #[serde(default)]
+        version: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Sub {
+        vendor: String,
+        product: String,
+        documents: Vec<Doc>,
+    }
+    let sub: Sub = serde_saphyr::from_str(include_str!(
+        "../../../testdata/vendors/strong-documents.yaml"
+    ))
+    .expect("submission");
+    let _ = NORTHWIND_DOCS;
+    sub.documents
+        .into_iter()
+        .find(|d| d.title == reference)
         .map(|d| EvidenceRef {
-            id: d.to_string(),
-            kind: "document".into(),
-            title: d.to_string(),
-            requirements: Vec::new(),
+            id: d.title.clone(),
+            kind: d.kind,
+            title: d.title,
+            requirements: d.requirements,
             verified: true,
             not_verified: None,
+            origin: otproof_assess::vendors::Origin::Supplied,
+            vendor: Some(sub.vendor.clone()),
+            product: Some(sub.product.clone()),
+            version: d.version,
         })
 }
 
@@ -131,11 +156,11 @@ fn vendor_comparison_traces_every_point() {
             .find(|l| l.starts_with("| `SL-C FR 1`") && l.contains("IECEE CB 62443-4-2"))
             .expect("trace line of SL-C FR 1 for the strong vendor");
         if resolve {
-            assert!(line.contains("| 2/2 |"), "{line}");
-            assert!(line.contains("counts in full"), "{line}");
+            assert!(line.contains("| 1.5/2 |"), "{line}");
+            assert!(line.contains("counts three quarters"), "{line}");
             assert!(
                 line.contains(
-                    "IECEE CB 62443-4-2 certificate NW-4000-2025-117 (document, verified)"
+                    "IECEE CB 62443-4-2 certificate NW-4000-2025-117 (certificate, handed over, verified)"
                 ),
                 "{line}"
             );
@@ -147,10 +172,10 @@ fn vendor_comparison_traces_every_point() {
                 "{line}"
             );
         }
-        // Not-applicable items are shown, not hidden.
+        // Not-applicable answers on applicable requirements score 0 of 2, shown, not hidden.
         assert!(md
             .lines()
-            .any(|l| l.starts_with("| `EDR 2.4`") && l.contains("| n/a |")));
+            .any(|l| l.starts_with("| `EDR 2.4`") && l.contains("| 0/2 |")));
         // Every item of every vendor has its row.
         let rows = md.lines().filter(|l| l.starts_with("| `")).count();
         assert!(rows >= scores.iter().map(|s| s.items.len()).sum::<usize>());

@@ -10,15 +10,15 @@ use crate::records::prove_in_store;
 use crate::sdl::record_kind;
 use otproof_assess::spec::{SpecError, Specification, Weights};
 use otproof_assess::vendors::{
-    self, AnswersError, Comparison, EvidenceLookup, EvidenceRef, VendorScore,
+    self, AnswersError, Comparison, EvidenceLookup, EvidenceRef, Origin, VendorScore,
 };
 use otproof_evidence::payload::vendors::{
-    CitedEvidence, DimensionPoints, ItemPoints, ScoreWeights, VendorScorePayload,
-    VendorScoresPayload,
+    CitedEvidence, DimensionPoints, ItemPoints, NotApplicableEvidence, ScoreWeights,
+    VendorScorePayload, VendorScoresPayload,
 };
 use otproof_evidence::{
-    Body, Criterion, CriterionResult, Decision, Payload, PayloadError, Record, RecordId, Subject,
-    Verdict,
+    Body, Criterion, CriterionResult, Decision, EvidenceKind, Payload, PayloadError, Record,
+    RecordId, Subject, Verdict,
 };
 use otproof_store::{Store, StoreError};
 use std::collections::HashMap;
@@ -143,9 +143,19 @@ impl EvidenceLookup for StoreLookup<'_> {
         } else {
             store.get(self.titles.get(reference)?).ok()
         }?;
-        let (title, requirements) = match &found.record.body {
-            Body::Evidence(ev) => (ev.title.clone(), ev.requirements.clone()),
-            Body::Decision(d) => (d.title.clone(), d.requirements.clone()),
+        let (title, requirements, subject) = match &found.record.body {
+            Body::Evidence(ev) => (ev.title.clone(), ev.requirements.clone(), &ev.subject),
+            Body::Decision(d) => (d.title.clone(), d.requirements.clone(), &d.subject),
+        };
+        let (vendor, product, version) = match subject {
+            Subject::Vendor { vendor } => (Some(vendor.clone()), None, None),
+            Subject::Product {
+                vendor,
+                product,
+                version,
+                ..
+            } => (Some(vendor.clone()), Some(product.clone()), version.clone()),
+            Subject::System { .. } => (None, None, None),
         };
         let proof = prove_in_store(store, &found.id);
         Some(EvidenceRef {
@@ -155,7 +165,45 @@ impl EvidenceLookup for StoreLookup<'_> {
             requirements,
             verified: proof.is_ok(),
             not_verified: proof.err().map(|e| e.to_string()),
+            origin: origin_of(&found.record),
+            vendor: vendor.filter(|v| !v.trim().is_empty()),
+            product: product.filter(|p| !p.trim().is_empty()),
+            version: version.filter(|v| !v.trim().is_empty()),
         })
+    }
+}
+
+/// The otproof operations that produce a record by running a check themselves, with the
+/// evidence kind each produces: a campaign otproof ran, an SBOM check it made, a signature it
+/// verified (on its own or while accepting a package), a release statement it signed.
+pub const CHECK_OPERATIONS: [(EvidenceKind, &str); 5] = [
+    (EvidenceKind::RobustnessCampaign, crate::campaign::OPERATION),
+    (EvidenceKind::SbomCheck, "sbom check"),
+    (EvidenceKind::SignatureCheck, "signature check"),
+    (EvidenceKind::SignatureCheck, "accept"),
+    (EvidenceKind::Release, "release sign"),
+];
+
+/// Who produced a record: the buyer (a decision, a specification), an otproof check (the kind
+/// and the producing operation are in [`CHECK_OPERATIONS`]), or else a handed-over document
+/// (whatever its kind says: `evidence add --kind robustness-campaign` records a file someone
+/// handed over, not a campaign otproof ran).
+pub fn origin_of(record: &Record) -> Origin {
+    match &record.body {
+        Body::Decision(_) => Origin::Buyer,
+        Body::Evidence(ev) if ev.kind == EvidenceKind::Specification => Origin::Buyer,
+        Body::Evidence(ev) => {
+            let op = record.producer.operation.as_deref().unwrap_or("");
+            if record.producer.tool == "otproof"
+                && CHECK_OPERATIONS
+                    .iter()
+                    .any(|(k, o)| *k == ev.kind && *o == op)
+            {
+                Origin::Check
+            } else {
+                Origin::Supplied
+            }
+        }
     }
 }
 
@@ -208,6 +256,14 @@ pub fn score(inputs: &ScoreInputs, store: Option<&Store>) -> Result<Scored, Vend
         .collect();
     let comparison = vendors::compare(&scores);
     Ok(Scored { scores, comparison })
+}
+
+fn origin_name(o: Origin) -> &'static str {
+    match o {
+        Origin::Check => "check",
+        Origin::Supplied => "supplied",
+        Origin::Buyer => "buyer",
+    }
 }
 
 /// The scores as a typed payload.
@@ -264,9 +320,19 @@ pub fn payload_of(scores: &[VendorScore]) -> VendorScoresPayload {
                                 requirements: e.requirements.clone(),
                                 verified: e.verified,
                                 not_verified: e.not_verified.clone(),
+                                origin: Some(origin_name(e.origin).into()),
                             })
                             .collect(),
                         unresolved_evidence: i.unresolved_evidence.clone(),
+                        not_applicable: i
+                            .not_applicable
+                            .iter()
+                            .map(|n| NotApplicableEvidence {
+                                id: n.id.clone(),
+                                title: n.title.clone(),
+                                reason: n.reason.clone(),
+                            })
+                            .collect(),
                     })
                     .collect(),
                 gaps: s.gaps.clone(),
@@ -343,12 +409,67 @@ pub fn scores_decision(scores: &[VendorScore]) -> Result<Decision, VendorsError>
     })
 }
 
-/// Record the scores.
+/// Record the scores (a new record even when the same scores are already in the store).
 pub fn record_scores(store: &mut Store, scores: &[VendorScore]) -> Result<RecordId, VendorsError> {
     let decision = scores_decision(scores)?;
     Ok(store
         .append_one(Record::new("vendors score", Body::Decision(decision)))?
         .id)
+}
+
+/// What [`record_scores_once`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Appended as this record.
+    New(RecordId),
+    /// The same decision (same scores, same evidence, same day) is already this record:
+    /// nothing appended.
+    Already(RecordId),
+}
+
+impl Recorded {
+    /// The record's ID.
+    pub fn id(self) -> RecordId {
+        match self {
+            Recorded::New(id) | Recorded::Already(id) => id,
+        }
+    }
+}
+
+/// Record the scores unless the store already holds the same decision: running the same
+/// scoring again gives the same decision, not a second record.
+pub fn record_scores_once(
+    store: &mut Store,
+    scores: &[VendorScore],
+) -> Result<Recorded, VendorsError> {
+    let decision = scores_decision(scores)?;
+    for s in store.list(None, None)? {
+        if s.title != decision.title {
+            continue;
+        }
+        if let Ok(found) = store.get(&s.id) {
+            if !matches!(&found.record.body, Body::Decision(_)) {
+                continue;
+            }
+            // The same decision made at the stored record's time has the stored record's ID
+            // (IDs hash the canonical record).
+            let mut same = Record::new("vendors score", Body::Decision(decision.clone()));
+            same.created = found.record.created.clone();
+            same.producer = found.record.producer.clone();
+            same.supersedes = found.record.supersedes;
+            if same.id().ok() == Some(found.id) {
+                return Ok(Recorded::Already(found.id));
+            }
+        }
+    }
+    match store.append_one(Record::new("vendors score", Body::Decision(decision))) {
+        Ok(a) => Ok(Recorded::New(a.id)),
+        Err(StoreError::Duplicate(id)) => match id.parse() {
+            Ok(id) => Ok(Recorded::Already(id)),
+            Err(_) => Err(StoreError::Duplicate(id).into()),
+        },
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Documents a vendor submits with its filled questionnaire (the answers cite them by title).
@@ -377,6 +498,9 @@ pub struct SubmittedDocument {
     /// Catalog requirements the vendor says it supports.
     #[serde(default)]
     pub requirements: Vec<String>,
+    /// The product version it is about (none: the product line).
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 /// The content of a submitted document.
@@ -414,7 +538,7 @@ pub fn record_submission(
             subject: Subject::Product {
                 vendor: submission.vendor.clone(),
                 product: submission.product.clone(),
-                version: None,
+                version: d.version.clone(),
                 component_type: submission.component_type,
                 artifacts: vec![],
             },
@@ -575,5 +699,149 @@ mod tests {
             unproven.scores[0].total_percent, without.scores[0].total_percent,
             "unproven evidence earns nothing"
         );
+    }
+
+    /// Cite `titles` on every item of the strong sample (replacing its own evidence).
+    fn cite_everywhere(dir: &Path, titles: &[&str]) -> ScoreInputs {
+        let mut q: serde_json::Value = serde_saphyr::from_str(STRONG).expect("sample");
+        for item in q["items"].as_array_mut().expect("items") {
+            item["evidence"] = serde_json::json!(titles);
+        }
+        let path = dir.join("gamed.yaml");
+        std::fs::write(&path, serde_json::to_string(&q).expect("json")).expect("write");
+        ScoreInputs {
+            answers: vec![path],
+            spec: None,
+            weights: None,
+            today: "2026-12-07".into(),
+        }
+    }
+
+    fn evidence(kind: EvidenceKind, title: &str, reqs: &[&str], subject: Subject) -> Record {
+        Record::new(
+            "evidence add",
+            Body::Evidence(Evidence {
+                kind,
+                title: title.into(),
+                requirements: reqs.iter().map(|s| s.to_string()).collect(),
+                subject,
+                payload: serde_json::Value::Null,
+                attachments: vec![],
+                findings: vec![],
+            }),
+        )
+    }
+
+    fn northwind_product() -> Subject {
+        Subject::Product {
+            vendor: "Northwind Controls".into(),
+            product: "NW-RIO 4000 remote I/O".into(),
+            version: Some("4.2.1".into()),
+            component_type: None,
+            artifacts: vec![],
+        }
+    }
+
+    /// Issue 14's binding attacks against a real store: another vendor's document, the
+    /// buyer's own specification and decision, and two one-line files tagged CR 1.1 and
+    /// CR 3.5, each cited on every item.
+    #[test]
+    fn cited_records_count_only_where_they_apply() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let s = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::init(s.path(), None).expect("init");
+        let unrelated = evidence(
+            EvidenceKind::Document,
+            "Unrelated",
+            &["SM-1", "CR 1.1"],
+            Subject::Vendor {
+                vendor: "Mallory Ltd".into(),
+            },
+        );
+        let spec = evidence(
+            EvidenceKind::Specification,
+            "Buyer specification",
+            &["SM-1", "CR 1.1", "CR 3.5"],
+            northwind_product(),
+        );
+        let a = evidence(
+            EvidenceKind::Document,
+            "one line A",
+            &["CR 1.1"],
+            northwind_product(),
+        );
+        let b = evidence(
+            EvidenceKind::Document,
+            "one line B",
+            &["CR 3.5"],
+            northwind_product(),
+        );
+        for r in [unrelated, spec, a, b] {
+            store.append_one(r).expect("append");
+        }
+        let plain = cite_everywhere(t.path(), &[]);
+        let base = score(&plain, Some(&store)).expect("scored").scores[0].total_percent;
+        for titles in [&["Unrelated"][..], &["Buyer specification"][..]] {
+            let i = cite_everywhere(t.path(), titles);
+            let sc = score(&i, Some(&store)).expect("scored");
+            let v = &sc.scores[0];
+            assert_eq!(v.total_percent, base, "{titles:?}");
+            assert!(
+                v.items
+                    .iter()
+                    .all(|it| it.evidence.is_empty() && it.not_applicable.len() == 1),
+                "{titles:?}"
+            );
+        }
+        let spec_reason = &score(
+            &cite_everywhere(t.path(), &["Buyer specification"]),
+            Some(&store),
+        )
+        .expect("scored")
+        .scores[0]
+            .items[0]
+            .not_applicable[0]
+            .reason;
+        assert!(spec_reason.contains("buyer's own record"), "{spec_reason}");
+        let i = cite_everywhere(t.path(), &["one line A", "one line B"]);
+        let v = score(&i, Some(&store)).expect("scored").scores.remove(0);
+        let sm1 = v.item("SM-1").expect("SM-1");
+        assert!(sm1.evidence.is_empty() && sm1.not_applicable.len() == 2);
+        assert!(v.item("CR 1.1").expect("CR 1.1").evidence.len() == 1);
+        assert!(
+            v.total_percent < base + 5.0,
+            "{} vs {base}",
+            v.total_percent
+        );
+        assert!(v.total_percent < 60.0, "{}", v.total_percent);
+    }
+
+    #[test]
+    fn the_same_scores_are_recorded_once() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let s = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::init(s.path(), None).expect("init");
+        let i = inputs(t.path());
+        let first = score(&i, Some(&store)).expect("scored");
+        let a = record_scores_once(&mut store, &first.scores).expect("recorded");
+        let again = score(&i, Some(&store)).expect("scored");
+        let (d1, d2) = (
+            serde_json::to_value(scores_decision(&first.scores).expect("d")).expect("v"),
+            serde_json::to_value(scores_decision(&again.scores).expect("d")).expect("v"),
+        );
+        assert_eq!(d1, d2);
+        let titles: Vec<String> = store
+            .list(None, None)
+            .expect("list")
+            .into_iter()
+            .map(|s| s.title)
+            .collect();
+        assert!(
+            titles.contains(&scores_decision(&again.scores).expect("d").title),
+            "{titles:?}"
+        );
+        let b = record_scores_once(&mut store, &again.scores).expect("recorded");
+        assert!(matches!(a, Recorded::New(_)));
+        assert_eq!(b, Recorded::Already(a.id()));
     }
 }

@@ -54,6 +54,22 @@ pub struct CitedEvidence {
     /// Why it was not proven, when it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_verified: Option<String>,
+    /// Who produced it: `check` (an otproof check), `supplied` (a handed-over document) or
+    /// `buyer`; it sets the weight of the points it backs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+}
+
+/// A cited record that does not count for the item it is cited on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotApplicableEvidence {
+    /// Record ID.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Why it does not apply to the item (vendor, product, version, requirement, buyer's own).
+    pub reason: String,
 }
 
 /// How one item scored, and why.
@@ -78,6 +94,9 @@ pub struct ItemPoints {
     pub evidence: Vec<CitedEvidence>,
     /// References that resolved to nothing.
     pub unresolved_evidence: Vec<String>,
+    /// Cited records found but not applicable to this item: they earned nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_applicable: Vec<NotApplicableEvidence>,
 }
 
 /// One vendor's score.
