@@ -157,19 +157,38 @@ impl EvidenceLookup for StoreLookup<'_> {
             } => (Some(vendor.clone()), Some(product.clone()), version.clone()),
             Subject::System { .. } => (None, None, None),
         };
-        let proof = prove_in_store(store, &found.id);
+        let proof = prove_in_store(store, &found.id)
+            .map_err(|e| e.to_string())
+            .and_then(|()| check_passed(&found.record.body));
         Some(EvidenceRef {
             id: found.id.to_string(),
             kind: record_kind(&found.record.body),
             title,
             requirements,
             verified: proof.is_ok(),
-            not_verified: proof.err().map(|e| e.to_string()),
+            not_verified: proof.err(),
             origin: origin_of(&found.record),
             vendor: vendor.filter(|v| !v.trim().is_empty()),
             product: product.filter(|p| !p.trim().is_empty()),
             version: version.filter(|v| !v.trim().is_empty()),
         })
+    }
+}
+
+/// A signature check backs an answer only when it passed: a failed or incomplete
+/// verification is on record, but it is no evidence for the claim it was about.
+fn check_passed(body: &Body) -> Result<(), String> {
+    use otproof_evidence::payload::release::SignatureCheck;
+    use otproof_evidence::Payload as _;
+    match body {
+        Body::Evidence(ev) if ev.kind == EvidenceKind::SignatureCheck => {
+            match SignatureCheck::from_value(&ev.payload) {
+                Ok(c) if c.passed() => Ok(()),
+                Ok(_) => Err("the signature check it records did not pass".into()),
+                Err(e) => Err(format!("its signature-check payload does not read: {e}")),
+            }
+        }
+        _ => Ok(()),
     }
 }
 
@@ -564,6 +583,46 @@ pub fn record_submission(
 mod tests {
     use super::*;
     use otproof_evidence::{Evidence, EvidenceKind};
+
+    #[test]
+    fn a_failed_or_unreadable_signature_check_backs_nothing() {
+        use otproof_evidence::payload::release::{CheckOutcome, SignatureCheck, SignatureMethod};
+        use otproof_evidence::Payload as _;
+        let body = |payload: serde_json::Value| {
+            Body::Evidence(Evidence {
+                kind: EvidenceKind::SignatureCheck,
+                title: "check".into(),
+                requirements: vec![],
+                subject: otproof_evidence::Subject::Vendor {
+                    vendor: "Acme".into(),
+                },
+                payload,
+                attachments: vec![],
+                findings: vec![],
+            })
+        };
+        let check = |outcome: CheckOutcome| SignatureCheck {
+            method: SignatureMethod::Dsse,
+            outcome,
+            artifact: None,
+            signer: None,
+            checked: vec![],
+            not_checked: vec![],
+            detail: None,
+        };
+        let passed = check(CheckOutcome::Verified).to_value().expect("value");
+        assert!(check_passed(&body(passed)).is_ok());
+        let failed = check(CheckOutcome::Failed {
+            check: "signature".into(),
+            reason: "bad".into(),
+        })
+        .to_value()
+        .expect("value");
+        assert!(check_passed(&body(failed)).is_err());
+        let incomplete = check(CheckOutcome::Incomplete).to_value().expect("value");
+        assert!(check_passed(&body(incomplete)).is_err());
+        assert!(check_passed(&body(serde_json::json!({"verified": true}))).is_err());
+    }
 
     const STRONG: &str = include_str!("../../../testdata/vendors/strong.yaml");
     const ASSERTIONS: &str = include_str!("../../../testdata/vendors/assertions.yaml");
