@@ -1192,7 +1192,7 @@ pub fn parse_criteria_over(text: &str, base: Criteria) -> Result<Criteria, Crite
                                 format!(
                                     "'{}' is not in the IEC 62443 catalog: expected a catalog ID such as {} (see `otproof catalog list`)",
                                     r.value,
-                                    catalog_examples()
+                                    otproof_catalog::traces::example_ids()
                                 ),
                             ))
                         }
@@ -1254,16 +1254,6 @@ pub fn parse_criteria_over(text: &str, base: Criteria) -> Result<Criteria, Crite
         out.warn_days_before_eos = w;
     }
     Ok(out)
-}
-
-/// Two catalog IDs to show as examples in messages (a component and a process requirement).
-fn catalog_examples() -> String {
-    let t = otproof_catalog::traces::ROBUSTNESS;
-    match (t.first(), t.last()) {
-        (Some(a), Some(b)) if a != b => format!("{a} or {b}"),
-        (Some(a), _) => a.to_string(),
-        _ => "an ID listed by `otproof catalog list`".into(),
-    }
 }
 
 fn ids(items: &[CriterionDef]) -> String {

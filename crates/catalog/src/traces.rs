@@ -71,6 +71,16 @@ pub const ACCEPTANCE_CRITERIA: &[(&str, &[&str])] = &[
     ("CERT-1", &["SM-1", "SVV-5"]),
 ];
 
+/// Two catalog IDs to show as examples in messages and help (a component requirement and a
+/// process requirement): `CR 3.5 or SVV-3`.
+pub fn example_ids() -> String {
+    match (ROBUSTNESS.first(), ROBUSTNESS.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a} or {b}"),
+        (Some(a), _) => a.to_string(),
+        _ => "an ID listed by `otproof catalog list`".into(),
+    }
+}
+
 const POLICY_TRACES_CSV: &str = include_str!("../data/policy_traces.csv");
 
 /// The requirements a supplier specification's policy item (`SBOM-1`, `UPD-1`, `ROB-1`, ...)

@@ -21,8 +21,8 @@ use std::process::ExitCode;
 const EXAMPLES_CATALOG: &str = "Examples:
   otproof catalog list --standard 62443-4-2 --component embedded-device --sl-t 2,2,2,2,2,2,2
   otproof catalog list --standard 62443-4-1 --json
-  otproof catalog show \"CR 3.5\"
-  otproof catalog show SVV-3 --json
+  otproof catalog show ID                 (an ID from `catalog list`; case and spacing are forgiven)
+  otproof catalog show ID --json
   otproof catalog export --format oscal --out iec62443-catalog.oscal.json";
 
 const EXAMPLES_SPEC: &str = "Examples:
@@ -75,7 +75,7 @@ enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Key(store_cmd::KeyCmd),
-    /// Protocol robustness testing (CR 3.5, CR 7.1, SVV-3 evidence).
+    /// Protocol robustness testing (robustness evidence for IEC 62443-4-2 and 4-1).
     #[command(subcommand)]
     Fuzz(fuzz_cmd::FuzzCmd),
     /// SBOM checks against offline vulnerability data, with VEX and a policy.
@@ -143,7 +143,7 @@ struct ListArgs {
 
 #[derive(Debug, Args)]
 struct ShowArgs {
-    /// Requirement ID, e.g. "CR 3.5", "CR 1.1 RE2", NDR-1.6, SVV-3 (case and spacing are forgiven).
+    /// Requirement ID as `otproof catalog list` prints it (case and spacing are forgiven).
     id: String,
     /// Print JSON.
     #[arg(long)]
@@ -254,8 +254,9 @@ fn catalog_show(a: &ShowArgs) -> Result<()> {
         let near = c.suggest(&a.id);
         if near.is_empty() {
             anyhow::bail!(
-                "no requirement '{}' in the catalog: expected an ID such as \"CR 3.5\", \"SR 1.1 RE1\", \"EDR 3.14\" or \"SVV-3\" (see `otproof catalog list`)",
-                a.id
+                "no requirement '{}' in the catalog: expected an ID such as {} (see `otproof catalog list`)",
+                a.id,
+                otproof_catalog::traces::example_ids()
             );
         }
         anyhow::bail!(

@@ -81,9 +81,10 @@ pub fn init(a: &InitArgs) -> Result<()> {
 pub enum EvidenceCmd {
     /// Add a file as evidence for requirements (SDL records, policies, certificates, reports).
     #[command(after_help = "Examples:
-  otproof evidence add sdl-process.pdf --kind document --requirement SM-1 --requirement SM-2 \\
+  otproof evidence add sdl-process.pdf --kind document --requirement ID --requirement ID \\
       --vendor Acme --product RTU-5 --version 2.1
-  otproof evidence add isasecure.pdf --kind certificate --requirement SVV-5 --vendor Acme")]
+  otproof evidence add certificate.pdf --kind certificate --requirement ID --vendor Acme
+(ID: a requirement from `otproof catalog list`)")]
     Add(AddArgs),
     /// List records, optionally for one requirement or product.
     List(ListArgs),
@@ -99,7 +100,7 @@ pub struct AddArgs {
     /// signature-check, release, assessment.
     #[arg(long, default_value = "document")]
     pub kind: EvidenceKind,
-    /// A requirement it supports (repeatable), e.g. SVV-1 or "CR 3.5".
+    /// A requirement it supports (repeatable), as `otproof catalog list` prints it.
     #[arg(long = "requirement", value_name = "ID", required = true)]
     pub requirements: Vec<String>,
     /// Vendor.

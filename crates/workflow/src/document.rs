@@ -20,7 +20,10 @@ pub enum DocumentError {
         near: Vec<String>,
     },
     /// No requirement named.
-    #[error("name at least one requirement the document supports (e.g. SM-1 or \"CR 3.5\")")]
+    #[error(
+        "name at least one requirement the document supports (e.g. {})",
+        otproof_catalog::traces::example_ids()
+    )]
     NoRequirement,
     /// The file is not a file.
     #[error("{} is not a file (expected the evidence file to attach)", .0.display())]
