@@ -53,6 +53,13 @@ impl StoreArg {
         Store::open(&dir).with_context(|| format!("opening the store {}", dir.display()))
     }
 
+    /// Open the store for reading only (listings, proofs from existing checkpoints,
+    /// verification): works on read-only media and beside a writer.
+    pub fn open_read_only(&self) -> Result<Store> {
+        let dir = self.locate()?;
+        Store::open_read_only(&dir).with_context(|| format!("opening the store {}", dir.display()))
+    }
+
     /// Open the store if one is configured or found; `None` when there is none.
     pub fn open_if_any(&self) -> Result<Option<Store>> {
         Ok(self.settings()?.open_store_if_any()?)
@@ -180,7 +187,7 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
             }
         }
         EvidenceCmd::List(a) => {
-            let store = s.open()?;
+            let store = s.open_read_only()?;
             let rows = document::list(&store, a.requirement.as_deref(), a.product.as_deref())?;
             if a.json {
                 return output::print(&(serde_json::to_string_pretty(&rows)? + "\n"));
@@ -204,7 +211,7 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
             output::print(&out)
         }
         EvidenceCmd::Show(a) => {
-            let store = s.open()?;
+            let store = s.open_read_only()?;
             let r = document::show(&store, &a.id)?;
             if a.json {
                 return output::print(&(String::from_utf8_lossy(&r.json).into_owned() + "\n"));
@@ -267,10 +274,9 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 pub fn ledger(cmd: &LedgerCmd, s: &StoreArg) -> Result<()> {
-    let mut store = s.open()?;
     match cmd {
         LedgerCmd::Status(f) => {
-            let st = ledger::status(&store).map_err(ledger_error)?;
+            let st = ledger::status(&s.open_read_only()?).map_err(ledger_error)?;
             if f.json {
                 print_json(&st)
             } else {
@@ -288,12 +294,15 @@ pub fn ledger(cmd: &LedgerCmd, s: &StoreArg) -> Result<()> {
             }
         }
         LedgerCmd::Checkpoint => {
-            output::print(&ledger::checkpoint(&mut store).map_err(ledger_error)?)
+            output::print(&ledger::checkpoint(&mut s.open()?).map_err(ledger_error)?)
         }
-        LedgerCmd::Prove(a) => print_json(&ledger::prove(&mut store, &a.id).map_err(ledger_error)?),
-        LedgerCmd::Consistency(a) => {
-            print_json(&ledger::consistency(&store, a.old_size, a.new_size).map_err(ledger_error)?)
+        LedgerCmd::Prove(a) => {
+            print_json(&ledger::prove(&mut s.open()?, &a.id).map_err(ledger_error)?)
         }
+        LedgerCmd::Consistency(a) => print_json(
+            &ledger::consistency(&s.open_read_only()?, a.old_size, a.new_size)
+                .map_err(ledger_error)?,
+        ),
     }
 }
 
@@ -328,9 +337,15 @@ pub struct VerifyArgs {
     /// The bundle to verify (offline; no store needed). Without it, `--store [PATH]`
     /// recomputes a whole store instead: records, blobs, tree nodes, checkpoints.
     pub bundle: Option<PathBuf>,
-    /// The ledger verifier key to trust (a `.vkey` file or the key text).
+    /// The ledger verifier key to trust (a `.vkey` file or the key text). With --store, the
+    /// store's key must be this one (detects a replaced key pair).
     #[arg(long, value_name = "VKEY")]
     pub key: Option<String>,
+    /// With --store: a signed checkpoint kept from earlier (`otproof ledger checkpoint`
+    /// output, or `checkpoint.note` of an exported bundle); the store must extend it, which
+    /// detects a rollback or rewritten history. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
     /// Print the checks as JSON.
     #[arg(long)]
     pub json: bool,
@@ -342,15 +357,26 @@ fn print_report(report: &StoreReport, json: bool) -> Result<()> {
     } else {
         let mut out = String::new();
         for c in &report.checks {
-            let mark = if c.problems.is_empty() {
-                "ok  "
-            } else {
+            let mark = if !c.problems.is_empty() {
                 "FAIL"
+            } else if c.unchecked {
+                "n/a "
+            } else {
+                "ok  "
             };
             out.push_str(&format!("{mark}  {}\n", c.what));
             for p in &c.problems {
                 out.push_str(&format!("      - {p}\n"));
             }
+            for n in &c.notes {
+                out.push_str(&format!("      note: {n}\n"));
+            }
+        }
+        let unchecked = report.unchecked();
+        if report.ok() && unchecked > 0 {
+            out.push_str(&format!(
+                "passed, with {unchecked} check(s) not made (n/a above): see the notes\n"
+            ));
         }
         output::print(&out)?;
     }
@@ -370,10 +396,14 @@ pub fn verify(a: &VerifyArgs, s: &StoreArg) -> Result<()> {
         if s.store.is_none() {
             bail!("give a bundle to verify (otproof verify bundle.tar), or --store to recompute a store");
         }
-        let store = s.open()?;
-        let report = ledger::verify_store(&store).map_err(ledger_error)?;
+        let trust = ledger::trust(a.key.as_deref(), &a.checkpoint).map_err(ledger_error)?;
+        let store = s.open_read_only()?;
+        let report = ledger::verify_store(&store, &trust).map_err(ledger_error)?;
         return print_report(&report, a.json);
     };
+    if !a.checkpoint.is_empty() {
+        bail!("--checkpoint is for verifying a store (with --store): a bundle carries its own signed checkpoint");
+    }
     let key = a
         .key
         .as_deref()

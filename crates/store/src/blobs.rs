@@ -26,6 +26,11 @@ impl Blobs {
         Blobs { dir }
     }
 
+    /// The blob folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Where a blob lives.
     pub fn path(&self, d: &Sha256Digest) -> PathBuf {
         let hex = d.hex();

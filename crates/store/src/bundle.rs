@@ -146,7 +146,7 @@ pub fn export(store: &mut Store, ids: &[RecordId]) -> Result<Vec<u8>, BundleErro
     let mut blobs = BTreeSet::new();
     let mut entries = Vec::new();
     for id in ids {
-        let proof = store.prove(&id.to_string())?;
+        let proof = store.prove_at(&id.to_string(), &cp)?;
         let rec = store.get(&id.to_string())?;
         for a in rec.record.attachments() {
             blobs.insert(a.sha256);

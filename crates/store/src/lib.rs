@@ -13,6 +13,17 @@
 //!   appending at once serialise; neither can corrupt the log.
 //! - The ledger leaf of a record is the 32-byte SHA-256 of its canonical JSON (its ID), hashed
 //!   as an RFC 6962 leaf. Leaves are never rewritten; tree nodes are only added.
+//! - Every multi-query read (a checkpoint, a proof, an export, `verify --store`) sees one
+//!   snapshot: checkpoints are signed inside the write transaction that reads the size and the
+//!   root; readers run in one read transaction ([`Store::snapshot`]), so a concurrent append can
+//!   neither make a checkpoint sign the root of another size nor make verification see half a
+//!   batch.
+//! - Readers never write: [`Store::open_read_only`] opens the database read-only (read-only
+//!   media and stores owned by someone else work) and does not read the private key.
+//! - The index columns and requirement rows are derived from the canonical record by one
+//!   function ([`index_row`]) used both when appending and when verifying, so an edited index
+//!   is always caught by `verify --store`.
+//! - The store's folder and its `keys/` folder are created mode 0700 whatever the umask.
 //! - Producers do not see SQL: everything goes through [`Backend`], so another database
 //!   (PostgreSQL for the server) is one more module implementing it.
 
@@ -22,7 +33,7 @@ pub mod sqlite;
 mod verify;
 
 pub use blobs::Blobs;
-pub use verify::{Check, StoreReport};
+pub use verify::{Check, StoreReport, Trust};
 
 use otproof_catalog::Catalog;
 use otproof_evidence::{parse_canonical, Record, RecordId, Sha256Digest};
@@ -140,8 +151,27 @@ pub struct RecordSummary {
     pub created: String,
 }
 
-/// A record ready for insertion.
+/// A stored record with the index columns kept beside it (checked by `verify --store`).
 #[derive(Debug, Clone)]
+pub struct IndexedRow {
+    /// Leaf, ID and canonical bytes.
+    pub record: RecordRow,
+    /// Kind label column.
+    pub kind: String,
+    /// Title column.
+    pub title: String,
+    /// Subject column.
+    pub subject: String,
+    /// Product column.
+    pub product: Option<String>,
+    /// Created column.
+    pub created: String,
+    /// Supersedes column.
+    pub supersedes: Option<String>,
+}
+
+/// A record ready for insertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRecordRow {
     /// `sha256:...`.
     pub id: String,
@@ -207,8 +237,6 @@ pub trait Backend {
         &mut self,
         build: &mut dyn FnMut(&NodeView<'_>, u64) -> Result<BatchRows, StoreError>,
     ) -> Result<u64, StoreError>;
-    /// Store a checkpoint (replacing one of the same size).
-    fn add_checkpoint(&mut self, cp: &CheckpointRow) -> Result<(), StoreError>;
     /// A record by full ID.
     fn record_by_id(&self, id: &str) -> Result<Option<RecordRow>, StoreError>;
     /// Up to two records whose ID starts with `prefix`.
@@ -221,11 +249,23 @@ pub trait Backend {
         requirement: Option<&str>,
         product: Option<&str>,
     ) -> Result<Vec<RecordSummary>, StoreError>;
-    /// Every record in leaf order.
+    /// Every record in leaf order, with its index columns.
     fn all_records(
         &self,
-        f: &mut dyn FnMut(RecordRow) -> Result<(), StoreError>,
+        f: &mut dyn FnMut(IndexedRow) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Every requirement index row (leaf, requirement), ordered by leaf then requirement.
+    fn all_requirements(
+        &self,
+        f: &mut dyn FnMut(u64, String) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Start a read snapshot: until the matching [`Backend::end_read`], every read sees the
+    /// same committed state. Calls nest.
+    fn begin_read(&self) -> Result<(), StoreError>;
+    /// End a read snapshot.
+    fn end_read(&self) -> Result<(), StoreError>;
+    /// Opened for reading only.
+    fn read_only(&self) -> bool;
     /// Every stored node.
     fn all_nodes(
         &self,
@@ -237,6 +277,29 @@ pub trait Backend {
     fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Set a metadata value.
     fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// The index row of a record: what the store keeps beside its canonical bytes for lookups.
+/// The one definition used when appending and when `verify --store` recomputes the index.
+pub fn index_row(record: &Record, id: &RecordId, json: Vec<u8>) -> NewRecordRow {
+    let mut requirements: Vec<String> = record
+        .requirements()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    requirements.sort();
+    requirements.dedup();
+    NewRecordRow {
+        id: id.to_string(),
+        kind: record.kind_label(),
+        title: record.title().to_string(),
+        subject: record.subject().describe(),
+        product: record.subject().product().map(str::to_string),
+        created: record.created.clone(),
+        supersedes: record.supersedes.map(|s| s.to_string()),
+        requirements,
+        json,
+    }
 }
 
 /// The ledger leaf hash of a record ID.
@@ -289,6 +352,17 @@ pub struct Store {
     signer: Option<Signer>,
     verifier: Verifier,
     origin: String,
+}
+
+/// Create a folder (and missing parents) and make it mode 0700 whatever the umask.
+fn create_private_dir(path: &Path) -> Result<(), StoreError> {
+    std::fs::create_dir_all(path).map_err(io(path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(io(path))?;
+    }
+    Ok(())
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), StoreError> {
@@ -361,7 +435,8 @@ impl Store {
         if root.join(DB_FILE).exists() {
             return Err(StoreError::Exists(root));
         }
-        std::fs::create_dir_all(root.join("keys")).map_err(io(&root))?;
+        create_private_dir(&root)?;
+        create_private_dir(&root.join("keys"))?;
         let origin = match origin {
             Some(o) => o.to_string(),
             None => {
@@ -381,13 +456,28 @@ impl Store {
         Store::open(&root)
     }
 
-    /// Open the store in `dir` (the `.otproof` folder itself).
+    /// Open the store in `dir` (the `.otproof` folder itself) for reading and appending.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with(dir, false)
+    }
+
+    /// Open the store in `dir` for reading only: the database is never written (read-only
+    /// media and stores owned by someone else work), the private key is not read, and every
+    /// method that writes fails.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with(dir, true)
+    }
+
+    fn open_with(dir: &Path, read_only: bool) -> Result<Store, StoreError> {
         let db_path = dir.join(DB_FILE);
         if !db_path.is_file() {
             return Err(StoreError::NotFound(dir.to_path_buf()));
         }
-        let backend = sqlite::Sqlite::open(&db_path)?;
+        let backend = if read_only {
+            sqlite::Sqlite::open_read_only(&db_path)?
+        } else {
+            sqlite::Sqlite::open(&db_path)?
+        };
         let origin = backend
             .meta("origin")?
             .ok_or_else(|| StoreError::Corrupt("no ledger origin recorded".into()))?;
@@ -398,7 +488,7 @@ impl Store {
             reason: e.to_string(),
         })?;
         let skey = dir.join(SKEY_FILE);
-        let signer = if skey.exists() {
+        let signer = if !read_only && skey.exists() {
             Some(read_private_key(&skey)?)
         } else {
             None
@@ -476,17 +566,7 @@ impl Store {
                 }
             }
             ids.push(id);
-            prepared.push(NewRecordRow {
-                id: id.to_string(),
-                kind: r.kind_label(),
-                title: r.title().to_string(),
-                subject: r.subject().describe(),
-                product: r.subject().product().map(str::to_string),
-                created: r.created.clone(),
-                supersedes: r.supersedes.map(|s| s.to_string()),
-                requirements: r.requirements().iter().map(|s| s.to_string()).collect(),
-                json: json.into_bytes(),
-            });
+            prepared.push(index_row(&r, &id, json.into_bytes()));
         }
         if prepared.is_empty() {
             return Ok(Vec::new());
@@ -599,33 +679,78 @@ impl Store {
         otproof_ledger::root(&NodeView(&lookup), size).map_err(ledger_err)
     }
 
-    /// Sign a checkpoint of the current tree (if there is none for this size yet).
+    /// Run `f` on one snapshot of the store: every read inside sees the same committed state,
+    /// whatever other processes append meanwhile.
+    pub fn snapshot<R>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        self.backend.begin_read()?;
+        let out = f(self);
+        let end = self.backend.end_read();
+        let out = out?;
+        end?;
+        Ok(out)
+    }
+
+    /// Opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.backend.read_only()
+    }
+
+    /// Sign a checkpoint of the current tree (if there is none for this size yet). The size
+    /// and root are read and the checkpoint written in one write transaction, so an append
+    /// by another process can never slip between them.
     pub fn checkpoint(&mut self) -> Result<CheckpointRow, StoreError> {
-        let size = self.size()?;
-        if let Some(cp) = self.latest_checkpoint()? {
-            if cp.size == size {
-                return Ok(cp);
-            }
+        if let Some(cp) = self.snapshot(|s| {
+            let size = s.size()?;
+            Ok(s.latest_checkpoint()?.filter(|cp| cp.size == size))
+        })? {
+            return Ok(cp);
         }
         let signer = self.signer.as_ref().ok_or_else(|| StoreError::Key {
             path: self.dir.join(SKEY_FILE),
-            reason: "missing: this store cannot sign checkpoints".into(),
+            reason: if self.backend.read_only() {
+                "not read: this store is open read-only and cannot sign checkpoints".into()
+            } else {
+                "missing: this store cannot sign checkpoints".into()
+            },
         })?;
-        let root = self.root()?;
-        let cp = sign_checkpoint(signer, &self.origin, size, root)?;
-        self.backend.add_checkpoint(&cp)?;
-        Ok(cp)
+        let origin = self.origin.clone();
+        let mut signed = None;
+        self.backend.append_batch(&mut |nodes, size| {
+            let root = otproof_ledger::root(nodes, size).map_err(ledger_err)?;
+            let cp = sign_checkpoint(signer, &origin, size, root)?;
+            signed = Some(cp.clone());
+            Ok(BatchRows {
+                records: Vec::new(),
+                nodes: Vec::new(),
+                checkpoint: Some(cp),
+            })
+        })?;
+        signed.ok_or_else(|| StoreError::Corrupt("checkpoint not signed".into()))
     }
 
     /// An inclusion proof of a record up to the latest checkpoint.
     pub fn prove(&self, id_or_prefix: &str) -> Result<InclusionProof, StoreError> {
+        self.snapshot(|s| {
+            let cp = s
+                .latest_checkpoint()?
+                .ok_or_else(|| StoreError::Corrupt("no checkpoint yet".into()))?;
+            s.prove_at(id_or_prefix, &cp)
+        })
+    }
+
+    /// An inclusion proof of a record up to the given checkpoint of this store.
+    pub fn prove_at(
+        &self,
+        id_or_prefix: &str,
+        cp: &CheckpointRow,
+    ) -> Result<InclusionProof, StoreError> {
         let row = self.resolve(id_or_prefix)?;
-        let cp = self
-            .latest_checkpoint()?
-            .ok_or_else(|| StoreError::Corrupt("no checkpoint yet".into()))?;
         if row.leaf >= cp.size {
             return Err(StoreError::Corrupt(format!(
-                "record at leaf {} is newer than the latest checkpoint (size {}): run `otproof ledger checkpoint`",
+                "record at leaf {} is newer than the checkpoint (size {}): run `otproof ledger checkpoint`",
                 row.leaf, cp.size
             )));
         }
@@ -641,7 +766,7 @@ impl Store {
             leaf: row.leaf,
             size: cp.size,
             proof,
-            checkpoint: cp,
+            checkpoint: cp.clone(),
         })
     }
 
@@ -657,9 +782,10 @@ impl Store {
         otproof_ledger::root(&NodeView(&lookup), size).map_err(ledger_err)
     }
 
-    /// Recompute everything: see [`verify::verify_store`].
-    pub fn verify(&self) -> Result<StoreReport, StoreError> {
-        verify::verify_store(self)
+    /// Recompute everything from the canonical records, trusting what `trust` gives from
+    /// outside the store: see [`verify::verify_store`].
+    pub fn verify(&self, trust: &Trust) -> Result<StoreReport, StoreError> {
+        self.snapshot(|s| verify::verify_store(s, trust))
     }
 
     pub(crate) fn backend(&self) -> &dyn Backend {

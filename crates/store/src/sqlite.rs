@@ -1,8 +1,11 @@
 //! The SQLite backend: schema, numbered migrations, and the queries behind [`Backend`].
 
-use crate::{Backend, BatchRows, CheckpointRow, NodeView, RecordRow, RecordSummary, StoreError};
+use crate::{
+    Backend, BatchRows, CheckpointRow, IndexedRow, NodeView, RecordRow, RecordSummary, StoreError,
+};
 use otproof_ledger::Hash;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use std::cell::Cell;
 use std::path::Path;
 use std::time::Duration;
 
@@ -66,6 +69,20 @@ const PAGE_SIZE: u32 = 8192;
 /// SQLite in WAL mode with full synchronous commits.
 pub struct Sqlite {
     conn: Connection,
+    /// Nesting depth of [`Backend::begin_read`].
+    reading: Cell<u32>,
+    read_only: bool,
+}
+
+/// Is this error SQLite saying it cannot write or create a file next to the database
+/// (read-only media, a folder owned by someone else)?
+fn is_read_only_failure(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ReadOnly)
+            | Some(rusqlite::ErrorCode::CannotOpen)
+            | Some(rusqlite::ErrorCode::PermissionDenied)
+    )
 }
 
 fn db_err(e: rusqlite::Error) -> StoreError {
@@ -94,8 +111,70 @@ impl Sqlite {
             .map_err(db_err)?;
         conn.pragma_update(None, "wal_autocheckpoint", 10000)
             .map_err(db_err)?;
-        let mut db = Sqlite { conn };
+        let mut db = Sqlite {
+            conn,
+            reading: Cell::new(0),
+            read_only: false,
+        };
         db.migrate()?;
+        Ok(db)
+    }
+
+    /// Open an existing database for reading only: no file is created or written, no
+    /// migration runs, and the database is never changed. Works beside a writer (WAL
+    /// snapshots) and on read-only media or a store owned by someone else: when SQLite cannot
+    /// use the write-ahead log's shared memory there, the database is opened as immutable, which
+    /// is only done when no write-ahead log holds data (it would be ignored).
+    pub fn open_read_only(path: &Path) -> Result<Sqlite, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let plain = Connection::open_with_flags(path, flags).and_then(|c| {
+            c.busy_timeout(Duration::from_secs(60))?;
+            c.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))?;
+            Ok(c)
+        });
+        let conn = match plain {
+            Ok(c) => c,
+            Err(e) if is_read_only_failure(&e) => {
+                let wal = path.with_file_name(format!(
+                    "{}-wal",
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ));
+                let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+                if wal_len > 0 {
+                    return Err(StoreError::Database(format!(
+                        "{} cannot be read here ({e}), and its write-ahead log {} still holds {wal_len} bytes of changes: open the store once where it can be written (any otproof command that writes folds the log in), then read it from here",
+                        path.display(),
+                        wal.display()
+                    )));
+                }
+                let uri = format!("file:{}?immutable=1", uri_path(path));
+                Connection::open_with_flags(uri, flags).map_err(db_err)?
+            }
+            Err(e) => return Err(db_err(e)),
+        };
+        let db = Sqlite {
+            conn,
+            reading: Cell::new(0),
+            read_only: true,
+        };
+        let v = db.version()?;
+        if v as usize > MIGRATIONS.len() {
+            return Err(StoreError::Version {
+                found: v,
+                supported: MIGRATIONS.len() as u32,
+            });
+        }
+        if (v as usize) < MIGRATIONS.len() {
+            return Err(StoreError::Database(format!(
+                "{} has schema version {v} and this otproof reads version {}: open it once with a command that writes, which migrates it",
+                path.display(),
+                MIGRATIONS.len()
+            )));
+        }
         Ok(db)
     }
 
@@ -137,6 +216,20 @@ impl Sqlite {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(db_err)
     }
+}
+
+/// A path as a `file:` URI path: percent-encoding what a URI cannot hold as is.
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in abs.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Read one tree node from a connection holding the store schema.
@@ -273,16 +366,6 @@ impl Backend for Sqlite {
         Ok(size)
     }
 
-    fn add_checkpoint(&mut self, cp: &CheckpointRow) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT OR REPLACE INTO checkpoints (size, root, note) VALUES (?1, ?2, ?3)",
-                params![cp.size as i64, &cp.root[..], cp.note],
-            )
-            .map_err(db_err)?;
-        Ok(())
-    }
-
     fn record_by_id(&self, id: &str) -> Result<Option<RecordRow>, StoreError> {
         if id.len() != 71 {
             return Ok(None);
@@ -374,17 +457,83 @@ impl Backend for Sqlite {
 
     fn all_records(
         &self,
-        f: &mut dyn FnMut(RecordRow) -> Result<(), StoreError>,
+        f: &mut dyn FnMut(IndexedRow) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         let mut st = self
             .conn
-            .prepare("SELECT leaf, id, json FROM records ORDER BY leaf")
+            .prepare(
+                "SELECT leaf, id, json, kind, title, subject, product, created, supersedes
+                 FROM records ORDER BY leaf",
+            )
             .map_err(db_err)?;
         let mut rows = st.query([]).map_err(db_err)?;
         while let Some(r) = rows.next().map_err(db_err)? {
-            f(row_to_record(r).map_err(db_err)?)?;
+            let row = (|| -> rusqlite::Result<IndexedRow> {
+                Ok(IndexedRow {
+                    record: row_to_record(r)?,
+                    kind: r.get(3)?,
+                    title: r.get(4)?,
+                    subject: r.get(5)?,
+                    product: r.get(6)?,
+                    created: r.get(7)?,
+                    supersedes: r.get(8)?,
+                })
+            })()
+            .map_err(db_err)?;
+            f(row)?;
         }
         Ok(())
+    }
+
+    fn all_requirements(
+        &self,
+        f: &mut dyn FnMut(u64, String) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT leaf, requirement FROM record_requirements ORDER BY leaf, requirement")
+            .map_err(db_err)?;
+        let mut rows = st.query([]).map_err(db_err)?;
+        while let Some(r) = rows.next().map_err(db_err)? {
+            let leaf: i64 = r.get(0).map_err(db_err)?;
+            let q: String = r.get(1).map_err(db_err)?;
+            f(leaf as u64, q)?;
+        }
+        Ok(())
+    }
+
+    fn begin_read(&self) -> Result<(), StoreError> {
+        let depth = self.reading.get();
+        if depth == 0 {
+            // A deferred transaction takes its snapshot at the first read: read now, so every
+            // later query sees the same database state whatever a writer commits meanwhile.
+            self.conn.execute_batch("BEGIN DEFERRED").map_err(db_err)?;
+            let started = self
+                .conn
+                .query_row("SELECT COUNT(*) FROM meta", [], |r| r.get::<_, i64>(0));
+            if let Err(e) = started {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(db_err(e));
+            }
+        }
+        self.reading.set(depth + 1);
+        Ok(())
+    }
+
+    fn end_read(&self) -> Result<(), StoreError> {
+        let depth = self.reading.get();
+        if depth == 0 {
+            return Ok(());
+        }
+        self.reading.set(depth - 1);
+        if depth == 1 {
+            self.conn.execute_batch("COMMIT").map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    fn read_only(&self) -> bool {
+        self.read_only
     }
 
     fn all_nodes(

@@ -32,5 +32,8 @@ fn a_batch_with_a_duplicate_is_refused_whole_and_writes_nothing() {
     assert_eq!(appended.last().map(|a| a.leaf), Some(1009));
     assert_eq!(store.size().expect("size"), 1010);
     assert_eq!(store.list(Some("CR 3.5"), None).expect("list").len(), 1000);
-    assert!(store.verify().expect("verify").ok());
+    assert!(store
+        .verify(&otproof_store::Trust::default())
+        .expect("verify")
+        .ok());
 }

@@ -107,7 +107,9 @@ fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                 .get(id)
                 .unwrap_or_else(|e| panic!("round {round}: acknowledged {id} lost: {e}"));
         }
-        let report = store.verify().expect("verify");
+        let report = store
+            .verify(&otproof_store::Trust::default())
+            .expect("verify");
         assert!(report.ok(), "round {round}: {:?}", report.problems());
         let cp = store
             .latest_checkpoint()
@@ -156,5 +158,8 @@ fn two_processes_appending_at_once_both_succeed() {
     for id in &ids {
         store.get(id).expect("present");
     }
-    assert!(store.verify().expect("verify").ok());
+    assert!(store
+        .verify(&otproof_store::Trust::default())
+        .expect("verify")
+        .ok());
 }

@@ -51,7 +51,10 @@ fn appends_are_proven_and_consistent_across_checkpoints() {
         otproof_ledger::verify_consistency(w[0].size, w[1].size, &proof, &w[0].root, &w[1].root)
             .expect("consistent");
     }
-    assert!(store.verify().expect("verify").ok());
+    assert!(store
+        .verify(&otproof_store::Trust::default())
+        .expect("verify")
+        .ok());
     assert_eq!(
         store.list(Some("svv 3"), None).expect("list").len(),
         ids.len()
@@ -94,7 +97,10 @@ fn refuses_duplicates_missing_blobs_unknown_supersedes_and_unknown_requirements(
         1,
         "refused appends leave nothing behind"
     );
-    assert!(store.verify().expect("verify").ok());
+    assert!(store
+        .verify(&otproof_store::Trust::default())
+        .expect("verify")
+        .ok());
 }
 
 #[test]

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use otproof_evidence::RecordId;
 use otproof_ledger::note::{Signer, Verifier};
 use otproof_store::bundle::{self, BundleError};
-use otproof_store::{Store, StoreError, StoreReport};
+use otproof_store::{Store, StoreError, StoreReport, Trust};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -64,14 +64,16 @@ pub struct Status {
 
 /// The log's size, root, latest checkpoint and verifier key.
 pub fn status(store: &Store) -> Result<Status, LedgerError> {
-    Ok(Status {
-        store: store.dir().display().to_string(),
-        origin: store.origin().to_string(),
-        size: store.size()?,
-        root: B64.encode(store.root()?),
-        checkpoint_size: store.latest_checkpoint()?.map(|c| c.size),
-        vkey: store.vkey_text(),
-    })
+    Ok(store.snapshot(|s| {
+        Ok(Status {
+            store: s.dir().display().to_string(),
+            origin: s.origin().to_string(),
+            size: s.size()?,
+            root: B64.encode(s.root()?),
+            checkpoint_size: s.latest_checkpoint()?.map(|c| c.size),
+            vkey: s.vkey_text(),
+        })
+    })?)
 }
 
 /// Sign a checkpoint of the current tree (or return the latest when it is current): its note.
@@ -205,9 +207,43 @@ pub fn export(store: &mut Store, selection: &Selection) -> Result<Exported, Ledg
     })
 }
 
-/// Recompute a whole store: records, blobs, tree nodes, checkpoints.
-pub fn verify_store(store: &Store) -> Result<StoreReport, LedgerError> {
-    Ok(store.verify()?)
+/// Recompute a whole store from its records (index, blobs, tree nodes, checkpoints) on one
+/// snapshot, and check it against what the auditor trusts from outside it.
+pub fn verify_store(store: &Store, trust: &Trust) -> Result<StoreReport, LedgerError> {
+    Ok(store.verify(trust)?)
+}
+
+/// What an auditor trusts from outside a store: the ledger key (`--key`, text or `.vkey`
+/// file) and checkpoints kept from earlier (`--checkpoint FILE`: a signed checkpoint note, as
+/// `otproof ledger checkpoint` prints and every bundle holds as `checkpoint.note`).
+pub fn trust(key: Option<&str>, checkpoints: &[PathBuf]) -> Result<Trust, LedgerError> {
+    let key = key.map(load_verifier).transpose()?;
+    let mut kept = Vec::new();
+    for path in checkpoints {
+        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
+            what: "read",
+            path: path.clone(),
+            source,
+        })?;
+        if bytes.len() > 64 * 1024 {
+            return Err(LedgerError::Input(format!(
+                "--checkpoint {}: {} bytes; a checkpoint note is a few hundred bytes (expected the text of a signed checkpoint)",
+                path.display(),
+                bytes.len()
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            LedgerError::Input(format!(
+                "--checkpoint {}: not UTF-8 text (expected a signed checkpoint note)",
+                path.display()
+            ))
+        })?;
+        kept.push((path.display().to_string(), text));
+    }
+    Ok(Trust {
+        key,
+        checkpoints: kept,
+    })
 }
 
 /// Verify a bundle offline, against `key` when given (else the key the bundle names, which
@@ -320,7 +356,9 @@ mod tests {
             verify_bundle("junk.tar", b"junk", Some(&key)),
             Err(LedgerError::Failed(m)) if m.starts_with("junk.tar: ")
         ));
-        assert!(verify_store(&store).expect("verify store").ok());
+        assert!(verify_store(&store, &Trust::default())
+            .expect("verify store")
+            .ok());
     }
 
     #[test]

@@ -104,7 +104,9 @@ pub fn record_facts(store: &Store) -> Result<Vec<RecordFacts>, StoreError> {
     let mut out = Vec::new();
     for s in store.list(None, None)? {
         let stored = store.get(&s.id)?;
-        out.push(facts_of(&stored.id.to_string(), &s.title, &stored.record));
+        // The title from the hashed record, never from the index column.
+        let title = stored.record.title().to_string();
+        out.push(facts_of(&stored.id.to_string(), &title, &stored.record));
     }
     Ok(out)
 }

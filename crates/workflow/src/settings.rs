@@ -62,6 +62,13 @@ impl Settings {
         Ok(Store::open(&dir)?)
     }
 
+    /// Open the store for reading only (verification, listings, proofs): nothing is written,
+    /// so it works beside a writer, on read-only media and on a store owned by someone else.
+    pub fn open_store_read_only(&self) -> Result<Store, SettingsError> {
+        let dir = self.store_dir()?;
+        Ok(Store::open_read_only(&dir)?)
+    }
+
     /// Open the store if one is given or found; `None` when there is none (a given store
     /// that cannot be opened is an error).
     pub fn open_store_if_any(&self) -> Result<Option<Store>, SettingsError> {

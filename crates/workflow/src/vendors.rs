@@ -147,6 +147,11 @@ impl EvidenceLookup for StoreLookup<'_> {
             Body::Evidence(ev) => (ev.title.clone(), ev.requirements.clone(), &ev.subject),
             Body::Decision(d) => (d.title.clone(), d.requirements.clone(), &d.subject),
         };
+        // The title index only narrows the search: a record cited by title is the record whose
+        // own (hashed) title is that title, whatever an edited index column says.
+        if !reference.starts_with("sha256:") && title != reference {
+            return None;
+        }
         let (vendor, product, version) = match subject {
             Subject::Vendor { vendor } => (Some(vendor.clone()), None, None),
             Subject::Product {
@@ -702,6 +707,30 @@ mod tests {
         i.spec = Some(t.path().join("strong.yaml"));
         let e = score(&i, None).expect_err("not a spec");
         assert!(e.to_string().contains("otproof spec --format json"), "{e}");
+    }
+
+    #[test]
+    fn an_edited_title_column_cites_nothing() {
+        let s = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::init(s.path(), None).expect("init");
+        store
+            .append_one(document("Some unrelated note", &["SM-1"]))
+            .expect("append");
+        drop(store);
+        let dir = s.path().join(otproof_store::STORE_DIR);
+        let conn = rusqlite::Connection::open(dir.join("otproof.db")).expect("db");
+        conn.execute(
+            "UPDATE records SET title = 'Northwind Secure Development Process Manual v4.2'",
+            [],
+        )
+        .expect("edit the index");
+        drop(conn);
+        let store = Store::open(&dir).expect("open");
+        let lookup = StoreLookup::new(Some(&store)).expect("lookup");
+        assert!(lookup
+            .find("Northwind Secure Development Process Manual v4.2")
+            .is_none());
+        assert!(lookup.find("Some unrelated note").is_none());
     }
 
     #[test]
