@@ -211,3 +211,48 @@ fn init_makes_private_folders_whatever_the_umask() {
         assert_eq!(mode, want, "{p} has mode {mode:o}");
     }
 }
+
+#[test]
+fn a_vulnerability_database_that_cannot_be_written_is_read() {
+    let t = tempfile::tempdir().expect("tmp");
+    let d = t.path();
+    let rio = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rio-2000");
+    ok(&otproof(
+        &[
+            "vulndb",
+            "import",
+            &rio.join("vulndb").display().to_string(),
+            "--db",
+            "vulns.sqlite",
+        ],
+        d,
+    ));
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX,a-w"])
+        .arg(d)
+        .status()
+        .expect("chmod");
+    assert!(status.success());
+    let before = std::fs::read(d.join("vulns.sqlite")).expect("db");
+    let sbom = rio.join("rio-2000-4.2.0.cdx.json").display().to_string();
+    let vex = rio.join("rio-2000.openvex.json").display().to_string();
+    let out = as_reader(
+        &[
+            "sbom",
+            "check",
+            &sbom,
+            "--db",
+            "vulns.sqlite",
+            "--vex",
+            &vex,
+        ],
+        d,
+    );
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(
+        all.contains("OTPROOF-DEMO-2026-0001") && !all.contains("readonly"),
+        "{all}"
+    );
+    assert_eq!(std::fs::read(d.join("vulns.sqlite")).expect("db"), before);
+    let _ = Command::new("chmod").args(["-R", "u+w"]).arg(d).status();
+}

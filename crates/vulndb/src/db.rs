@@ -229,16 +229,53 @@ impl VulnDb {
         if &head != b"SQLite format 3\0" {
             return Err(not_db("not an SQLite file".into()));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| dberr(&p, e))?;
-        conn.busy_timeout(Duration::from_secs(60))
-            .map_err(|e| dberr(&p, e))?;
-        let version: u32 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| dberr(&p, e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let plain = Connection::open_with_flags(path, flags).and_then(|c| {
+            c.busy_timeout(Duration::from_secs(60))?;
+            let v: u32 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            Ok((c, v))
+        });
+        // On read-only media, or a database owned by someone else, SQLite cannot create the
+        // write-ahead log's shared-memory file; the database is then read as immutable, which
+        // is only right when no write-ahead log holds changes.
+        let (conn, version) = match plain {
+            Ok(cv) => cv,
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::ReadOnly)
+                        | Some(rusqlite::ErrorCode::CannotOpen)
+                        | Some(rusqlite::ErrorCode::PermissionDenied)
+                ) =>
+            {
+                let mut wal = path.as_os_str().to_owned();
+                wal.push("-wal");
+                let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+                if wal_len > 0 {
+                    return Err(not_db(format!(
+                        "cannot be read here ({e}) and its write-ahead log still holds {wal_len} bytes of changes: run one `otproof vulndb import` or `vulndb status` where it can be written, then read it from here"
+                    )));
+                }
+                let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+                let mut uri = String::from("file:");
+                for b in abs.to_string_lossy().bytes() {
+                    if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+                        uri.push(b as char);
+                    } else {
+                        uri.push_str(&format!("%{b:02X}"));
+                    }
+                }
+                uri.push_str("?immutable=1");
+                let c = Connection::open_with_flags(uri, flags).map_err(|e| dberr(&p, e))?;
+                let v: u32 = c
+                    .pragma_query_value(None, "user_version", |r| r.get(0))
+                    .map_err(|e| dberr(&p, e))?;
+                (c, v)
+            }
+            Err(e) => return Err(dberr(&p, e)),
+        };
         if version == 0 {
             return Err(not_db("no otproof schema".into()));
         }
@@ -749,13 +786,26 @@ impl VulnDb {
     }
 
     /// Load everything (withdrawn OSV records excluded) into an in-memory [`Matcher`].
+    /// The three tables are read in one read transaction, so an import running beside
+    /// never shows as one table's new data with another's old.
     pub fn matcher(&self) -> Result<Matcher, DbError> {
-        let osv: Vec<Advisory> = self.load(
-            "osv",
-            "SELECT id, compact FROM osv WHERE withdrawn = 0 ORDER BY rowid",
-        )?;
-        let kev: Vec<KevEntry> = self.load("kev", "SELECT cve, json FROM kev ORDER BY cve")?;
-        let nvd: Vec<NvdCve> = self.load("nvd", "SELECT id, compact FROM nvd ORDER BY id")?;
+        let in_tx = !self.conn.is_autocommit();
+        if !in_tx {
+            self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        }
+        let loaded = (|| {
+            let osv: Vec<Advisory> = self.load(
+                "osv",
+                "SELECT id, compact FROM osv WHERE withdrawn = 0 ORDER BY rowid",
+            )?;
+            let kev: Vec<KevEntry> = self.load("kev", "SELECT cve, json FROM kev ORDER BY cve")?;
+            let nvd: Vec<NvdCve> = self.load("nvd", "SELECT id, compact FROM nvd ORDER BY id")?;
+            Ok((osv, kev, nvd))
+        })();
+        if !in_tx {
+            let _ = self.conn.execute_batch("COMMIT");
+        }
+        let (osv, kev, nvd) = loaded?;
         Ok(Matcher::from_advisories(osv, kev, nvd))
     }
 
