@@ -159,6 +159,17 @@ fn main() {
         batched / unbatched
     );
 
+    let t = Instant::now();
+    let report = store
+        .verify(&otproof_store::Trust::default())
+        .expect("verify --store");
+    assert!(report.ok(), "{:?}", report.problems());
+    let size = store.size().expect("size");
+    println!(
+        "store     verify --store (everything)   {:>12.0} records/s ({size} records: digests, index, nodes, checkpoints)",
+        rate(size, t.elapsed())
+    );
+
     let ids: Vec<_> = store
         .list(None, None)
         .expect("list")
