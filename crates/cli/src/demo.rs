@@ -396,6 +396,40 @@ impl Step for BundleAndVerify {
     }
 }
 
+/// The whole store recomputed from its records, against the pinned ledger key and a
+/// checkpoint kept outside the store (what an auditor keeps to detect rollback or re-keying).
+struct StoreVerify;
+
+impl Step for StoreVerify {
+    fn title(&self) -> &'static str {
+        "store recomputed from its records, against the pinned key and a kept checkpoint"
+    }
+    fn run(&self, demo: &mut Demo) -> Result<()> {
+        let Some(store) = demo.store.as_mut() else {
+            anyhow::bail!("no store from the previous step");
+        };
+        let note = otproof_workflow::ledger::checkpoint(store)?;
+        let trust = otproof_store::Trust {
+            key: Some(store.verifier().clone()),
+            checkpoints: vec![("checkpoint.note".into(), note.clone())],
+        };
+        let report = otproof_workflow::ledger::verify_store(store, &trust)?;
+        if !report.ok() {
+            anyhow::bail!("the demo store did not verify: {:?}", report.problems());
+        }
+        demo.write(
+            "checkpoint.note",
+            "the ledger's latest signed checkpoint (keep it: --checkpoint)",
+            &note,
+        )?;
+        demo.notes.push(format!(
+            "otproof verify --store --key ledger.vkey --checkpoint checkpoint.note: {} checks passed",
+            report.checks.len()
+        ));
+        Ok(())
+    }
+}
+
 /// The sample device's SBOM, vulnerability data, VEX and policy (synthetic; see
 /// `testdata/rio-2000/README.md`), shipped inside the binary so the demo needs nothing else.
 const RIO_FILES: &[(&str, &str)] = &[
@@ -1037,6 +1071,7 @@ pub fn steps() -> Vec<Box<dyn Step>> {
         Box::new(Acceptance),
         Box::new(SdlAssessment),
         Box::new(BundleAndVerify),
+        Box::new(StoreVerify),
     ]
 }
 
