@@ -158,24 +158,40 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Longest location kept in a problem (JSON keys on the path come from the document).
+const LOCATION_MAX: usize = 400;
+/// Longest message kept in a problem.
+const MESSAGE_MAX: usize = 1000;
+
+impl Problem {
+    /// A problem whose text is safe for a terminal and a one-line report: the document's own
+    /// text in it (keys, names, values) cannot carry control characters, newlines or megabytes.
+    pub fn new(location: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            location: otproof_text::quote_max(&location.into(), LOCATION_MAX),
+            message: otproof_text::quote_max(&message.into(), MESSAGE_MAX),
+        }
+    }
+}
+
 /// Why a document could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 pub enum SbomError {
     /// The bytes are not any of the supported formats.
-    #[error("not a recognised SBOM: {0}")]
+    #[error("not a recognised SBOM: {}", otproof_text::quote_max(.0, MESSAGE_MAX))]
     UnknownFormat(String),
     /// JSON syntax error.
-    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    #[error("invalid JSON at line {line}, column {column}: {}", otproof_text::quote_max(.message, MESSAGE_MAX))]
     JsonSyntax {
         line: usize,
         column: usize,
         message: String,
     },
     /// XML syntax error or refused construct.
-    #[error("invalid XML at byte {offset}: {message}")]
+    #[error("invalid XML at byte {offset}: {}", otproof_text::quote_max(.message, MESSAGE_MAX))]
     XmlSyntax { offset: u64, message: String },
     /// Structure error: the location says where, the message what was expected.
-    #[error("{location}: {message}")]
+    #[error("{}: {}", otproof_text::quote_max(.location, LOCATION_MAX), otproof_text::quote_max(.message, MESSAGE_MAX))]
     Invalid { location: String, message: String },
 }
 
