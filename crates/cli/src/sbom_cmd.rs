@@ -125,7 +125,11 @@ pub fn vulndb(cmd: &VulndbCmd, s: &StoreArg) -> Result<()> {
             let done = flow::import(&settings, &a.paths, &mut |p| {
                 if last.elapsed().as_millis() >= 500 {
                     last = std::time::Instant::now();
-                    tell!("importing {} ({} records so far)", p.current, p.records);
+                    tell!(
+                        "importing {} ({} records so far)",
+                        otproof_text::quote(&p.current),
+                        p.records
+                    );
                 }
             })?;
             let report = &done.report;

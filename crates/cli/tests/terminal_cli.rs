@@ -391,6 +391,31 @@ fn a_closed_pipe_ends_quietly_with_the_commands_exit_code() {
     }
 }
 
+#[test]
+fn a_closed_standard_error_is_no_crash_either() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    for (args, code) in [
+        (
+            &["catalog", "export", "--format", "csv", "--out", "c.csv"][..],
+            0,
+        ),
+        (&["verify", "absent.tar"][..], 2),
+        (&["no-such-command"][..], 2),
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = otproof_command()
+            .args(args)
+            .current_dir(d)
+            .stdout(Stdio::null())
+            .stderr(writer)
+            .status()
+            .expect("otproof runs");
+        assert_eq!(out.code(), Some(code), "{args:?}");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn private_keys_are_0600_under_umask_000() {
