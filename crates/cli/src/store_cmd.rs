@@ -350,9 +350,10 @@ fn print_report(report: &StoreReport, json: bool) -> Result<()> {
             } else {
                 "FAIL"
             };
-            out.push_str(&format!("{mark}  {}\n", c.what));
+            // One line per check and per problem: a name inside cannot fake a line.
+            out.push_str(&format!("{mark}  {}\n", output::one_line(&c.what)));
             for p in &c.problems {
-                out.push_str(&format!("      - {p}\n"));
+                out.push_str(&format!("      - {}\n", output::one_line(p)));
             }
         }
         output::print(&out)?;

@@ -75,6 +75,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn html_text_shows_controls_escaped() {
+        assert_eq!(
+            esc("a<b>\u{1b}[31m\u{9b}\u{202e}\nz"),
+            "a&lt;b&gt;\\x1b[31m\\x9b\\u{202e}\nz"
+        );
+        assert_eq!(md_cell("a|b\n\u{1b}c"), "a\\|b \\x1bc");
+        assert_eq!(esc("Prüfstand 日本"), "Prüfstand 日本");
+    }
+
+    #[test]
     fn escapes_markup() {
         assert_eq!(
             esc("<a href=\"x\">&'"),

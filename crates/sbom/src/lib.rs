@@ -276,3 +276,35 @@ pub fn detect(bytes: &[u8]) -> Result<Format, SbomError> {
         }
     }
 }
+
+#[cfg(test)]
+mod problem_text_tests {
+    use super::*;
+
+    #[test]
+    fn problems_from_hostile_text_are_one_short_safe_line() {
+        let name = format!(
+            "x\u{1b}[2K\r\nok all checks passed\u{9b}{}",
+            "y".repeat(1 << 20)
+        );
+        let p = Problem::new(
+            format!("components.{name}"),
+            format!("unknown tag '{name}'"),
+        );
+        for s in [&p.location, &p.message] {
+            assert!(!s.chars().any(char::is_control), "{s}");
+            assert!(s.contains("\\x1b[2K\\r\\n"), "{s}");
+            assert!(s.chars().count() < 1100, "{}", s.len());
+        }
+        let e = SbomError::Invalid {
+            location: name.clone(),
+            message: name,
+        }
+        .to_string();
+        assert!(
+            !e.chars().any(char::is_control) && e.len() < 3000,
+            "{}",
+            e.len()
+        );
+    }
+}
