@@ -472,7 +472,7 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
         (r.decision, r.notes, Some(r.id))
     };
     for n in &notes {
-        tell!("{n}");
+        tell!("{}", output::one_line(n));
     }
     let decision = &decision;
     for c in &decision.criteria {
@@ -485,7 +485,7 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
                 CriterionResult::Exception => "exception",
                 CriterionResult::NotApplicable => "n/a",
             },
-            c.description
+            output::one_line(&c.description)
         )?;
     }
     for x in &decision.exceptions {
@@ -504,7 +504,7 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
     say!(
         "decision: {} ({}), {recorded}",
         if approved { "approve" } else { "reject" },
-        decision.title
+        output::one_line(&decision.title)
     )?;
     if approved {
         Ok(())
