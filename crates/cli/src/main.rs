@@ -361,6 +361,17 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    // No command takes a private key as text (keys are files): one pasted as an argument is
+    // refused before anything (clap's messages, a `--key` error) could echo it.
+    if std::env::args_os()
+        .skip(1)
+        .any(|a| otproof_sign::keys::is_private_key_pem(&a.to_string_lossy()))
+    {
+        output::tell!(
+            "error: an argument is a private key (not shown): give key files by path, and the public key where a signature is verified"
+        );
+        return ExitCode::from(2);
+    }
     // clap's own messages (help, usage errors) echo arguments: they go through `output` too,
     // as plain text (no colour codes).
     let cli = match Cli::try_parse() {

@@ -328,6 +328,22 @@ fn a_private_key_given_as_the_key_is_named_never_printed() {
             assert!(!all.contains(b64), "{args:?}: {all}");
         }
     }
+    // Pasted as text instead of a path: refused before any message could echo it.
+    for file in ["vendor.key", "ledger.skey"] {
+        let secret = std::fs::read_to_string(d.join(file)).expect("key");
+        for args in [
+            vec!["verify", "b.tar", "--key", secret.trim()],
+            vec!["verify", "b.tar", secret.trim()],
+        ] {
+            let out = otproof(&args, d);
+            let all = text(&out.stdout) + &text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{all}");
+            assert!(all.contains("private key (not shown)"), "{all}");
+            for line in secret.lines().filter(|l| !l.starts_with("-----")) {
+                assert!(!all.contains(line), "{file} echoed: {all}");
+            }
+        }
+    }
 }
 
 /// Run with standard output a pipe whose reading end is already closed.
