@@ -3,6 +3,7 @@
 //! `otproof_workflow::{zones, vendors, sdl, accept}`.
 
 use crate::output;
+use crate::output::tell;
 use crate::store_cmd::{Failed, StoreArg};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
@@ -30,10 +31,10 @@ fn emit(text: &str, out: Option<&Path>) -> Result<()> {
     match out {
         Some(p) => {
             output::write(p, text)?;
-            eprintln!("wrote {}", p.display());
+            tell!("wrote {}", p.display());
             Ok(())
         }
-        None => output::print(text),
+        None => output::data(text),
     }
 }
 
@@ -120,7 +121,7 @@ fn warn_not_relied(claim: &zoning::ClaimRecorded) {
             refs.push(&n.reference);
         }
     }
-    eprintln!(
+    tell!(
         "note: the claim does not rely on {} cited reference(s) that are not in the store or not proven in its log (listed with the reason in the claim): {}",
         refs.len(),
         refs.join(", ")
@@ -135,7 +136,7 @@ pub fn zones_cmd(cmd: &ZonesCmd, s: &StoreArg) -> Result<()> {
             let rendered = render_zones(&l.model, &l.evaluation, a.format)?;
             emit(&rendered, a.out.as_deref())?;
             let store = if a.dry_run {
-                eprintln!("dry run: no SL-A claim recorded");
+                tell!("dry run: no SL-A claim recorded");
                 None
             } else {
                 s.open_if_any()?
@@ -144,7 +145,7 @@ pub fn zones_cmd(cmd: &ZonesCmd, s: &StoreArg) -> Result<()> {
                 let files = zoning::claim_files(&l, zoning::CHECK_FILES)?;
                 let claim = zoning::record_claim(&mut store, &l, &files)?;
                 warn_not_relied(&claim);
-                eprintln!(
+                tell!(
                     "recorded the SL-A claim as {} in {}",
                     claim.id,
                     store.dir().display()
@@ -162,7 +163,7 @@ pub fn zones_cmd(cmd: &ZonesCmd, s: &StoreArg) -> Result<()> {
         ZonesCmd::Diagram(a) => {
             let l = zoning::load_model(&a.model)?;
             output::write(&a.out, &report::zones::svg(&l.evaluation, &l.model))?;
-            eprintln!("wrote {}", a.out.display());
+            tell!("wrote {}", a.out.display());
             Ok(())
         }
         ZonesCmd::Handover(a) => {
@@ -173,7 +174,7 @@ pub fn zones_cmd(cmd: &ZonesCmd, s: &StoreArg) -> Result<()> {
             let h = zoning::handover(&mut store, &l)?;
             warn_not_relied(&h.claim);
             output::write_bytes(&a.out, &h.bundle)?;
-            eprintln!(
+            tell!(
                 "wrote {}: the SL-A claim {} with the model, results, report and diagram, and {} referenced evidence record(s), with inclusion proofs (check with `otproof verify {} --key LEDGER.vkey`)",
                 a.out.display(),
                 h.claim.id,
@@ -245,13 +246,13 @@ pub fn vendors_cmd(cmd: &VendorsCmd, s: &StoreArg) -> Result<()> {
     emit(&text, a.out.as_deref())?;
     if let Some(store) = store.as_mut() {
         if a.dry_run {
-            eprintln!("dry run: the scores were not recorded");
+            tell!("dry run: the scores were not recorded");
         } else {
             match scoring::record_scores_once(store, scores)? {
                 scoring::Recorded::New(id) => {
-                    eprintln!("recorded the scores as {id} in {}", store.dir().display())
+                    tell!("recorded the scores as {id} in {}", store.dir().display())
                 }
-                scoring::Recorded::Already(id) => eprintln!(
+                scoring::Recorded::Already(id) => tell!(
                     "the same scores are already recorded as {id} in {}: nothing appended",
                     store.dir().display()
                 ),
@@ -377,11 +378,12 @@ fn accept_dry_run(a: &AcceptArgs, s: &StoreArg) -> Result<()> {
         a.out.as_deref(),
     )?;
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        tell!("warning: {}", output::one_line(w));
     }
-    eprintln!(
+    tell!(
         "decision: {} ({}), dry run: nothing recorded",
-        r.decision.decision, r.decision.title
+        r.decision.decision,
+        r.decision.title
     );
     if r.decision.decision == Verdict::Reject {
         return Err(Failed("package rejected (dry run, nothing recorded)".into()).into());
@@ -402,9 +404,9 @@ pub fn accept_cmd(a: &AcceptArgs, s: &StoreArg) -> Result<()> {
     let (r, m, id, records) = (&done.result, &done.manifest, done.decision, &done.records);
     emit(&render_acceptance(r, m, a.format)?, a.out.as_deref())?;
     for w in &r.warnings {
-        eprintln!("warning: {w}");
+        tell!("warning: {}", output::one_line(w));
     }
-    eprintln!(
+    tell!(
         "decision: {} ({}), recorded as {id} with {} evidence record(s) of the package",
         r.decision.decision,
         r.decision.title,
@@ -415,7 +417,7 @@ pub fn accept_cmd(a: &AcceptArgs, s: &StoreArg) -> Result<()> {
         ids.extend(records.iter().copied());
         let bytes = otproof_store::bundle::export(&mut store, &ids)?;
         output::write_bytes(b, &bytes)?;
-        eprintln!(
+        tell!(
             "wrote {} (verify with `otproof verify {} --key LEDGER.vkey`)",
             b.display(),
             b.display()

@@ -2,6 +2,7 @@
 //! the demo folder. Later capabilities add a step to [`steps`].
 
 use crate::output;
+use crate::output::{say, tell};
 use anyhow::{Context, Result};
 use otproof_assess::spec::{SpecParams, Specification};
 use otproof_catalog::{Catalog, ComponentType, SlVector};
@@ -262,9 +263,11 @@ impl Step for Robustness {
         let run = rt.block_on(wf::run_modbus(plan, stop, &mut |p| {
             if last.elapsed() >= Duration::from_secs(5) {
                 last = std::time::Instant::now();
-                eprintln!(
+                tell!(
                     "      ... {} cases, {:.0}/s, coverage {:.0}%",
-                    p.cases, p.rate, p.coverage
+                    p.cases,
+                    p.rate,
+                    p.coverage
                 );
             }
         }));
@@ -707,7 +710,7 @@ impl Step for ReleaseAndUpdate {
         };
         let approval = release::approve_update(store, &approve)?;
         for n in &approval.notes {
-            eprintln!("{n}");
+            tell!("{n}");
         }
         let (decision, id) = (approval.decision, approval.id);
         let passed = decision
@@ -1088,22 +1091,22 @@ pub fn run(dir: &Path) -> Result<()> {
     };
     let steps = steps();
     for (i, step) in steps.iter().enumerate() {
-        println!("[{}/{}] {}", i + 1, steps.len(), step.title());
+        say!("[{}/{}] {}", i + 1, steps.len(), step.title())?;
         let before = demo.written.len();
         let notes_before = demo.notes.len();
         step.run(&mut demo)
             .with_context(|| format!("step {}: {}", i + 1, step.title()))?;
         for w in &demo.written[before..] {
-            println!("      {}  ({})", w.path.display(), w.what);
+            say!("      {}  ({})", w.path.display(), w.what)?;
         }
         for n in &demo.notes[notes_before..] {
-            println!("      {n}");
+            say!("      {n}")?;
         }
     }
-    println!(
+    say!(
         "otproof demo wrote {} files into {}",
         demo.written.len(),
         dir.display()
-    );
+    )?;
     Ok(())
 }

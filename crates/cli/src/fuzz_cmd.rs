@@ -1,11 +1,11 @@
 //! `otproof fuzz`: run a robustness campaign and write its outputs; replay a finding.
 
 use crate::output;
+use crate::output::{say, tell};
 use crate::store_cmd::{Failed, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use otproof_workflow::campaign::{self as wf, Config, Device, ModbusPlan, OutputFile, Progress};
-use std::io::IsTerminal;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -132,10 +132,10 @@ fn show_progress(p: &Progress, tty: bool, last: &mut Instant) {
         p.cases, p.rate, p.coverage
     );
     if tty {
-        eprint!("\r\x1b[2K{line}");
+        crate::output::progress(&line);
     } else if last.elapsed() >= Duration::from_secs(5) {
         *last = Instant::now();
-        eprintln!("{line}");
+        tell!("{line}");
     }
 }
 
@@ -206,9 +206,9 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
             }
         });
     }
-    let tty = std::io::stderr().is_terminal();
+    let tty = crate::output::stderr_is_terminal();
     let mut last = Instant::now();
-    eprintln!(
+    tell!(
         "fuzzing {target} (modbus-tcp, unit {}, seed {}, from case {}); Ctrl-C stops and keeps what is done",
         a.unit, plan.config.seed, plan.config.start_at
     );
@@ -216,13 +216,13 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
         show_progress(p, tty, &mut last)
     }));
     if tty {
-        eprintln!();
+        tell!();
     }
     let run = run?;
     let files = wf::outputs(&run)?;
     let written = write_outputs(&a.out, &files)?;
     let c = &run.campaign;
-    eprintln!(
+    tell!(
         "{} cases in {:.1} s, coverage {:.1}% of function code x mutation class, {} finding(s){}",
         c.result.cases,
         c.result.elapsed_s,
@@ -234,11 +234,11 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
             .map(|s| format!("; stopped: {s}"))
             .unwrap_or_default()
     );
-    eprintln!("wrote {} files into {}", written.len(), a.out.display());
+    tell!("wrote {} files into {}", written.len(), a.out.display());
     if let Some(mut store) = s.open_if_any()? {
         let subject = wf::subject_of(&c.scope);
         let id = wf::record(&mut store, &run, subject, &files)?;
-        eprintln!("recorded as evidence {id} in {}", store.dir().display());
+        tell!("recorded as evidence {id} in {}", store.dir().display());
     }
     if c.findings.is_empty() {
         Ok(())
@@ -270,21 +270,21 @@ fn replay(a: &ReplayArgs) -> Result<()> {
         Duration::from_millis(a.timeout_ms.max(10)),
     ));
     let f = &file.finding;
-    println!(
+    say!(
         "finding:   {} on {} ({} / {})",
         f.behaviour.name(),
-        f.message,
-        f.field,
+        otproof_text::quote(&f.message),
+        otproof_text::quote(&f.field),
         f.class.name()
-    );
-    println!("outcome:   {}", r.outcome);
+    )?;
+    say!("outcome:   {}", r.outcome)?;
     match r.reproduced {
         Some(v) => {
-            println!("verdict:   reproduced: {v}");
+            say!("verdict:   reproduced: {v}")?;
             Err(Failed("the finding reproduces".into()).into())
         }
         None => {
-            println!("verdict:   not reproduced (the target now behaves)");
+            say!("verdict:   not reproduced (the target now behaves)")?;
             Ok(())
         }
     }

@@ -242,7 +242,7 @@ fn catalog_list(a: &ListArgs) -> Result<()> {
         sl_t: a.sl_t,
     });
     if a.json {
-        output::print(&(report::catalog::rows_json(&rows)? + "\n"))
+        output::data(&(report::catalog::rows_json(&rows)? + "\n"))
     } else {
         output::print(&report::catalog::table(&rows))
     }
@@ -266,7 +266,7 @@ fn catalog_show(a: &ShowArgs) -> Result<()> {
         );
     };
     if a.json {
-        output::print(&(report::catalog::show_json(c, r)? + "\n"))
+        output::data(&(report::catalog::show_json(c, r)? + "\n"))
     } else {
         output::print(&report::catalog::show(c, r))
     }
@@ -325,7 +325,7 @@ fn spec(a: &SpecArgs, s: &store_cmd::StoreArg) -> Result<()> {
                 files.push(q);
             }
             let id = otproof_workflow::spec::record(&mut store, &spec, &files)?;
-            eprintln!("recorded as evidence {id} in {}", store.dir().display());
+            output::tell!("recorded as evidence {id} in {}", store.dir().display());
         }
     }
     Ok(())
@@ -361,18 +361,41 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // No command takes a private key as text (keys are files): one pasted as an argument is
+    // refused before anything (clap's messages, a `--key` error) could echo it.
+    if std::env::args_os()
+        .skip(1)
+        .any(|a| otproof_sign::keys::is_private_key_pem(&a.to_string_lossy()))
+    {
+        output::tell!(
+            "error: an argument is a private key (not shown): give key files by path, and the public key where a signature is verified"
+        );
+        return ExitCode::from(2);
+    }
+    // clap's own messages (help, usage errors) echo arguments: they go through `output` too,
+    // as plain text (no colour codes).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                output::tell!("{}", text.trim_end_matches('\n'));
+            } else {
+                // Help and version: a closed pipe (`otproof --help | head`) is fine.
+                let _ = output::print(&text);
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if output::is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
+            // An error is one line: a name in it cannot fake a line of its own.
             if let Some(f) = e.downcast_ref::<store_cmd::Failed>() {
-                eprintln!("failed: {f}");
+                output::tell!("failed: {}", output::one_line(&f.to_string()));
                 return ExitCode::from(1);
             }
-            eprintln!("error: {e:#}");
+            output::tell!("error: {}", output::one_line(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

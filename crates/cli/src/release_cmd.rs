@@ -3,6 +3,7 @@
 //! approved, 1 rejected with the failing check named, 2 malformed input) and store records.
 
 use crate::output;
+use crate::output::{say, tell};
 use crate::store_cmd::{Failed, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
@@ -10,6 +11,7 @@ use otproof_evidence::payload::release::{CheckOutcome, SignatureDetail};
 use otproof_evidence::{CriterionResult, Verdict};
 use otproof_sign::keys::{self, Alg, SigningKey};
 use otproof_store::Store;
+use otproof_text::quote;
 use otproof_workflow::records::file_name;
 use otproof_workflow::release::{
     self, ApprovalInput, ArtifactMethod, CheckResult, IdentityInput, LayoutInput, ReleaseInput,
@@ -241,7 +243,7 @@ fn rejected(r: &CheckResult) -> anyhow::Error {
 fn record_check(s: &StoreArg, r: &CheckResult, files: &[&Path]) -> Result<()> {
     if let Some(mut store) = store_if_any(s)? {
         let id = release::record_signature_check(&mut store, r, files)?;
-        eprintln!(
+        tell!(
             "recorded the check as evidence {id} in {}",
             store.dir().display()
         );
@@ -271,9 +273,9 @@ pub fn key_gen(name: &str, alg: &str, out: Option<&Path>) -> Result<()> {
     keys::write_private_key(&private, &key)?;
     let vk = key.verifying_key();
     output::write(&public, &vk.to_pem())?;
-    println!("wrote {} (private, mode 0600)", private.display());
-    println!("wrote {}", public.display());
-    println!("key id {}", vk.key_id());
+    say!("wrote {} (private, mode 0600)", private.display())?;
+    say!("wrote {}", public.display())?;
+    say!("key id {}", vk.key_id())?;
     Ok(())
 }
 
@@ -292,7 +294,7 @@ pub fn release(cmd: &ReleaseCmd, s: &StoreArg) -> Result<()> {
     };
     let signed = release::sign_release(&input, store.as_ref())?;
     output::write_bytes(&a.out, &signed.envelope)?;
-    eprintln!(
+    tell!(
         "signed {} (sha256 {}, {} bytes) as {} {} with key {}; wrote {}",
         a.artifact.display(),
         signed.artifact.sha256,
@@ -304,7 +306,7 @@ pub fn release(cmd: &ReleaseCmd, s: &StoreArg) -> Result<()> {
     );
     if let Some(store) = store.as_mut() {
         let id = release::record_release(store, &signed)?;
-        eprintln!("recorded as evidence {id} in {}", store.dir().display());
+        tell!("recorded as evidence {id} in {}", store.dir().display());
     }
     Ok(())
 }
@@ -379,21 +381,21 @@ pub fn verify_artifact(a: &VerifyArtifactArgs, s: &StoreArg) -> Result<()> {
                 .as_ref()
                 .map(|f| f.sha256.as_str())
                 .unwrap_or_default();
-            println!(
+            say!(
                 "verified: {art} (sha256 {digest}) is subject {subject_name:?} of a {predicate_type} statement signed by a trusted key"
-            );
+            )?;
             if let Some(p) = release {
-                println!(
+                say!(
                     "release: {} {}, created {}, {} evidence record(s){}",
-                    p.product,
-                    p.version,
-                    p.created,
+                    quote(&p.product),
+                    quote(&p.version),
+                    quote(&p.created),
                     p.evidence.len(),
                     p.sbom
                         .as_ref()
-                        .map(|s| format!(", SBOM {} sha256 {}", s.name, s.sha256))
+                        .map(|s| format!(", SBOM {} sha256 {}", quote(&s.name), quote(&s.sha256)))
                         .unwrap_or_default()
-                );
+                )?;
             }
         }
         Some(SignatureDetail::Sigstore {
@@ -402,16 +404,16 @@ pub fn verify_artifact(a: &VerifyArtifactArgs, s: &StoreArg) -> Result<()> {
             log_index,
             ..
         }) => {
-            println!(
+            say!(
                 "verified: {art} with Sigstore bundle {} (identity {}, issuer {}, log index {})",
                 r.about.display(),
-                identity.as_deref().unwrap_or("-"),
-                issuer.as_deref().unwrap_or("-"),
+                quote(identity.as_deref().unwrap_or("-")),
+                quote(issuer.as_deref().unwrap_or("-")),
                 log_index
                     .map(|i| i.to_string())
                     .unwrap_or_else(|| "-".into())
-            );
-            print_checks(&r);
+            )?;
+            print_checks(&r)?;
         }
         Some(SignatureDetail::Cms {
             signer_subject,
@@ -419,13 +421,16 @@ pub fn verify_artifact(a: &VerifyArtifactArgs, s: &StoreArg) -> Result<()> {
             signing_time,
             chain,
         }) => {
-            println!(
-                "verified: {art} with CMS signature {} by {signer_subject} (serial {signer_serial}), signed {}",
+            say!(
+                "verified: {art} with CMS signature {} by {} (serial {}), signed {}",
                 r.about.display(),
-                signing_time.as_deref().unwrap_or("at an unstated time")
-            );
-            println!("chain: {}", chain.join(" <- "));
-            print_checks(&r);
+                quote(signer_subject),
+                quote(signer_serial),
+                quote(signing_time.as_deref().unwrap_or("at an unstated time"))
+            )?;
+            let chain: Vec<String> = chain.iter().map(|c| quote(c)).collect();
+            say!("chain: {}", chain.join(" <- "))?;
+            print_checks(&r)?;
         }
         Some(SignatureDetail::Tuf {
             target,
@@ -434,20 +439,21 @@ pub fn verify_artifact(a: &VerifyArtifactArgs, s: &StoreArg) -> Result<()> {
             root_version,
             targets_version,
         }) => {
-            println!(
+            say!(
                 "verified: {art} is TUF target {target:?} ({length} bytes, sha256 {sha256}), root version {root_version}, targets version {targets_version}"
-            );
-            print_checks(&r);
+            )?;
+            print_checks(&r)?;
         }
-        _ => println!("verified: {art}"),
+        _ => say!("verified: {art}")?,
     }
     Ok(())
 }
 
-fn print_checks(r: &CheckResult) {
+fn print_checks(r: &CheckResult) -> Result<()> {
     for c in &r.check.checked {
-        println!("  ok  {c}");
+        say!("  ok  {}", output::one_line(c))?;
     }
+    Ok(())
 }
 
 /// `otproof update approve`.
@@ -466,11 +472,11 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
         (r.decision, r.notes, Some(r.id))
     };
     for n in &notes {
-        eprintln!("{n}");
+        tell!("{}", output::one_line(n));
     }
     let decision = &decision;
     for c in &decision.criteria {
-        println!(
+        say!(
             "{:<5} {}  {}",
             c.id,
             match c.result {
@@ -479,25 +485,27 @@ pub fn update(cmd: &UpdateCmd, s: &StoreArg) -> Result<()> {
                 CriterionResult::Exception => "exception",
                 CriterionResult::NotApplicable => "n/a",
             },
-            c.description
-        );
+            output::one_line(&c.description)
+        )?;
     }
     for x in &decision.exceptions {
-        println!(
+        say!(
             "exception {}: {} (owner {})",
-            x.criterion, x.justification, x.owner
-        );
+            x.criterion,
+            output::one_line(&x.justification),
+            quote(&x.owner)
+        )?;
     }
     let approved = decision.decision == Verdict::Approve;
     let recorded = match id {
         Some(id) => format!("recorded as {id}"),
         None => "dry run, not recorded".to_string(),
     };
-    println!(
+    say!(
         "decision: {} ({}), {recorded}",
         if approved { "approve" } else { "reject" },
-        decision.title
-    );
+        output::one_line(&decision.title)
+    )?;
     if approved {
         Ok(())
     } else {
@@ -538,7 +546,7 @@ pub fn identity(cmd: &IdentityCmd, s: &StoreArg) -> Result<()> {
             };
             let reg = release::register_identity(&input)?;
             output::write_bytes(&a.out, &reg.envelope)?;
-            eprintln!(
+            tell!(
                 "registered {} ({} serial {}, device key {}) signed by vendor key {}; wrote {}",
                 a.name,
                 a.product,
@@ -549,7 +557,7 @@ pub fn identity(cmd: &IdentityCmd, s: &StoreArg) -> Result<()> {
             );
             if let Some(store) = store_if_any(s)?.as_mut() {
                 let id = release::record_identity(store, &reg)?;
-                eprintln!("recorded as evidence {id} in {}", store.dir().display());
+                tell!("recorded as evidence {id} in {}", store.dir().display());
             }
             Ok(())
         }
@@ -568,16 +576,22 @@ pub fn identity(cmd: &IdentityCmd, s: &StoreArg) -> Result<()> {
                 data,
             }) = &r.check.detail
             {
-                println!(
-                    "verified identity: {name} ({product} serial {serial}), vendor {vendor}, device key {device_key_id}, issued {issued}"
-                );
+                say!(
+                    "verified identity: {} ({} serial {}), vendor {}, device key {device_key_id}, issued {}",
+                    quote(name),
+                    quote(product),
+                    quote(serial),
+                    quote(vendor),
+                    quote(issued)
+                )?;
                 if let (Some(path), Some(d)) = (&a.data, data) {
-                    println!(
-                        "verified: {} is signed by {name} ({} bytes of {})",
+                    say!(
+                        "verified: {} is signed by {} ({} bytes of {})",
                         path.display(),
+                        quote(name),
                         d.size,
-                        d.payload_type
-                    );
+                        quote(&d.payload_type)
+                    )?;
                 }
             }
             if r.passed() {
@@ -633,25 +647,25 @@ pub fn verify_layout(a: &VerifyLayoutArgs, s: &StoreArg) -> Result<()> {
         return Err(rejected(&r));
     };
     for c in &r.check.checked {
-        println!("  ok   {c}");
+        say!("  ok   {}", output::one_line(c))?;
     }
     for w in warnings {
-        println!("  warn {w}");
+        say!("  warn {}", output::one_line(w))?;
     }
     for n in &r.check.not_checked {
-        println!("  NOT CHECKED {n}");
+        say!("  NOT CHECKED {}", output::one_line(n))?;
     }
     match &r.check.outcome {
         CheckOutcome::Verified => {
-            println!("verified: {} ({steps} steps)", a.layout.display());
+            say!("verified: {} ({steps} steps)", a.layout.display())?;
             Ok(())
         }
         // Unrun inspections, accepted with --allow-unrun-inspections: listed, not a pass.
         CheckOutcome::Incomplete => {
-            println!(
+            say!(
                 "verified except what is listed as NOT CHECKED: {} ({steps} steps)",
                 a.layout.display()
-            );
+            )?;
             Ok(())
         }
         CheckOutcome::Failed { .. } => Err(rejected(&r)),

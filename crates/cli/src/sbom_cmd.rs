@@ -2,6 +2,7 @@
 //! exit codes. The use cases are `otproof_workflow::sbom`.
 
 use crate::output;
+use crate::output::tell;
 use crate::store_cmd::{Failed, StoreArg};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
@@ -124,11 +125,15 @@ pub fn vulndb(cmd: &VulndbCmd, s: &StoreArg) -> Result<()> {
             let done = flow::import(&settings, &a.paths, &mut |p| {
                 if last.elapsed().as_millis() >= 500 {
                     last = std::time::Instant::now();
-                    eprintln!("importing {} ({} records so far)", p.current, p.records);
+                    tell!(
+                        "importing {} ({} records so far)",
+                        otproof_text::quote(&p.current),
+                        p.records
+                    );
                 }
             })?;
             let report = &done.report;
-            eprintln!(
+            tell!(
                 "imported into {}: {} file(s); {} OSV record(s) stored ({} unchanged, {} withdrawn), {} KEV, {} NVD; {} rejected",
                 done.path.display(),
                 report.files,
@@ -140,17 +145,17 @@ pub fn vulndb(cmd: &VulndbCmd, s: &StoreArg) -> Result<()> {
                 report.rejected.len()
             );
             for (what, why) in report.rejected.iter().take(20) {
-                eprintln!("  rejected {what}: {why}");
+                tell!("  rejected {}: {why}", otproof_text::quote(what));
             }
             if report.rejected.len() > 20 {
-                eprintln!("  ... and {} more", report.rejected.len() - 20);
+                tell!("  ... and {} more", report.rejected.len() - 20);
             }
             Ok(())
         }
         VulndbCmd::Status(a) => {
             let st = flow::status(&a.db.settings(s)?)?;
             if a.json {
-                return output::print(&(serde_json::to_string_pretty(&st.sources)? + "\n"));
+                return output::data(&(serde_json::to_string_pretty(&st.sources)? + "\n"));
             }
             let mut out = format!("{}\n", st.path.display());
             out.push_str(&format!(
@@ -201,13 +206,15 @@ pub fn sbom(cmd: &SbomCmd, s: &StoreArg) -> Result<()> {
     match &a.out {
         Some(p) => {
             output::write(p, &text)?;
-            eprintln!("wrote {}", p.display());
+            tell!("wrote {}", p.display());
         }
-        None => output::print(&text)?,
+        // The table is for people; JSON, SARIF and HTML are data (exact bytes into a pipe).
+        None if matches!(a.format, CheckFormat::Table) => output::print(&text)?,
+        None => output::data(&text)?,
     }
     if let Some(mut store) = s.open_if_any()? {
         let id = flow::record_check(&mut store, &checked, a.out.as_deref())?;
-        eprintln!("recorded as evidence {id} in {}", store.dir().display());
+        tell!("recorded as evidence {id} in {}", store.dir().display());
     }
     verdict(&checked.payload)
 }

@@ -1,11 +1,13 @@
 //! Commands on the store and the ledger: init, evidence, ledger, export, verify, key.
 
 use crate::output;
+use crate::output::say;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use otproof_catalog::ComponentType;
 use otproof_evidence::EvidenceKind;
 use otproof_store::{Store, StoreReport};
+use otproof_text::quote;
 use otproof_workflow::settings::Settings;
 use otproof_workflow::{document, ledger};
 use std::path::PathBuf;
@@ -78,9 +80,9 @@ pub struct InitArgs {
 pub fn init(a: &InitArgs) -> Result<()> {
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let store = ledger::init(&dir, a.origin.as_deref())?;
-    println!("initialised an otproof store in {}", store.dir().display());
-    println!("ledger origin: {}", store.origin());
-    println!("verifier key:  {}", store.vkey_text());
+    say!("initialised an otproof store in {}", store.dir().display())?;
+    say!("ledger origin: {}", store.origin())?;
+    say!("verifier key:  {}", store.vkey_text())?;
     Ok(())
 }
 
@@ -178,7 +180,7 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
                 },
             )?;
             if a.json {
-                output::print(&format!(
+                output::data(&format!(
                     "{}\n",
                     serde_json::json!({"id": done.id.to_string(), "leaf": done.leaf})
                 ))
@@ -190,7 +192,7 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
             let store = s.open_read_only()?;
             let rows = document::list(&store, a.requirement.as_deref(), a.product.as_deref())?;
             if a.json {
-                return output::print(&(serde_json::to_string_pretty(&rows)? + "\n"));
+                return output::data(&(serde_json::to_string_pretty(&rows)? + "\n"));
             }
             let mut out = format!(
                 "{:<6}  {:<14}  {:<28}  {:<20}  {}\n",
@@ -201,10 +203,10 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
                     "{:<6}  {:<14}  {:<28}  {:<20}  {} ({})\n",
                     r.leaf,
                     &r.id[7..r.id.len().min(19)],
-                    r.kind,
-                    r.created,
-                    r.title,
-                    r.subject
+                    quote(&r.kind),
+                    quote(&r.created),
+                    quote(&r.title),
+                    quote(&r.subject)
                 ));
             }
             out.push_str(&format!("{} record(s)\n", rows.len()));
@@ -214,7 +216,7 @@ pub fn evidence(cmd: &EvidenceCmd, s: &StoreArg) -> Result<()> {
             let store = s.open_read_only()?;
             let r = document::show(&store, &a.id)?;
             if a.json {
-                return output::print(&(String::from_utf8_lossy(&r.json).into_owned() + "\n"));
+                return output::data(&(String::from_utf8_lossy(&r.json).into_owned() + "\n"));
             }
             let pretty: serde_json::Value = serde_json::from_slice(&r.json)?;
             output::print(&format!(
@@ -270,7 +272,7 @@ fn ledger_error(e: ledger::LedgerError) -> anyhow::Error {
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
-    output::print(&(serde_json::to_string_pretty(v)? + "\n"))
+    output::data(&(serde_json::to_string_pretty(v)? + "\n"))
 }
 
 pub fn ledger(cmd: &LedgerCmd, s: &StoreArg) -> Result<()> {
@@ -294,7 +296,8 @@ pub fn ledger(cmd: &LedgerCmd, s: &StoreArg) -> Result<()> {
             }
         }
         LedgerCmd::Checkpoint => {
-            output::print(&ledger::checkpoint(&mut s.open()?).map_err(ledger_error)?)
+            // The signed checkpoint note is data an auditor keeps: exact bytes.
+            output::data(&ledger::checkpoint(&mut s.open()?).map_err(ledger_error)?)
         }
         LedgerCmd::Prove(a) => {
             print_json(&ledger::prove(&mut s.open()?, &a.id).map_err(ledger_error)?)
@@ -353,7 +356,7 @@ pub struct VerifyArgs {
 
 fn print_report(report: &StoreReport, json: bool) -> Result<()> {
     if json {
-        output::print(&(serde_json::to_string_pretty(report)? + "\n"))?;
+        output::data(&(serde_json::to_string_pretty(report)? + "\n"))?;
     } else {
         let mut out = String::new();
         for c in &report.checks {
@@ -364,12 +367,13 @@ fn print_report(report: &StoreReport, json: bool) -> Result<()> {
             } else {
                 "ok  "
             };
-            out.push_str(&format!("{mark}  {}\n", c.what));
+            // One line per check and per problem: a name inside cannot fake a line.
+            out.push_str(&format!("{mark}  {}\n", output::one_line(&c.what)));
             for p in &c.problems {
-                out.push_str(&format!("      - {p}\n"));
+                out.push_str(&format!("      - {}\n", output::one_line(p)));
             }
             for n in &c.notes {
-                out.push_str(&format!("      note: {n}\n"));
+                out.push_str(&format!("      note: {}\n", output::one_line(n)));
             }
         }
         let unchecked = report.unchecked();
@@ -446,9 +450,9 @@ pub fn key(cmd: &KeyCmd) -> Result<()> {
         ),
         KeyCmd::Gen(a) => {
             let k = ledger::generate_key(&a.name, a.out.as_deref()).map_err(ledger_error)?;
-            println!("wrote {} (private, mode 0600)", k.skey.display());
-            println!("wrote {}", k.vkey.display());
-            println!("{}", k.vkey_text);
+            say!("wrote {} (private, mode 0600)", k.skey.display())?;
+            say!("wrote {}", k.vkey.display())?;
+            say!("{}", k.vkey_text)?;
             Ok(())
         }
     }

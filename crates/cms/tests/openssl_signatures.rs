@@ -4,6 +4,7 @@
 //!
 //! The openssl binary is a required test component: without it these tests FAIL with a
 //! message saying to install it.
+#![allow(clippy::disallowed_macros)] // reports progress and results on the console
 
 use otproof_cms::{verify_detached, CmsError, TrustAnchor};
 use proptest::prelude::*;

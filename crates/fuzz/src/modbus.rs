@@ -235,6 +235,12 @@ pub fn parse_device_id(resp: &[u8]) -> Vec<(u8, String)> {
     out
 }
 
+/// A device identification value made safe: control and invisible characters escaped, at
+/// most 255 characters (an object's length is one byte, so a value is never cut).
+pub fn quote_identity(v: &str) -> String {
+    otproof_text::quote_max(v, 255)
+}
+
 /// Names of the basic device identification objects.
 pub fn device_object_name(id: u8) -> String {
     match id {
@@ -250,6 +256,8 @@ pub fn device_object_name(id: u8) -> String {
 }
 
 /// Ask the target who it is (FC 43/14, basic identification); empty if it does not say.
+/// The target's text is an adversary's: each value comes back quoted (control characters
+/// escaped, so it can go into a record title, a report or a terminal as it is).
 pub async fn identify(
     model: &Modbus,
     addr: std::net::SocketAddr,
@@ -259,7 +267,7 @@ pub async fn identify(
     match s.exchange(model, &model.device_id_request(0x4314)).await {
         crate::exec::Outcome::Response(r, _) => parse_device_id(&r)
             .into_iter()
-            .map(|(id, v)| (device_object_name(id), v))
+            .map(|(id, v)| (device_object_name(id), quote_identity(&v)))
             .collect(),
         _ => Vec::new(),
     }
@@ -656,5 +664,11 @@ mod tests {
             vec![(0, "Acme".to_string()), (1, "RTU".to_string())]
         );
         assert!(parse_device_id(&[1, 2, 3]).is_empty());
+        let hostile = "ACME\u{1b}[2K\r\u{1b}[32mok all checks passed\n\u{9b}";
+        let q = quote_identity(hostile);
+        assert!(!q.chars().any(char::is_control), "{q}");
+        assert!(q.contains("\\x1b[2K"), "{q}");
+        let long = "x".repeat(255);
+        assert_eq!(quote_identity(&long), long);
     }
 }

@@ -2,6 +2,7 @@
 //! libmodbus): every function code and mutation class is exercised, confirmed findings
 //! replay, and the monitors detect a killed (SIGKILL), a frozen (SIGSTOP) and a slowed
 //! (SIGSTOP/SIGCONT cycles) server.
+#![allow(clippy::disallowed_macros)] // reports progress and results on the console
 
 mod common;
 use common::{rt, Server};

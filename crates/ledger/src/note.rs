@@ -57,6 +57,17 @@ pub fn key_hash(name: &str, key: &[u8]) -> u32 {
     u32::from_be_bytes([d[0], d[1], d[2], d[3]])
 }
 
+/// The error for a private key where a verifier key belongs.
+const PRIVATE_NOT_VERIFIER: &str =
+    "this is a private key; give the public (verifier) key, NAME+HASH+KEY or a .vkey file (the private key was not shown)";
+
+/// Does this text look like a private key (an otproof/note `PRIVATE+KEY+` key or a PEM
+/// private key of any kind)?
+pub fn looks_private(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with("PRIVATE+KEY+") || (t.contains("-----BEGIN") && t.contains("PRIVATE KEY-----"))
+}
+
 /// An Ed25519 note signer.
 pub struct Signer {
     name: String,
@@ -175,21 +186,27 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// Parse a verifier key.
+    /// Parse a verifier key. Errors never quote the text: it may be a secret given by mistake
+    /// (a private key is named as such), or an attacker's bytes.
     pub fn from_vkey(text: &str) -> Result<Verifier, NoteError> {
+        if looks_private(text) {
+            return Err(NoteError::Key(PRIVATE_NOT_VERIFIER.into()));
+        }
         let parts: Vec<&str> = text.trim().splitn(3, '+').collect();
         let [name, hash, key] = parts.as_slice() else {
-            return Err(NoteError::Key(format!(
-                "'{text}': expected NAME+HASH+KEY (three parts joined by '+')"
-            )));
+            return Err(NoteError::Key(
+                "expected NAME+HASH+KEY (three parts joined by '+')".into(),
+            ));
         };
         if !valid_name(name) {
-            return Err(NoteError::Key(format!("key name '{name}' is not valid")));
+            return Err(NoteError::Key(
+                "the key name (before the first '+') is empty or holds a space, a '+' or a control character".into(),
+            ));
         }
         let hash_val = u32::from_str_radix(hash, 16)
             .ok()
             .filter(|_| hash.len() == 8)
-            .ok_or_else(|| NoteError::Key(format!("key hash '{hash}': expected 8 hex digits")))?;
+            .ok_or_else(|| NoteError::Key("the key hash: expected 8 hex digits".into()))?;
         let bytes = B64
             .decode(key)
             .map_err(|_| NoteError::Key("public key is not base64".into()))?;
@@ -230,9 +247,9 @@ impl Verifier {
             _ => key_hash(name, &bytes),
         };
         if expected != hash_val {
-            return Err(NoteError::Key(format!(
-                "key hash {hash} does not match name and key"
-            )));
+            return Err(NoteError::Key(
+                "the key hash does not match name and key".into(),
+            ));
         }
         Ok(Verifier {
             name: name.to_string(),
@@ -391,4 +408,33 @@ pub fn open(note: &str, verifiers: &[Verifier]) -> Result<OpenedNote, NoteError>
         verified_by,
         unverified,
     })
+}
+
+#[cfg(test)]
+mod key_text_tests {
+    use super::*;
+
+    #[test]
+    fn a_private_key_given_as_verifier_is_named_and_never_shown() {
+        let signer = Signer::generate("otproof.test").unwrap();
+        let skey = signer.skey_text();
+        let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA+secret+bits+here+\n-----END PRIVATE KEY-----\n";
+        for text in [skey.as_str(), pem] {
+            let e = Verifier::from_vkey(text).unwrap_err().to_string();
+            assert!(e.contains("this is a private key"), "{e}");
+            for line in text.lines() {
+                assert!(!e.contains(line), "{e}");
+            }
+        }
+        let key_part = skey.rsplit('+').next().unwrap();
+        // Garbage that is not recognisably private is still not echoed.
+        for text in [
+            format!("secret-{key_part}"),
+            format!("bad name+12345678+{key_part}"),
+            format!("n+zzzz+{key_part}"),
+        ] {
+            let e = Verifier::from_vkey(&text).unwrap_err().to_string();
+            assert!(!e.contains(key_part), "{e}");
+        }
+    }
 }

@@ -10,15 +10,24 @@ pub(crate) fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            // Controls and invisible formatting characters from outside text are shown
+            // escaped (`\x1b`), so the page is also safe to `cat` on a terminal.
+            c if c.is_control() || ('\u{61c}'..='\u{feff}').contains(&c) => {
+                out.push_str(&otproof_text::quote(c.encode_utf8(&mut [0; 4])));
+            }
             c => out.push(c),
         }
     }
     out
 }
 
-/// Escape text for a Markdown table cell.
+/// Escape text for a Markdown table cell (one line; controls shown escaped).
 pub(crate) fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    otproof_text::quote_max(
+        &s.replace('|', "\\|").replace('\n', " "),
+        otproof_text::LINE_MAX,
+    )
 }
 
 /// The stylesheet of every otproof HTML document: readable on screen, clean on paper.
@@ -64,6 +73,16 @@ pub(crate) fn page(title: &str, body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_text_shows_controls_escaped() {
+        assert_eq!(
+            esc("a<b>\u{1b}[31m\u{9b}\u{202e}\nz"),
+            "a&lt;b&gt;\\x1b[31m\\x9b\\u{202e}\nz"
+        );
+        assert_eq!(md_cell("a|b\n\u{1b}c"), "a\\|b \\x1bc");
+        assert_eq!(esc("Prüfstand 日本"), "Prüfstand 日本");
+    }
 
     #[test]
     fn escapes_markup() {

@@ -6,11 +6,17 @@ use crate::ReportError;
 use otproof_evidence::payload::sbom_check::{
     severity_name, ComponentMatches, SbomCheck, VulnMatch,
 };
+use otproof_text::quote;
 use serde_json::{json, Value};
 
 /// Requirements an SBOM check supports (see `otproof_catalog::traces::SBOM_CHECK`).
 fn requirements() -> Vec<&'static str> {
     otproof_catalog::traces::SBOM_CHECK.to_vec()
+}
+
+/// A whole message (its names already quoted where it was made) as one safe line.
+fn one_line(s: &str) -> String {
+    otproof_text::quote_max(s, otproof_text::LINE_MAX)
 }
 
 fn label(c: &ComponentMatches) -> String {
@@ -72,13 +78,14 @@ pub fn table(r: &SbomCheck) -> String {
     let mut rows: Vec<[String; 7]> = Vec::new();
     for c in &r.components {
         for v in &c.vulnerabilities {
+            // Every cell from the SBOM, VEX or vulnerability data is one quoted line.
             rows.push([
-                label(c),
-                v.id.clone(),
+                quote(&label(c)),
+                quote(&v.id),
                 severity_name(v.severity).to_string(),
                 if v.kev { "KEV".into() } else { String::new() },
-                vex_cell(v),
-                v.fixed.clone().unwrap_or_else(|| "-".into()),
+                quote(&vex_cell(v)),
+                v.fixed.as_deref().map(quote).unwrap_or_else(|| "-".into()),
                 format!("{:?}", v.confidence).to_lowercase(),
             ]);
         }
@@ -100,8 +107,12 @@ pub fn table(r: &SbomCheck) -> String {
     }
     let mut out = format!(
         "{} ({}), {} components\n",
-        r.sbom.subject.as_deref().unwrap_or("SBOM"),
-        r.sbom.format,
+        r.sbom
+            .subject
+            .as_deref()
+            .map(quote)
+            .unwrap_or_else(|| "SBOM".into()),
+        quote(&r.sbom.format),
         r.sbom.components
     );
     if rows.is_empty() {
@@ -155,7 +166,7 @@ pub fn table(r: &SbomCheck) -> String {
         out.push_str(&format!(
             "{} problem(s) reading the SBOM (components kept), e.g. {}\n",
             r.sbom.problems.len(),
-            r.sbom.problems[0]
+            one_line(&r.sbom.problems[0].to_string())
         ));
     }
     out.push_str(&data_line(r));
@@ -165,7 +176,7 @@ pub fn table(r: &SbomCheck) -> String {
     } else {
         out.push_str("policy: FAILED\n");
         for reason in &r.verdict.reasons {
-            out.push_str(&format!("  - {reason}\n"));
+            out.push_str(&format!("  - {}\n", one_line(reason)));
         }
     }
     out

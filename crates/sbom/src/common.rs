@@ -2,6 +2,7 @@
 //! reference checks), hash and licence normalisation, JSON path tracking.
 
 use crate::{Component, Dependency, Document, Format, Hash, Problem, Purl, SbomError};
+use otproof_text::quote;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -82,10 +83,7 @@ impl Builder {
     }
 
     pub fn problem(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.doc.problems.push(Problem {
-            location: location.into(),
-            message: message.into(),
-        });
+        self.doc.problems.push(Problem::new(location, message));
     }
 
     /// Adds a component; returns its (possibly generated) bom_ref.
@@ -140,7 +138,7 @@ impl Builder {
             Ok(p) => c.purl = Some(p),
             Err(e) => {
                 c.purl = None;
-                self.problem(loc(), format!("malformed purl '{raw}': {e}"));
+                self.problem(loc(), format!("malformed purl '{}': {e}", quote(raw)));
             }
         }
     }
@@ -150,7 +148,7 @@ impl Builder {
         let alg_n = match normalize_alg(alg) {
             Some(a) => a.to_string(),
             None => {
-                self.problem(loc(), format!("unknown hash algorithm '{alg}'"));
+                self.problem(loc(), format!("unknown hash algorithm '{}'", quote(alg)));
                 alg.trim().to_string()
             }
         };
@@ -212,10 +210,13 @@ impl Builder {
                         .map(Loc::render)
                         .unwrap_or_default()
                 };
-                problems.push(Problem {
-                    location: loc,
-                    message: format!("duplicate bom-ref '{}' (first at {prev_loc})", c.bom_ref),
-                });
+                problems.push(Problem::new(
+                    loc,
+                    format!(
+                        "duplicate bom-ref '{}' (first at {prev_loc})",
+                        quote(&c.bom_ref)
+                    ),
+                ));
             } else {
                 first.insert(c.bom_ref.as_str(), i);
             }
@@ -223,10 +224,10 @@ impl Builder {
         for (i, d) in self.doc.dependencies.iter().enumerate() {
             for r in [&d.from, &d.to] {
                 if !first.contains_key(r.as_str()) {
-                    problems.push(Problem {
-                        location: self.dep_locs.get(i).map(Loc::render).unwrap_or_default(),
-                        message: format!("dependency refers to unknown bom-ref '{r}'"),
-                    });
+                    problems.push(Problem::new(
+                        self.dep_locs.get(i).map(Loc::render).unwrap_or_default(),
+                        format!("dependency refers to unknown bom-ref '{}'", quote(r)),
+                    ));
                 }
             }
         }

@@ -32,7 +32,10 @@ pub fn from_value(v: &Value) -> Result<Document, SbomError> {
         Some(other) => {
             return Err(SbomError::Invalid {
                 location: "bomFormat".into(),
-                message: format!("expected \"CycloneDX\", found \"{other}\""),
+                message: format!(
+                    "expected \"CycloneDX\", found \"{}\"",
+                    otproof_text::quote(other)
+                ),
             })
         }
         None => {

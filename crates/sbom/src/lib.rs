@@ -158,24 +158,40 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Longest location kept in a problem (JSON keys on the path come from the document).
+const LOCATION_MAX: usize = 400;
+/// Longest message kept in a problem.
+const MESSAGE_MAX: usize = 1000;
+
+impl Problem {
+    /// A problem whose text is safe for a terminal and a one-line report: the document's own
+    /// text in it (keys, names, values) cannot carry control characters, newlines or megabytes.
+    pub fn new(location: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            location: otproof_text::quote_max(&location.into(), LOCATION_MAX),
+            message: otproof_text::quote_max(&message.into(), MESSAGE_MAX),
+        }
+    }
+}
+
 /// Why a document could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 pub enum SbomError {
     /// The bytes are not any of the supported formats.
-    #[error("not a recognised SBOM: {0}")]
+    #[error("not a recognised SBOM: {}", otproof_text::quote_max(.0, MESSAGE_MAX))]
     UnknownFormat(String),
     /// JSON syntax error.
-    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    #[error("invalid JSON at line {line}, column {column}: {}", otproof_text::quote_max(.message, MESSAGE_MAX))]
     JsonSyntax {
         line: usize,
         column: usize,
         message: String,
     },
     /// XML syntax error or refused construct.
-    #[error("invalid XML at byte {offset}: {message}")]
+    #[error("invalid XML at byte {offset}: {}", otproof_text::quote_max(.message, MESSAGE_MAX))]
     XmlSyntax { offset: u64, message: String },
     /// Structure error: the location says where, the message what was expected.
-    #[error("{location}: {message}")]
+    #[error("{}: {}", otproof_text::quote_max(.location, LOCATION_MAX), otproof_text::quote_max(.message, MESSAGE_MAX))]
     Invalid { location: String, message: String },
 }
 
@@ -258,5 +274,37 @@ pub fn detect(bytes: &[u8]) -> Result<Format, SbomError> {
                     .into(),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod problem_text_tests {
+    use super::*;
+
+    #[test]
+    fn problems_from_hostile_text_are_one_short_safe_line() {
+        let name = format!(
+            "x\u{1b}[2K\r\nok all checks passed\u{9b}{}",
+            "y".repeat(1 << 20)
+        );
+        let p = Problem::new(
+            format!("components.{name}"),
+            format!("unknown tag '{name}'"),
+        );
+        for s in [&p.location, &p.message] {
+            assert!(!s.chars().any(char::is_control), "{s}");
+            assert!(s.contains("\\x1b[2K\\r\\n"), "{s}");
+            assert!(s.chars().count() < 1100, "{}", s.len());
+        }
+        let e = SbomError::Invalid {
+            location: name.clone(),
+            message: name,
+        }
+        .to_string();
+        assert!(
+            !e.chars().any(char::is_control) && e.len() < 3000,
+            "{}",
+            e.len()
+        );
     }
 }

@@ -96,7 +96,10 @@ impl Raw {
             } else {
                 b.problem(
                     "creationInfo.creators",
-                    format!("creator '{t}' lacks a 'Person:', 'Organization:' or 'Tool:' prefix"),
+                    format!(
+                        "creator '{}' lacks a 'Person:', 'Organization:' or 'Tool:' prefix",
+                        otproof_text::quote(t)
+                    ),
                 );
             }
         }
@@ -125,7 +128,10 @@ impl Raw {
             if find(d).is_none() {
                 b.problem(
                     "relationships",
-                    format!("the document describes '{d}', which is not in the document"),
+                    format!(
+                        "the document describes '{}', which is not in the document",
+                        otproof_text::quote(d)
+                    ),
                 );
             }
         }

@@ -24,7 +24,10 @@ pub fn from_value(v: &Value) -> Result<Document, SbomError> {
     if !version.starts_with("SPDX-2.") {
         return Err(SbomError::Invalid {
             location: "spdxVersion".into(),
-            message: format!("expected \"SPDX-2.2\" or \"SPDX-2.3\", found \"{version}\""),
+            message: format!(
+                "expected \"SPDX-2.2\" or \"SPDX-2.3\", found \"{}\"",
+                otproof_text::quote(version)
+            ),
         });
     }
     // Problems found while reading elements are collected in a scratch builder and

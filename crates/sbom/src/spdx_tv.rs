@@ -88,11 +88,7 @@ fn err(line: usize, message: impl Into<String>) -> SbomError {
 }
 
 fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
+    otproof_text::quote_max(s, 60)
 }
 
 /// Parses SPDX tag-value.
@@ -298,7 +294,10 @@ pub fn parse(bytes: &[u8]) -> Result<Document, SbomError> {
                 }
             }
             t if IGNORED_TAGS.contains(&t) => {}
-            other => b.problem(loc(), format!("unknown tag '{other}'")),
+            other => b.problem(
+                loc(),
+                format!("unknown tag '{}'", otproof_text::quote(other)),
+            ),
         }
     }
 

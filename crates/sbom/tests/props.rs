@@ -1,5 +1,6 @@
 //! Property tests: no input panics; purls round-trip; CycloneDX JSON built from random
 //! components reads back equal; the generator's output parses.
+#![allow(clippy::disallowed_macros)] // reports progress and results on the console
 
 use otproof_sbom::{generate, parse, parse_as, Format, Purl};
 use proptest::prelude::*;

@@ -13,6 +13,7 @@
 //! * `sbom_bench import [N=100000]`: writes N synthetic OSV advisories as one JSON array
 //!   (generation not timed) and imports it into a new SQLite vulnerability database, then
 //!   loads the matcher from it; prints the import and load times and the record count.
+#![allow(clippy::disallowed_macros)] // reports progress and results on the console
 
 use otproof_sbomcheck::{check, query_for, Policy};
 use otproof_vex::VexSet;

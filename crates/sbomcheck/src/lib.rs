@@ -18,6 +18,7 @@ mod policy;
 pub use policy::{Policy, PolicyError, Threshold};
 
 use otproof_sbom::{Component, Document, NtiaReport};
+use otproof_text::quote;
 use otproof_vex::{Conflict, Status, Target, VexSet};
 use otproof_vulndb::{Confidence, Matcher, Query, Severity};
 use serde::Serialize;
@@ -409,18 +410,20 @@ pub fn diff(old: &Document, new: &Document, matcher: Option<&Matcher>) -> SbomDi
             .collect()
     };
     let (o, n) = (index(old), index(new));
+    // Entries name components from the SBOMs: quoted, one line each.
     let at = |k: &str, v: &Option<String>| match v {
-        Some(v) => format!("{k}@{v}"),
-        None => k.to_string(),
+        Some(v) => quote(&format!("{k}@{v}")),
+        None => quote(k),
     };
     let mut out = SbomDiff::default();
     for (k, v) in &n {
         match o.get(k) {
             None => out.added.push(at(k, v)),
             Some(ov) if ov != v => out.changed.push(format!(
-                "{k}: {} -> {}",
-                ov.as_deref().unwrap_or("?"),
-                v.as_deref().unwrap_or("?")
+                "{}: {} -> {}",
+                quote(k),
+                quote(ov.as_deref().unwrap_or("?")),
+                quote(v.as_deref().unwrap_or("?"))
             )),
             Some(_) => {}
         }
@@ -436,7 +439,10 @@ pub fn diff(old: &Document, new: &Document, matcher: Option<&Matcher>) -> SbomDi
             let mut set = BTreeMap::new();
             for (c, src) in r.components.iter().zip(&d.components) {
                 for v in &c.vulnerabilities {
-                    set.insert(format!("{} in {}", v.id, component_key(src)), v.severity);
+                    set.insert(
+                        format!("{} in {}", quote(&v.id), quote(&component_key(src))),
+                        v.severity,
+                    );
                 }
             }
             set

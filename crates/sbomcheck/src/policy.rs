@@ -22,6 +22,7 @@
 
 use crate::{ComponentResult, SbomSummary, VexSummary};
 use otproof_sbom::NtiaReport;
+use otproof_text::quote;
 use otproof_vex::Status;
 use otproof_vulndb::Severity;
 use serde::{Deserialize, Serialize};
@@ -149,9 +150,12 @@ impl Policy {
         vex: &VexSummary,
     ) -> Vec<String> {
         let mut out = Vec::new();
-        let label = |c: &ComponentResult| match &c.version {
-            Some(v) => format!("{}@{v}", c.name),
-            None => c.name.clone(),
+        // Names and IDs come from the SBOM and the vulnerability data: quoted, one line each.
+        let label = |c: &ComponentResult| {
+            quote(&match &c.version {
+                Some(v) => format!("{}@{v}", c.name),
+                None => c.name.clone(),
+            })
         };
         let mut kev = Vec::new();
         let mut unaddressed = Vec::new();
@@ -163,13 +167,13 @@ impl Policy {
                     continue;
                 }
                 if v.kev {
-                    kev.push(format!("{} in {}", v.id, label(c)));
+                    kev.push(format!("{} in {}", quote(&v.id), label(c)));
                 }
                 if let Some(t) = self.fail_without_vex_at {
                     if v.vex.is_none() && t.admits(v.severity) {
                         unaddressed.push(format!(
                             "{} ({}) in {}",
-                            v.id,
+                            quote(&v.id),
                             crate::severity_name(v.severity),
                             label(c)
                         ));
@@ -179,7 +183,7 @@ impl Policy {
                     if t.admits(v.severity) {
                         unexcused.push(format!(
                             "{} ({}, VEX: {}) in {}",
-                            v.id,
+                            quote(&v.id),
                             crate::severity_name(v.severity),
                             v.vex.as_ref().map_or("none", |x| x.status.as_str()),
                             label(c)
@@ -188,7 +192,7 @@ impl Policy {
                 }
                 if let (Some(t), Some(x)) = (self.fail_on_affected_at, &v.vex) {
                     if x.status == Status::Affected && t.admits(v.severity) {
-                        affected.push(format!("{} in {}", v.id, label(c)));
+                        affected.push(format!("{} in {}", quote(&v.id), label(c)));
                     }
                 }
             }

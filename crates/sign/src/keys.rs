@@ -158,8 +158,12 @@ impl SigningKey {
 }
 
 impl VerifyingKey {
-    /// Parses an SPKI "PUBLIC KEY" PEM holding an Ed25519 or P-256 key.
+    /// Parses an SPKI "PUBLIC KEY" PEM holding an Ed25519 or P-256 key. A private key given by
+    /// mistake is named as such; no error ever quotes the text.
     pub fn from_pem(pem: &str) -> Result<VerifyingKey, SignError> {
+        if is_private_key_pem(pem) {
+            return Err(SignError::Key(PRIVATE_NOT_PUBLIC.into()));
+        }
         if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
             return Ok(VerifyingKey {
                 inner: VkInner::Ed25519(k),
@@ -282,6 +286,17 @@ impl VerifyingKey {
     }
 }
 
+/// The error for a private key where a public key belongs.
+pub const PRIVATE_NOT_PUBLIC: &str =
+    "this is a private key; give the public key (an SPKI \"PUBLIC KEY\" PEM); the private key was not shown";
+
+/// Does this text hold a private key: a PEM private key of any kind (PKCS#8, encrypted
+/// PKCS#8, SEC1 EC, PKCS#1 RSA, OpenSSH) or an otproof ledger key (`PRIVATE+KEY+...`)?
+pub fn is_private_key_pem(text: &str) -> bool {
+    text.trim_start().starts_with("PRIVATE+KEY+")
+        || (text.contains("-----BEGIN") && text.contains("PRIVATE KEY-----"))
+}
+
 /// Writes `key` as PKCS#8 PEM to a **new** file created with mode 0600.
 /// Fails if the file already exists (it is never overwritten).
 pub fn write_private_key(path: &Path, key: &SigningKey) -> Result<(), SignError> {
@@ -302,6 +317,16 @@ pub fn write_private_key(path: &Path, key: &SigningKey) -> Result<(), SignError>
             format!("cannot create private key file: {e}")
         },
     })?;
+    // The mode given at creation is masked by the umask (0o277 would leave 0400): set it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| SignError::Io {
+                path: path.to_path_buf(),
+                reason: format!("cannot make the private key file mode 0600: {e}"),
+            })?;
+    }
     f.write_all(pem.as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(|e| SignError::Io {
@@ -347,4 +372,25 @@ pub fn read_private_key(path: &Path) -> Result<SigningKey, SignError> {
         SignError::Key(m) => SignError::Key(format!("{}: {m}", path.display())),
         other => other,
     })
+}
+
+#[cfg(test)]
+mod private_key_tests {
+    use super::*;
+
+    #[test]
+    fn a_private_key_given_as_public_is_named_and_never_shown() {
+        for alg in [Alg::Ed25519, Alg::P256] {
+            let pem = SigningKey::generate(alg).unwrap().to_pkcs8_pem().unwrap();
+            let e = VerifyingKey::from_pem(&pem).unwrap_err().to_string();
+            assert!(e.contains("this is a private key"), "{e}");
+            for line in pem.lines() {
+                assert!(!e.contains(line), "{e}");
+            }
+            let e = crate::layout::InTotoKey::rsa_from_pem(&pem, "rsassa-pss-sha256")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("this is a private key"), "{e}");
+        }
+    }
 }

@@ -46,6 +46,9 @@ pub struct InTotoKey {
 impl InTotoKey {
     /// An RSA public key (SPKI PEM) with securesystemslib's default keyid hash algorithms.
     pub fn rsa_from_pem(pem: &str, scheme: &str) -> Result<InTotoKey, SignError> {
+        if crate::keys::is_private_key_pem(pem) {
+            return Err(SignError::Key(crate::keys::PRIVATE_NOT_PUBLIC.into()));
+        }
         rsa::RsaPublicKey::from_public_key_pem(pem.trim())
             .map_err(|e| SignError::Key(format!("not an SPKI PEM RSA public key: {e}")))?;
         Ok(InTotoKey {

@@ -3,6 +3,7 @@
 //! ratios on a shared, noisy machine. Not a test: run with `bash bench/ledger.sh`.
 //!
 //! OTPROOF_BENCH_LEAVES: the largest tree for the proof timing (default 10000000).
+#![allow(clippy::disallowed_macros, clippy::disallowed_methods)] // prints its measurements
 
 use otproof_evidence::{Body, Evidence, EvidenceKind, Record, Sha256Digest, Subject};
 use otproof_ledger::{Hash, MemoryNodes, NodeStore};

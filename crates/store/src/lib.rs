@@ -375,6 +375,13 @@ fn write_private(path: &Path, text: &str) -> Result<(), StoreError> {
         opts.mode(0o600);
     }
     let mut f = opts.open(path).map_err(io(path))?;
+    // The mode given at creation is masked by the umask; set it exactly.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(io(path))?;
+    }
     f.write_all(text.as_bytes()).map_err(io(path))?;
     f.sync_all().map_err(io(path))
 }

@@ -3,6 +3,7 @@
 //! consistent with the checkpoint seen before. Also: two processes appending at once.
 //!
 //! The child is this same test binary, re-run with `OTPROOF_CRASH_CHILD` set.
+#![allow(clippy::disallowed_macros)] // reports progress and results on the console
 
 mod common;
 use common::*;

@@ -233,7 +233,8 @@ pub fn modbus_scope(
             .target_identity
             .iter()
             .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
+            // Quoted again: a previous campaign's file may carry a raw identity.
+            .map(|(_, v)| modbus::quote_identity(v))
     };
     let target = report.config.target;
     CampaignScope {
@@ -374,8 +375,8 @@ pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
                 .target_identity
                 .iter()
                 .map(|(k, v)| IdentityObject {
-                    object: k.clone(),
-                    value: v.clone(),
+                    object: modbus::quote_identity(k),
+                    value: modbus::quote_identity(v),
                 })
                 .collect(),
         },
