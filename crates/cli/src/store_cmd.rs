@@ -380,9 +380,7 @@ pub fn verify(a: &VerifyArgs, s: &StoreArg) -> Result<()> {
         .map(ledger::load_verifier)
         .transpose()
         .map_err(ledger_error)?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let report = ledger::verify_bundle(&path.display().to_string(), &bytes, key.as_ref())
-        .map_err(ledger_error)?;
+    let report = ledger::verify_bundle_file(path, key.as_ref()).map_err(ledger_error)?;
     print_report(&report, a.json)
 }
 

@@ -221,13 +221,28 @@ pub fn verify_bundle(
     bundle::verify(bytes, key).map_err(|e| LedgerError::Failed(format!("{name}: {e}")))
 }
 
+/// Verify a bundle file offline as a stream (never held in memory; limits on entries and
+/// sizes, see [`bundle::Limits`]). Like [`verify_bundle`]; a file that is not a regular file
+/// or cannot be opened is [`LedgerError::Io`].
+pub fn verify_bundle_file(path: &Path, key: Option<&Verifier>) -> Result<StoreReport, LedgerError> {
+    let (f, _) = crate::input::open(path).map_err(|source| LedgerError::Io {
+        what: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    bundle::verify_reader(std::io::BufReader::new(f), key, bundle::Limits::default())
+        .map_err(|e| LedgerError::Failed(format!("{}: {e}", path.display())))
+}
+
 /// A verifier key from its text or from a `.vkey` file holding it.
 pub fn load_verifier(key: &str) -> Result<Verifier, LedgerError> {
     let text = if Path::new(key).is_file() {
-        std::fs::read_to_string(key).map_err(|source| LedgerError::Io {
-            what: "read",
-            path: PathBuf::from(key),
-            source,
+        crate::input::read_to_string(Path::new(key), "verifier key").map_err(|source| {
+            LedgerError::Io {
+                what: "read",
+                path: PathBuf::from(key),
+                source,
+            }
         })?
     } else {
         key.to_string()

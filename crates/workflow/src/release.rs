@@ -158,7 +158,7 @@ pub enum ReleaseError {
 type Result<T> = std::result::Result<T, ReleaseError>;
 
 fn read(path: &Path, what: &'static str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|cause| ReleaseError::Read {
+    crate::input::read(path, what).map_err(|cause| ReleaseError::Read {
         what,
         path: path.to_path_buf(),
         cause,
@@ -181,7 +181,7 @@ pub fn sha256_file(path: &Path) -> Result<(Sha256Digest, u64)> {
         path: path.to_path_buf(),
         cause,
     };
-    let mut f = std::fs::File::open(path).map_err(err)?;
+    let (mut f, _) = crate::input::open(path).map_err(err)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut n = 0u64;
