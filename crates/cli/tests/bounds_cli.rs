@@ -51,9 +51,14 @@ fn run_guarded(mut cmd: Command) -> Output {
 
 /// `otproof args` in `cwd` under a 512 MiB address-space limit.
 fn limited(args: &[&str], cwd: &Path) -> Command {
+    limited_to(MEMORY_LIMIT, args, cwd)
+}
+
+/// `otproof args` in `cwd` under an address-space limit of `bytes`.
+fn limited_to(bytes: &str, args: &[&str], cwd: &Path) -> Command {
     let base = otproof_command();
     let mut cmd = Command::new("prlimit");
-    cmd.arg(format!("--as={MEMORY_LIMIT}"))
+    cmd.arg(format!("--as={bytes}"))
         .arg("--")
         .arg(base.get_program())
         .args(args)
@@ -231,4 +236,60 @@ fn vulndb_import_of_nothing_exits_1_and_says_why() {
         d.path(),
     );
     ok(&out);
+}
+
+#[test]
+fn verify_artifact_streams_a_large_artifact_under_a_memory_limit() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path();
+    ok(&otproof(
+        &["key", "gen", "--name", "vendor", "--alg", "p256"],
+        p,
+    ));
+    ok(&otproof(
+        &["key", "gen", "--name", "other", "--alg", "ed25519"],
+        p,
+    ));
+    // 128 MiB (sparse on disk), under a 96 MiB address-space limit: a run that held the
+    // artifact could not even allocate it. (The debug build hashes at some 25 MB/s: kept small.)
+    const LIMIT: &str = "100663296";
+    let big = std::fs::File::create(p.join("fw.bin")).expect("create");
+    big.set_len(128 << 20).expect("set_len");
+    drop(big);
+    let mut sign = limited_to(
+        LIMIT,
+        &[
+            "release",
+            "sign",
+            "fw.bin",
+            "--key",
+            "vendor.key",
+            "--product",
+            "RIO-2000",
+            "--version",
+            "9.9.9",
+            "--out",
+            "fw.intoto.json",
+        ],
+        p,
+    );
+    sign.current_dir(p);
+    ok(&run_guarded(sign));
+    let verify = |key: &str| {
+        run_guarded(limited_to(
+            LIMIT,
+            &[
+                "verify-artifact",
+                "fw.bin",
+                "--envelope",
+                "fw.intoto.json",
+                "--key",
+                key,
+            ],
+            p,
+        ))
+    };
+    let said = ok(&verify("vendor.pub"));
+    assert!(said.contains("RIO-2000 9.9.9"), "{said}");
+    fails(&verify("other.pub"), 1, &["rejected", "signature"]);
 }
