@@ -23,7 +23,6 @@ use otproof_ledger::note::Verifier;
 use otproof_ledger::Hash;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use std::collections::HashSet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
@@ -401,7 +400,23 @@ struct Seen {
     vkey: Option<Vec<u8>>,
     records: BTreeMap<String, RecordSeen>,
     blobs: BTreeMap<String, (Sha256Digest, u64)>,
-    unexpected: Vec<String>,
+    unexpected: BTreeSet<String>,
+}
+
+impl Seen {
+    /// Has an entry of this name been read already?
+    fn has(&self, name: &str) -> bool {
+        match name {
+            "manifest.json" => self.manifest.is_some(),
+            "checkpoint.note" => self.note.is_some(),
+            "ledger.vkey" => self.vkey.is_some(),
+            n => {
+                self.records.contains_key(n)
+                    || self.blobs.contains_key(n)
+                    || self.unexpected.contains(n)
+            }
+        }
+    }
 }
 
 fn is_hex64(s: &str) -> bool {
@@ -418,9 +433,8 @@ fn read_entries(r: impl Read, limits: Limits) -> Result<Seen, BundleError> {
         total: 0,
     };
     let mut seen = Seen::default();
-    let mut names: HashSet<String> = HashSet::new();
     while let Some(e) = t.next()? {
-        if !names.insert(e.name.clone()) {
+        if seen.has(&e.name) {
             return Err(malformed(format!(
                 "entry {} appears twice",
                 quoted(&format!("{ROOT}/{}", e.name))
@@ -456,7 +470,7 @@ fn read_entries(r: impl Read, limits: Limits) -> Result<Seen, BundleError> {
                     seen.blobs.insert(e.name.clone(), (d, e.size));
                 } else {
                     t.body(&e, |_| {})?;
-                    seen.unexpected.push(e.name.clone());
+                    seen.unexpected.insert(e.name.clone());
                 }
             }
         }
@@ -665,10 +679,9 @@ pub fn verify_reader(
         format!("{} blobs: digest and size", manifest.blobs.len()),
         blob_problems,
     );
-    let mut unexpected: Vec<String> = seen.unexpected;
+    let mut unexpected = seen.unexpected;
     unexpected.extend(seen.records.into_keys());
     unexpected.extend(seen.blobs.into_keys());
-    unexpected.sort();
     report.add(
         "no unlisted files",
         unexpected

@@ -251,3 +251,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_entry_twice_is_refused() {
+    let blob = format!("blobs/{:064x}", 3);
+    let t = bundle::write_tar(&[(blob.clone(), vec![1]), (blob, vec![1])]).expect("tar");
+    let m = malformed(bundle::verify(&t, None));
+    assert!(m.contains("appears twice"), "{m}");
+}

@@ -243,7 +243,7 @@ struct Setup {
 
 impl Setup {
     fn new(repo_dir: &Path, root_json: &Path, now: Option<SystemTime>) -> Result<Self, TufError> {
-        let root_bytes = std::fs::read(root_json).map_err(|e| io(root_json, &e))?;
+        let root_bytes = read_root(root_json)?;
         let repo_dir = std::fs::canonicalize(repo_dir).map_err(|e| io(repo_dir, &e))?;
         let metadata_dir = if repo_dir.join("metadata").is_dir() {
             repo_dir.join("metadata")
@@ -322,6 +322,36 @@ fn run<T: Send>(
             .join()
             .unwrap_or_else(|_| Err(check("internal", "the TUF client thread panicked")))
     })
+}
+
+/// Largest trusted root file read (root metadata is a few KiB).
+const MAX_ROOT: u64 = 1 << 20;
+
+/// The trusted root file: a regular file (checked before opening, so a FIFO never blocks) of
+/// at most [`MAX_ROOT`] bytes.
+fn read_root(path: &Path) -> Result<Vec<u8>, TufError> {
+    use std::io::Read as _;
+    let refuse = |reason: String| TufError::Io {
+        path: path.display().to_string(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io(path, &e))?;
+    if !meta.is_file() {
+        return Err(refuse(
+            "not a regular file: otproof reads only regular files".into(),
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| io(path, &e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_ROOT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(path, &e))?;
+    if bytes.len() as u64 > MAX_ROOT {
+        return Err(refuse(format!(
+            "larger than {MAX_ROOT} bytes: not a TUF root (check the file)"
+        )));
+    }
+    Ok(bytes)
 }
 
 fn io(path: &Path, e: &std::io::Error) -> TufError {
