@@ -133,6 +133,20 @@ pub fn write_tar(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>, BundleError> 
 
 /// Build a bundle of the given records (all when `ids` is empty is the caller's choice).
 pub fn export(store: &mut Store, ids: &[RecordId]) -> Result<Vec<u8>, BundleError> {
+    let mut out = Vec::new();
+    export_to(store, ids, &mut out)?;
+    Ok(out)
+}
+
+/// [`export`] written to `out` as it is made: blobs are copied from the store in pieces
+/// (checked against their digest and size as they pass), never held whole. The bytes are the
+/// same as [`export`]'s. On an error `out` holds a partial archive: write to a temporary file
+/// and rename it when this returns `Ok`.
+pub fn export_to(
+    store: &mut Store,
+    ids: &[RecordId],
+    out: &mut dyn std::io::Write,
+) -> Result<(), BundleError> {
     let cp = store.checkpoint()?;
     let mut records = Vec::new();
     let mut blobs = BTreeSet::new();
@@ -171,10 +185,69 @@ pub fn export(store: &mut Store, ids: &[RecordId]) -> Result<Vec<u8>, BundleErro
         ),
     ];
     all.extend(entries);
-    for d in &blobs {
-        all.push((format!("blobs/{}", d.hex()), store.blobs().get(d)?));
+    let werr = |e: std::io::Error| BundleError::Malformed(format!("cannot write the bundle: {e}"));
+    for (name, bytes) in &all {
+        let h = header(&format!("{ROOT}/{name}"), bytes.len() as u64)?;
+        out.write_all(h.as_bytes()).map_err(werr)?;
+        out.write_all(bytes).map_err(werr)?;
+        out.write_all(&[0u8; BLOCK][..padding(bytes.len() as u64)])
+            .map_err(werr)?;
     }
-    write_tar(&all)
+    drop(all);
+    for d in &blobs {
+        copy_blob(store, d, out)?;
+    }
+    out.write_all(&[0u8; 2 * BLOCK]).map_err(werr)?;
+    Ok(())
+}
+
+/// Zero bytes after `size` bytes of content, to the next 512-byte block.
+fn padding(size: u64) -> usize {
+    (BLOCK - (size % BLOCK as u64) as usize) % BLOCK
+}
+
+/// One blob as a tar entry, streamed from the store and checked against its digest.
+fn copy_blob(
+    store: &Store,
+    d: &Sha256Digest,
+    out: &mut dyn std::io::Write,
+) -> Result<(), BundleError> {
+    let path = store.blobs().path(d);
+    let corrupt = |why: String| {
+        BundleError::Store(StoreError::Corrupt(format!(
+            "blob {}: {why}",
+            path.display()
+        )))
+    };
+    let mut f = std::fs::File::open(&path).map_err(|e| corrupt(format!("cannot read ({e})")))?;
+    let size = f
+        .metadata()
+        .map_err(|e| corrupt(format!("cannot read ({e})")))?
+        .len();
+    let h = header(&format!("{ROOT}/blobs/{}", d.hex()), size)?;
+    let werr = |e: std::io::Error| BundleError::Malformed(format!("cannot write the bundle: {e}"));
+    out.write_all(h.as_bytes()).map_err(werr)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut left = size;
+    while left > 0 {
+        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+        let n = f
+            .read(&mut buf[..want])
+            .map_err(|e| corrupt(format!("cannot read ({e})")))?;
+        if n == 0 {
+            return Err(corrupt("shorter than when it was opened".into()));
+        }
+        sha.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(werr)?;
+        left -= n as u64;
+    }
+    if Sha256Digest(sha.finalize().into()) != *d {
+        return Err(corrupt("does not match its digest".into()));
+    }
+    out.write_all(&[0u8; BLOCK][..padding(size)])
+        .map_err(werr)?;
+    Ok(())
 }
 
 fn decode_hash(s: &str) -> Option<Hash> {

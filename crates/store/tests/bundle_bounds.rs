@@ -259,3 +259,25 @@ fn an_entry_twice_is_refused() {
     let m = malformed(bundle::verify(&t, None));
     assert!(m.contains("appears twice"), "{m}");
 }
+
+#[test]
+fn export_streams_blobs_and_checks_them() {
+    let (d, mut store, ids) = populated();
+    let bytes = bundle::export(&mut store, &ids).expect("export");
+    let path = d.path().join("out.tar");
+    let mut f = std::fs::File::create(&path).expect("create");
+    bundle::export_to(&mut store, &ids, &mut f).expect("export_to");
+    drop(f);
+    assert_eq!(std::fs::read(&path).expect("read"), bytes);
+    let r = bundle::verify(&bytes, Some(store.verifier())).expect("read");
+    assert!(r.ok(), "{:?}", r.problems());
+    // A blob changed on disk is refused while it is copied.
+    let rec = store.get(&ids[0].to_string()).expect("get");
+    let blob = rec.record.attachments()[0].sha256;
+    let p = store.blobs().path(&blob);
+    let mut changed = std::fs::read(&p).expect("blob");
+    changed[0] ^= 1;
+    std::fs::write(&p, changed).expect("write");
+    let e = bundle::export_to(&mut store, &ids, &mut std::io::sink()).expect_err("corrupt");
+    assert!(e.to_string().contains("does not match its digest"), "{e}");
+}
