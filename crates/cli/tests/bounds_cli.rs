@@ -169,7 +169,7 @@ fn fifos_and_devices_are_refused_without_blocking() {
     cmd.args(["vulndb", "import", "in.json", "--db", "v.sqlite"])
         .current_dir(d.path());
     let out = run_guarded(cmd);
-    fails(&out, 1, &["no records imported", "FIFO"]);
+    fails(&out, 2, &["in.json", "FIFO", "only regular files"]);
     let mut cmd = otproof_command();
     cmd.args(["verify", "in.json"]).current_dir(d.path());
     let out = run_guarded(cmd);
@@ -183,7 +183,19 @@ fn fifos_and_devices_are_refused_without_blocking() {
     cmd.args(["vulndb", "import", "/dev/zero", "--db", "v.sqlite"])
         .current_dir(d.path());
     let out = run_guarded(cmd);
-    fails(&out, 1, &["no records imported", "device"]);
+    fails(&out, 2, &["/dev/zero", "character device"]);
+    // Inside a folder, a FIFO is rejected and named (nothing else there: exit 1).
+    std::fs::create_dir(d.path().join("feed")).expect("dir");
+    let made = Command::new("mkfifo")
+        .arg(d.path().join("feed/osv.json"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let mut cmd = otproof_command();
+    cmd.args(["vulndb", "import", "feed", "--db", "v.sqlite"])
+        .current_dir(d.path());
+    let out = run_guarded(cmd);
+    fails(&out, 1, &["no records imported", "1 rejected", "FIFO"]);
 }
 
 #[test]

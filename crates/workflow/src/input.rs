@@ -113,13 +113,20 @@ fn too_large(what: &str, size: u64, limit: u64) -> io::Error {
     )
 }
 
-/// Open a regular file for reading (refusing FIFOs, devices, sockets and directories before
-/// opening them): the file and its size.
-pub fn open(path: &Path) -> io::Result<(File, u64)> {
+/// Is `path` a regular file (following symbolic links)? Its size, or why not. Nothing is
+/// opened.
+pub fn check_regular(path: &Path) -> io::Result<u64> {
     let meta = std::fs::metadata(path)?;
     if !meta.file_type().is_file() {
         return Err(not_regular(meta.file_type()));
     }
+    Ok(meta.len())
+}
+
+/// Open a regular file for reading (refusing FIFOs, devices, sockets and directories before
+/// opening them): the file and its size.
+pub fn open(path: &Path) -> io::Result<(File, u64)> {
+    check_regular(path)?;
     let f = File::open(path)?;
     let meta = f.metadata()?;
     if !meta.file_type().is_file() {

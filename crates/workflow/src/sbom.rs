@@ -564,6 +564,16 @@ pub fn import(
     if let Some(missing) = paths.iter().find(|p| !p.exists()) {
         return Err(SbomError::NoImportPath(missing.clone()));
     }
+    // A path given by name is a folder or a regular file: a FIFO or a device is bad input
+    // (exit 2), refused before anything is opened. Inside a folder such files are rejected
+    // and listed instead.
+    for p in paths.iter().filter(|p| !p.is_dir()) {
+        crate::input::check_regular(p).map_err(|source| SbomError::Read {
+            what: "vulnerability data",
+            path: p.clone(),
+            source,
+        })?;
+    }
     let mut db = open(&path)?;
     let report = db
         .import(paths, progress)
