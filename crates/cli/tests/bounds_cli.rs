@@ -305,3 +305,49 @@ fn verify_artifact_streams_a_large_artifact_under_a_memory_limit() {
     assert!(said.contains("RIO-2000 9.9.9"), "{said}");
     fails(&verify("other.pub"), 1, &["rejected", "signature"]);
 }
+
+#[test]
+fn export_streams_blobs_under_a_memory_limit_and_the_bundle_verifies() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path();
+    ok(&otproof(&["init", "--origin", "example.org/bounds"], p));
+    // A 96 MiB attachment (sparse on disk), added without a limit.
+    let big = std::fs::File::create(p.join("image.bin")).expect("create");
+    big.set_len(96 << 20).expect("set_len");
+    drop(big);
+    ok(&otproof(
+        &[
+            "evidence",
+            "add",
+            "image.bin",
+            "--kind",
+            "document",
+            "--requirement",
+            "SVV-3",
+            "--vendor",
+            "Acme",
+            "--product",
+            "RTU-5",
+            "--version",
+            "2.1",
+        ],
+        p,
+    ));
+    // Exported and verified under 80 MiB of address space: neither holds the blob.
+    const LIMIT: &str = "83886080";
+    ok(&run_guarded(limited_to(
+        LIMIT,
+        &["export", "--all", "--out", "b.tar"],
+        p,
+    )));
+    assert!(std::fs::metadata(p.join("b.tar")).expect("bundle").len() > 96 << 20);
+    let said = ok(&run_guarded(limited_to(LIMIT, &["verify", "b.tar"], p)));
+    assert!(said.contains("1 blobs"), "{said}");
+    // No temporary file is left beside the bundle.
+    let left: Vec<_> = std::fs::read_dir(p)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("otproof-tmp"))
+        .collect();
+    assert!(left.is_empty());
+}

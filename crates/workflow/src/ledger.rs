@@ -234,6 +234,42 @@ pub fn verify_bundle_file(path: &Path, key: Option<&Verifier>) -> Result<StoreRe
         .map_err(|e| LedgerError::Failed(format!("{}: {e}", path.display())))
 }
 
+/// Export the selected records as a bundle written to `out` as it is made: blobs are copied
+/// from the store in pieces, never held whole ([`bundle::export_to`]). The number of records.
+/// On an error `out` holds a partial archive: the caller writes to a temporary file and
+/// renames it on success.
+pub fn export_to(
+    store: &mut Store,
+    selection: &Selection,
+    out: &mut dyn std::io::Write,
+) -> Result<usize, LedgerError> {
+    let product = match selection {
+        Selection::All => None,
+        Selection::Product(p) => Some(p.as_str()),
+    };
+    let rows = store.list(None, product)?;
+    if rows.is_empty() {
+        return Err(LedgerError::Input(format!(
+            "nothing to export: no records{}",
+            product
+                .map(|p| format!(" about product '{p}'"))
+                .unwrap_or_default()
+        )));
+    }
+    let ids: Vec<RecordId> = rows
+        .iter()
+        .map(|r| {
+            r.id.parse()
+                .map_err(|e| StoreError::Corrupt(format!("stored record ID {}: {e}", r.id)))
+        })
+        .collect::<Result<_, _>>()?;
+    bundle::export_to(store, &ids, out).map_err(|e| match e {
+        BundleError::Store(s) => LedgerError::Store(s),
+        other => LedgerError::Failed(other.to_string()),
+    })?;
+    Ok(ids.len())
+}
+
 /// A verifier key from its text or from a `.vkey` file holding it.
 pub fn load_verifier(key: &str) -> Result<Verifier, LedgerError> {
     let text = if Path::new(key).is_file() {
