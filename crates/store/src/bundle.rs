@@ -56,7 +56,7 @@ impl Default for Limits {
             entries: 1_000_000,
             manifest: 256 << 20,
             small: 64 << 10,
-            record: 16 << 20,
+            record: 64 << 20,
             blob: 1 << 30,
             total: 16 << 30,
         }
@@ -185,6 +185,7 @@ pub fn export_to(
         ),
     ];
     all.extend(entries);
+    refuse_unreadable(store, &all, &blobs)?;
     let werr = |e: std::io::Error| BundleError::Malformed(format!("cannot write the bundle: {e}"));
     for (name, bytes) in &all {
         let h = header(&format!("{ROOT}/{name}"), bytes.len() as u64)?;
@@ -198,6 +199,60 @@ pub fn export_to(
         copy_blob(store, d, out)?;
     }
     out.write_all(&[0u8; 2 * BLOCK]).map_err(werr)?;
+    Ok(())
+}
+
+/// A bundle otproof writes is one it can read: refuse, before writing anything, an export
+/// that exceeds the reader's [`Limits`] (a huge record or blob, too many entries).
+fn refuse_unreadable(
+    store: &Store,
+    all: &[(String, Vec<u8>)],
+    blobs: &BTreeSet<Sha256Digest>,
+) -> Result<(), BundleError> {
+    let limits = Limits::default();
+    let too_big = |what: String, size: u64, limit: u64| {
+        BundleError::Malformed(format!(
+            "{what} is {size} bytes, more than the {limit} bytes a bundle reader accepts: export fewer records or leave it out"
+        ))
+    };
+    if (all.len() + blobs.len()) as u64 > limits.entries {
+        return Err(BundleError::Malformed(format!(
+            "{} entries, more than the {} a bundle reader accepts: export fewer records (e.g. --product)",
+            all.len() + blobs.len(),
+            limits.entries
+        )));
+    }
+    let mut total = 0u64;
+    for (name, bytes) in all {
+        let limit = match name.as_str() {
+            "manifest.json" => limits.manifest,
+            "checkpoint.note" | "ledger.vkey" => limits.small,
+            _ => limits.record,
+        };
+        let size = bytes.len() as u64;
+        if size > limit {
+            return Err(too_big(format!("{ROOT}/{name}"), size, limit));
+        }
+        total += size;
+    }
+    for d in blobs {
+        let path = store.blobs().path(d);
+        let size = std::fs::metadata(&path)
+            .map_err(|e| {
+                BundleError::Store(StoreError::Corrupt(format!(
+                    "blob {}: cannot read ({e})",
+                    path.display()
+                )))
+            })?
+            .len();
+        if size > limits.blob {
+            return Err(too_big(format!("blob {}", d.hex()), size, limits.blob));
+        }
+        total += size;
+    }
+    if total > limits.total {
+        return Err(too_big("the bundle's content".into(), total, limits.total));
+    }
     Ok(())
 }
 
