@@ -9,9 +9,14 @@
 //! otproof-bundle/records/<hex>.json   each record's canonical JSON
 //! otproof-bundle/blobs/<hex>          each attached blob
 //! ```
-//! The writer is deterministic, and the reader rebuilds the archive from what it parsed and
-//! insists on the same bytes, so a change of any single byte (content, header or padding)
-//! is detected.
+//! The writer is deterministic ([`export_to`] streams it, blobs copied in pieces). The reader
+//! ([`verify_reader`]) streams too and accepts only the bytes otproof writes: every 512-byte
+//! header must equal the normalised header for its name and size (so only regular files: a
+//! sparse entry, a link or an extension header is refused before anything is expanded),
+//! padding must be zeros, the end exactly two zero blocks with nothing after; a change of any
+//! single byte (content, header or padding) is detected. It holds the small JSON entries one at
+//! a time and hashes blobs as they pass, within [`Limits`] (entry count, per-kind and total
+//! sizes); names in its errors are quoted with `otproof_text::quote`.
 
 use crate::verify::StoreReport;
 use crate::{record_leaf, Store, StoreError};
