@@ -259,7 +259,7 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
 }
 
 fn replay(a: &ReplayArgs) -> Result<()> {
-    let text = std::fs::read_to_string(&a.finding)
+    let text = otproof_workflow::input::read_to_string(&a.finding, "finding")
         .with_context(|| format!("cannot read {}", a.finding.display()))?;
     let file = wf::read_finding_file(&a.finding, &text)?;
     let target = resolve(&a.target)?;

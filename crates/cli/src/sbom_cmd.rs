@@ -150,7 +150,10 @@ pub fn vulndb(cmd: &VulndbCmd, s: &StoreArg) -> Result<()> {
             if report.rejected.len() > 20 {
                 tell!("  ... and {} more", report.rejected.len() - 20);
             }
-            Ok(())
+            match done.nothing_imported() {
+                Some(why) => Err(Failed(why).into()),
+                None => Ok(()),
+            }
         }
         VulndbCmd::Status(a) => {
             let st = flow::status(&a.db.settings(s)?)?;

@@ -329,10 +329,53 @@ pub fn export(a: &ExportArgs, s: &StoreArg) -> Result<()> {
         (None, false) => bail!("say what to export: --product NAME or --all"),
     };
     let mut store = s.open()?;
-    let e = ledger::export(&mut store, &selection).map_err(ledger_error)?;
-    output::write_bytes(&a.out, &e.bytes)?;
-    output::note(&a.out, &format!("bundle of {} records", e.records));
+    if a.out.as_os_str() == "-" {
+        let e = ledger::export(&mut store, &selection).map_err(ledger_error)?;
+        return output::write_bytes(&a.out, &e.bytes);
+    }
+    let records = export_to_file(&mut store, &selection, &a.out)?;
+    output::note(&a.out, &format!("bundle of {records} records"));
     Ok(())
+}
+
+/// Stream a bundle into a temporary file beside `path`, renamed into place once complete (a
+/// failed export never leaves a partial bundle, and blobs are never all in memory).
+fn export_to_file(
+    store: &mut Store,
+    selection: &ledger::Selection,
+    path: &std::path::Path,
+) -> Result<usize> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() || path.is_dir() {
+        // The same checks and messages as every other written file.
+        output::write_bytes(path, b"")?;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle".into());
+    let tmp = dir.join(format!(".{name}.otproof-tmp-{}", std::process::id()));
+    let result = (|| -> Result<usize> {
+        let f = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut w = std::io::BufWriter::new(f);
+        let records = ledger::export_to(store, selection, &mut w).map_err(ledger_error)?;
+        let f = w
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        f.sync_all()
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(records)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 #[derive(Debug, Args)]
@@ -414,9 +457,7 @@ pub fn verify(a: &VerifyArgs, s: &StoreArg) -> Result<()> {
         .map(ledger::load_verifier)
         .transpose()
         .map_err(ledger_error)?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let report = ledger::verify_bundle(&path.display().to_string(), &bytes, key.as_ref())
-        .map_err(ledger_error)?;
+    let report = ledger::verify_bundle_file(path, key.as_ref()).map_err(ledger_error)?;
     print_report(&report, a.json)
 }
 

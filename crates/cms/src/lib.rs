@@ -181,6 +181,121 @@ pub fn verify_detached(
     anchors: &[TrustAnchor],
     at: Option<i64>,
 ) -> Result<Verified, CmsError> {
+    let (sd, certs) = parse_signed_data(signature)?;
+    verify_parsed(&Content::Bytes(content), &sd, &certs, anchors, at)
+}
+
+/// Most content bytes [`verify_detached_reader`] holds in memory, for a signer that signs the
+/// content itself (no signed attributes), where the signature needs the message.
+pub const DIRECT_SIGNATURE_MAX: u64 = 64 << 20;
+
+/// [`verify_detached`] reading the content from `content` as a stream: only the digests the
+/// signers name are computed, in constant memory. A signer with signed attributes (the usual
+/// case) is checked through its messageDigest; a signer that signs the content itself needs
+/// the whole message, which is kept only up to [`DIRECT_SIGNATURE_MAX`] bytes: larger content
+/// is a failed "signature" check that says so, never a pass.
+pub fn verify_detached_reader(
+    mut content: impl std::io::Read,
+    signature: &[u8],
+    anchors: &[TrustAnchor],
+    at: Option<i64>,
+) -> Result<Verified, CmsError> {
+    let (sd, certs) = parse_signed_data(signature)?;
+    let algs: Vec<Hash> = sd
+        .signer_infos
+        .0
+        .iter()
+        .filter_map(|si| hash_of(&si.digest_alg.oid))
+        .collect();
+    let keep = sd.signer_infos.0.iter().any(|si| si.signed_attrs.is_none());
+    let mut s256 = algs.contains(&Hash::Sha256).then(Sha256::new);
+    let mut s384 = algs.contains(&Hash::Sha384).then(Sha384::new);
+    let mut s512 = algs.contains(&Hash::Sha512).then(Sha512::new);
+    let mut bytes: Option<Vec<u8>> = keep.then(Vec::new);
+    let mut length = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = match content.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(parse("content", format!("readable content ({e})"))),
+        };
+        let chunk = &buf[..n];
+        length += n as u64;
+        if let Some(h) = s256.as_mut() {
+            h.update(chunk);
+        }
+        if let Some(h) = s384.as_mut() {
+            h.update(chunk);
+        }
+        if let Some(h) = s512.as_mut() {
+            h.update(chunk);
+        }
+        if length > DIRECT_SIGNATURE_MAX {
+            bytes = None;
+        } else if let Some(b) = bytes.as_mut() {
+            b.extend_from_slice(chunk);
+        }
+    }
+    let streamed = Content::Streamed {
+        length,
+        sha256: s256.map(|h| h.finalize().to_vec()),
+        sha384: s384.map(|h| h.finalize().to_vec()),
+        sha512: s512.map(|h| h.finalize().to_vec()),
+        bytes,
+    };
+    verify_parsed(&streamed, &sd, &certs, anchors, at)
+}
+
+/// The detached content: its bytes, or what was computed while it streamed past.
+enum Content<'a> {
+    Bytes(&'a [u8]),
+    Streamed {
+        length: u64,
+        sha256: Option<Vec<u8>>,
+        sha384: Option<Vec<u8>>,
+        sha512: Option<Vec<u8>>,
+        /// The bytes, when a signer needs them and they fit [`DIRECT_SIGNATURE_MAX`].
+        bytes: Option<Vec<u8>>,
+    },
+}
+
+impl Content<'_> {
+    fn digest(&self, h: Hash) -> Option<Vec<u8>> {
+        match self {
+            Content::Bytes(b) => Some(h.digest(b)),
+            Content::Streamed {
+                sha256,
+                sha384,
+                sha512,
+                ..
+            } => match h {
+                Hash::Sha256 => sha256.clone(),
+                Hash::Sha384 => sha384.clone(),
+                Hash::Sha512 => sha512.clone(),
+            },
+        }
+    }
+
+    /// The message itself, or why it is not available.
+    fn message(&self) -> Result<&[u8], CmsError> {
+        match self {
+            Content::Bytes(b) => Ok(b),
+            Content::Streamed {
+                bytes: Some(b), ..
+            } => Ok(b),
+            Content::Streamed { length, .. } => Err(fail(
+                "signature",
+                format!(
+                    "the signer signs the content itself (no signed attributes), and the content is {length} bytes: more than the {DIRECT_SIGNATURE_MAX} bytes otproof holds in memory to check such a signature; not verified"
+                ),
+            )),
+        }
+    }
+}
+
+fn parse_signed_data(signature: &[u8]) -> Result<(SignedData, Vec<Certificate>), CmsError> {
     let der = signature_der(signature)?;
     let ci = ContentInfo::from_der(&der).map_err(|e| {
         parse(
@@ -217,6 +332,16 @@ pub fn verify_detached(
                 .collect()
         })
         .unwrap_or_default();
+    Ok((sd, certs))
+}
+
+fn verify_parsed(
+    content: &Content<'_>,
+    sd: &SignedData,
+    certs: &[Certificate],
+    anchors: &[TrustAnchor],
+    at: Option<i64>,
+) -> Result<Verified, CmsError> {
     let signers: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
     if signers.is_empty() {
         return Err(fail("no signer", "the SignedData has no SignerInfo"));
@@ -227,7 +352,7 @@ pub fn verify_detached(
             content,
             si,
             &sd.encap_content_info.econtent_type,
-            &certs,
+            certs,
             anchors,
             at,
         )?;
@@ -237,7 +362,7 @@ pub fn verify_detached(
 }
 
 fn verify_signer(
-    content: &[u8],
+    content: &Content<'_>,
     si: &SignerInfo,
     econtent_type: &ObjectIdentifier,
     certs: &[Certificate],
@@ -315,7 +440,12 @@ fn verify_signer(
                     "signed attributes without the messageDigest attribute",
                 )
             })?;
-            let actual = digest_alg.digest(content);
+            let actual = content.digest(digest_alg).ok_or_else(|| {
+                fail(
+                    "message digest",
+                    format!("{} of the content was not computed", digest_alg.name()),
+                )
+            })?;
             if md != actual {
                 return Err(fail(
                     "message digest",
@@ -335,7 +465,7 @@ fn verify_signer(
                 .to_der()
                 .map_err(|e| parse("signed attributes", format!("re-encodable DER ({e})")))?
         }
-        None => content.to_vec(),
+        None => content.message()?.to_vec(),
     };
 
     // 3. The signature itself.

@@ -738,3 +738,47 @@ proptest! {
         let _ = verify_detached(&f.firmware[1..], &s, &a, Some(f.made_at));
     }
 }
+
+#[test]
+fn streamed_content_verifies_like_content_in_memory() {
+    use otproof_cms::{verify_detached_reader, DIRECT_SIGNATURE_MAX};
+    use std::io::Read as _;
+    let f = fixture();
+    let a = anchors(&f.root_rsa);
+    for name in ["rsa", "rsa_pem", "rsa_sha512"] {
+        let v = verify_detached_reader(&f.firmware[..], sig(name), &a, None).expect(name);
+        let w = verify_detached(&f.firmware, sig(name), &a, None).expect(name);
+        assert_eq!(v.checks, w.checks, "{name}");
+    }
+    let mut changed = f.firmware.clone();
+    changed[2048] ^= 0x01;
+    assert_eq!(
+        check_of(verify_detached_reader(&changed[..], sig("rsa"), &a, None)),
+        "message digest"
+    );
+    // Signed over the content itself (no signed attributes): small content is held and checked.
+    verify_detached_reader(&f.firmware[..], sig("rsa_noattr"), &a, Some(f.made_at))
+        .expect("small content, direct signature");
+    assert_eq!(
+        check_of(verify_detached_reader(
+            &changed[..],
+            sig("rsa_noattr"),
+            &a,
+            Some(f.made_at)
+        )),
+        "signature"
+    );
+    // Larger than what is held: a named failure, never a pass.
+    let big = (&f.firmware[..]).chain(std::io::repeat(0).take(DIRECT_SIGNATURE_MAX));
+    let e = verify_detached_reader(big, sig("rsa_noattr"), &a, Some(f.made_at)).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            CmsError::Check {
+                check: "signature",
+                ..
+            }
+        ) && e.to_string().contains("not verified"),
+        "{e}"
+    );
+}

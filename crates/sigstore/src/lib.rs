@@ -268,32 +268,43 @@ pub fn verify(
     root: &TrustedRoot,
     policy: &Policy,
 ) -> Result<Verified, SigstoreError> {
+    verify_digest(&Sha256::digest(artifact).into(), bundle, root, policy)
+}
+
+/// [`verify`] given the artifact's SHA-256 instead of its bytes (computed while streaming a
+/// large artifact). Nothing is lost: a Sigstore message signature is checked over the SHA-256
+/// of the artifact (a prehash), and a DSSE envelope binds the artifact by that digest.
+pub fn verify_digest(
+    artifact_sha256: &[u8; 32],
+    bundle: &Bundle,
+    root: &TrustedRoot,
+    policy: &Policy,
+) -> Result<Verified, SigstoreError> {
     let mut checks = vec![format!("bundle parsed ({})", bundle.media_type)];
     check_entries_present(bundle, &mut checks)?;
     let (leaf_der, leaf, ca) = check_chain(bundle, root, &mut checks)?;
     check_scts(leaf_der, ca, root, &mut checks)?;
 
     let (signature, signed_message_sha256) = match &bundle.content {
-        Content::Message { signature, .. } => (signature.as_slice(), Sha256::digest(artifact)),
+        Content::Message { signature, .. } => (signature.as_slice(), *artifact_sha256),
         Content::Dsse {
             signatures,
             payload,
             ..
         } => (
             signatures.first().map(Vec::as_slice).unwrap_or_default(),
-            Sha256::digest(payload),
+            <[u8; 32]>::from(Sha256::digest(payload)),
         ),
     };
     let times = verified_times(bundle, root, signature, &mut checks)?;
     check_validity(&leaf, ca, &times, &mut checks)?;
     check_key_usage(&leaf, &mut checks)?;
-    let artifact_sha256 = Sha256::digest(artifact);
-    check_artifact_signature(&leaf, &bundle.content, &artifact_sha256, &mut checks)?;
+    check_artifact_signature(&leaf, &bundle.content, artifact_sha256, &mut checks)?;
 
     // 6. every tlog entry
     let signed = match &bundle.content {
         Content::Message { signature, .. } => rekor::Signed::Message {
-            artifact_sha256: &artifact_sha256,
+            artifact_sha256,
             signature,
         },
         Content::Dsse { .. } => rekor::Signed::Dsse {

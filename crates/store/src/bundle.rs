@@ -9,9 +9,14 @@
 //! otproof-bundle/records/<hex>.json   each record's canonical JSON
 //! otproof-bundle/blobs/<hex>          each attached blob
 //! ```
-//! The writer is deterministic, and the reader rebuilds the archive from what it parsed and
-//! insists on the same bytes, so a change of any single byte (content, header or padding)
-//! is detected.
+//! The writer is deterministic ([`export_to`] streams it, blobs copied in pieces). The reader
+//! ([`verify_reader`]) streams too and accepts only the bytes otproof writes: every 512-byte
+//! header must equal the normalised header for its name and size (so only regular files: a
+//! sparse entry, a link or an extension header is refused before anything is expanded),
+//! padding must be zeros, the end exactly two zero blocks with nothing after; a change of any
+//! single byte (content, header or padding) is detected. It holds the small JSON entries one at
+//! a time and hashes blobs as they pass, within [`Limits`] (entry count, per-kind and total
+//! sizes); names in its errors are quoted with `otproof_text::quote`.
 
 use crate::verify::StoreReport;
 use crate::{record_leaf, Store, StoreError};
@@ -22,16 +27,46 @@ use otproof_ledger::checkpoint::Checkpoint;
 use otproof_ledger::note::Verifier;
 use otproof_ledger::Hash;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 /// Bundle format tag.
 pub const BUNDLE_FORMAT: &str = "otproof-bundle/1";
 const ROOT: &str = "otproof-bundle";
-/// Largest entry a reader accepts.
-const MAX_ENTRY: u64 = 1 << 30;
-/// Most entries a reader accepts.
-const MAX_ENTRIES: usize = 1_000_000;
+const BLOCK: usize = 512;
+
+/// What a bundle reader accepts. The reader streams: JSON entries (manifest, note, key,
+/// records) are held in memory one at a time up to their limit, blobs are hashed as they are
+/// read and never held. [`Limits::default`] is what `otproof verify` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most entries in the archive.
+    pub entries: u64,
+    /// Largest `manifest.json`.
+    pub manifest: u64,
+    /// Largest `checkpoint.note` or `ledger.vkey`.
+    pub small: u64,
+    /// Largest record (`records/<hex>.json`).
+    pub record: u64,
+    /// Largest blob.
+    pub blob: u64,
+    /// Most bytes of entry content in all.
+    pub total: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            entries: 1_000_000,
+            manifest: 256 << 20,
+            small: 64 << 10,
+            record: 64 << 20,
+            blob: 1 << 30,
+            total: 16 << 30,
+        }
+    }
+}
 
 /// One record in the manifest.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -101,46 +136,22 @@ pub fn write_tar(entries: &[(String, Vec<u8>)]) -> Result<Vec<u8>, BundleError> 
         .map_err(|e| BundleError::Malformed(e.to_string()))
 }
 
-/// Read a tar into (name relative to the bundle root, bytes), in archive order.
-pub fn read_tar(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, BundleError> {
-    let mut ar = tar::Archive::new(bytes);
+/// Build a bundle of the given records (all when `ids` is empty is the caller's choice).
+pub fn export(store: &mut Store, ids: &[RecordId]) -> Result<Vec<u8>, BundleError> {
     let mut out = Vec::new();
-    let entries = ar
-        .entries()
-        .map_err(|e| BundleError::Malformed(e.to_string()))?;
-    for entry in entries {
-        let mut entry = entry.map_err(|e| BundleError::Malformed(format!("tar entry: {e}")))?;
-        if out.len() >= MAX_ENTRIES {
-            return Err(BundleError::Malformed(format!(
-                "more than {MAX_ENTRIES} entries"
-            )));
-        }
-        let path = entry
-            .path()
-            .map_err(|e| BundleError::Malformed(format!("entry name: {e}")))?
-            .to_string_lossy()
-            .into_owned();
-        let name = path
-            .strip_prefix(&format!("{ROOT}/"))
-            .ok_or_else(|| BundleError::Malformed(format!("entry '{path}' is outside {ROOT}/")))?
-            .to_string();
-        let size = entry.header().size().unwrap_or(u64::MAX);
-        if size > MAX_ENTRY {
-            return Err(BundleError::Malformed(format!(
-                "entry '{path}' is larger than 1 GiB"
-            )));
-        }
-        let mut data = Vec::with_capacity(size as usize);
-        entry
-            .read_to_end(&mut data)
-            .map_err(|e| BundleError::Malformed(format!("entry '{path}': {e}")))?;
-        out.push((name, data));
-    }
+    export_to(store, ids, &mut out)?;
     Ok(out)
 }
 
-/// Build a bundle of the given records (all when `ids` is empty is the caller's choice).
-pub fn export(store: &mut Store, ids: &[RecordId]) -> Result<Vec<u8>, BundleError> {
+/// [`export`] written to `out` as it is made: blobs are copied from the store in pieces
+/// (checked against their digest and size as they pass), never held whole. The bytes are the
+/// same as [`export`]'s. On an error `out` holds a partial archive: write to a temporary file
+/// and rename it when this returns `Ok`.
+pub fn export_to(
+    store: &mut Store,
+    ids: &[RecordId],
+    out: &mut dyn std::io::Write,
+) -> Result<(), BundleError> {
     let cp = store.checkpoint()?;
     let mut records = Vec::new();
     let mut blobs = BTreeSet::new();
@@ -179,10 +190,124 @@ pub fn export(store: &mut Store, ids: &[RecordId]) -> Result<Vec<u8>, BundleErro
         ),
     ];
     all.extend(entries);
-    for d in &blobs {
-        all.push((format!("blobs/{}", d.hex()), store.blobs().get(d)?));
+    refuse_unreadable(store, &all, &blobs)?;
+    let werr = |e: std::io::Error| BundleError::Malformed(format!("cannot write the bundle: {e}"));
+    for (name, bytes) in &all {
+        let h = header(&format!("{ROOT}/{name}"), bytes.len() as u64)?;
+        out.write_all(h.as_bytes()).map_err(werr)?;
+        out.write_all(bytes).map_err(werr)?;
+        out.write_all(&[0u8; BLOCK][..padding(bytes.len() as u64)])
+            .map_err(werr)?;
     }
-    write_tar(&all)
+    drop(all);
+    for d in &blobs {
+        copy_blob(store, d, out)?;
+    }
+    out.write_all(&[0u8; 2 * BLOCK]).map_err(werr)?;
+    Ok(())
+}
+
+/// A bundle otproof writes is one it can read: refuse, before writing anything, an export
+/// that exceeds the reader's [`Limits`] (a huge record or blob, too many entries).
+fn refuse_unreadable(
+    store: &Store,
+    all: &[(String, Vec<u8>)],
+    blobs: &BTreeSet<Sha256Digest>,
+) -> Result<(), BundleError> {
+    let limits = Limits::default();
+    let too_big = |what: String, size: u64, limit: u64| {
+        BundleError::Malformed(format!(
+            "{what} is {size} bytes, more than the {limit} bytes a bundle reader accepts: export fewer records or leave it out"
+        ))
+    };
+    if (all.len() + blobs.len()) as u64 > limits.entries {
+        return Err(BundleError::Malformed(format!(
+            "{} entries, more than the {} a bundle reader accepts: export fewer records (e.g. --product)",
+            all.len() + blobs.len(),
+            limits.entries
+        )));
+    }
+    let mut total = 0u64;
+    for (name, bytes) in all {
+        let limit = match name.as_str() {
+            "manifest.json" => limits.manifest,
+            "checkpoint.note" | "ledger.vkey" => limits.small,
+            _ => limits.record,
+        };
+        let size = bytes.len() as u64;
+        if size > limit {
+            return Err(too_big(format!("{ROOT}/{name}"), size, limit));
+        }
+        total += size;
+    }
+    for d in blobs {
+        let path = store.blobs().path(d);
+        let size = std::fs::metadata(&path)
+            .map_err(|e| {
+                BundleError::Store(StoreError::Corrupt(format!(
+                    "blob {}: cannot read ({e})",
+                    path.display()
+                )))
+            })?
+            .len();
+        if size > limits.blob {
+            return Err(too_big(format!("blob {}", d.hex()), size, limits.blob));
+        }
+        total += size;
+    }
+    if total > limits.total {
+        return Err(too_big("the bundle's content".into(), total, limits.total));
+    }
+    Ok(())
+}
+
+/// Zero bytes after `size` bytes of content, to the next 512-byte block.
+fn padding(size: u64) -> usize {
+    (BLOCK - (size % BLOCK as u64) as usize) % BLOCK
+}
+
+/// One blob as a tar entry, streamed from the store and checked against its digest.
+fn copy_blob(
+    store: &Store,
+    d: &Sha256Digest,
+    out: &mut dyn std::io::Write,
+) -> Result<(), BundleError> {
+    let path = store.blobs().path(d);
+    let corrupt = |why: String| {
+        BundleError::Store(StoreError::Corrupt(format!(
+            "blob {}: {why}",
+            path.display()
+        )))
+    };
+    let mut f = std::fs::File::open(&path).map_err(|e| corrupt(format!("cannot read ({e})")))?;
+    let size = f
+        .metadata()
+        .map_err(|e| corrupt(format!("cannot read ({e})")))?
+        .len();
+    let h = header(&format!("{ROOT}/blobs/{}", d.hex()), size)?;
+    let werr = |e: std::io::Error| BundleError::Malformed(format!("cannot write the bundle: {e}"));
+    out.write_all(h.as_bytes()).map_err(werr)?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut left = size;
+    while left > 0 {
+        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+        let n = f
+            .read(&mut buf[..want])
+            .map_err(|e| corrupt(format!("cannot read ({e})")))?;
+        if n == 0 {
+            return Err(corrupt("shorter than when it was opened".into()));
+        }
+        sha.update(&buf[..n]);
+        out.write_all(&buf[..n]).map_err(werr)?;
+        left -= n as u64;
+    }
+    if Sha256Digest(sha.finalize().into()) != *d {
+        return Err(corrupt("does not match its digest".into()));
+    }
+    out.write_all(&[0u8; BLOCK][..padding(size)])
+        .map_err(werr)?;
+    Ok(())
 }
 
 fn decode_hash(s: &str) -> Option<Hash> {
@@ -200,46 +325,331 @@ pub enum KeySource {
     Bundled,
 }
 
+fn quoted(name: &str) -> String {
+    format!("'{}'", otproof_text::quote(name))
+}
+
+fn malformed(what: String) -> BundleError {
+    BundleError::Malformed(what)
+}
+
+/// A tar reader that accepts exactly the archives [`write_tar`] produces: every header is
+/// the normalised header for its name and size (so only regular files: no sparse entries,
+/// links or extension headers), padding is zeros, the end is two zero blocks with nothing
+/// after. Nothing is buffered beyond one block and the entry being read.
+struct TarStream<R> {
+    r: R,
+    limits: Limits,
+    entries: u64,
+    total: u64,
+}
+
+/// One entry's header, checked.
+struct EntryHead {
+    /// The name relative to [`ROOT`].
+    name: String,
+    size: u64,
+}
+
+impl<R: Read> TarStream<R> {
+    /// Fill `buf` completely; the number of bytes read (less than `buf.len()` at the end).
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize, BundleError> {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.r.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(malformed(format!("cannot read the archive: {e}"))),
+            }
+        }
+        Ok(n)
+    }
+
+    /// The next entry's header, or `None` after the end-of-archive blocks.
+    fn next(&mut self) -> Result<Option<EntryHead>, BundleError> {
+        let mut block = [0u8; BLOCK];
+        let n = self.fill(&mut block)?;
+        if n == 0 {
+            return Err(malformed(
+                "the archive ends without its two end-of-archive blocks (truncated)".into(),
+            ));
+        }
+        if n < BLOCK {
+            return Err(malformed(
+                "the archive ends inside a header (truncated)".into(),
+            ));
+        }
+        if block.iter().all(|b| *b == 0) {
+            let mut second = [0u8; BLOCK];
+            if self.fill(&mut second)? < BLOCK || second.iter().any(|b| *b != 0) {
+                return Err(malformed(
+                    "the end of the archive is not the two zero blocks otproof writes".into(),
+                ));
+            }
+            let mut more = [0u8; 1];
+            if self.fill(&mut more)? != 0 {
+                return Err(malformed(
+                    "bytes after the end of the archive (it is not the archive otproof writes)"
+                        .into(),
+                ));
+            }
+            return Ok(None);
+        }
+        self.entries += 1;
+        let index = self.entries;
+        if index > self.limits.entries {
+            return Err(malformed(format!(
+                "more than {} entries (the limit)",
+                self.limits.entries
+            )));
+        }
+        let h = tar::Header::from_byte_slice(&block);
+        let raw_name = h.path_bytes();
+        let shown = String::from_utf8_lossy(&raw_name).into_owned();
+        let kind = block[156];
+        if kind != b'0' {
+            let what = match kind {
+                b'S' => "a sparse file",
+                b'1' => "a hard link",
+                b'2' => "a symbolic link",
+                b'x' | b'g' => "a pax extension header",
+                b'L' | b'K' => "a GNU long-name extension header",
+                b'5' => "a directory",
+                _ => "not a regular file",
+            };
+            return Err(malformed(format!(
+                "entry {index} {} is {what}: a bundle holds only regular files",
+                quoted(&shown)
+            )));
+        }
+        let path = std::str::from_utf8(&raw_name)
+            .map_err(|_| {
+                malformed(format!(
+                    "entry {index} {}: name is not UTF-8",
+                    quoted(&shown)
+                ))
+            })?
+            .to_string();
+        let size = h
+            .size()
+            .map_err(|_| malformed(format!("entry {index} {}: unreadable size", quoted(&path))))?;
+        let normal = header(&path, size).map_err(|_| {
+            malformed(format!(
+                "entry {index} {}: not a name otproof writes",
+                quoted(&path)
+            ))
+        })?;
+        if normal.as_bytes()[..] != block[..] {
+            return Err(malformed(format!(
+                "entry {index} {}: its header is not the normalised header otproof writes (mode, owner, time, type, checksum or unused bytes changed)",
+                quoted(&path)
+            )));
+        }
+        let name = path
+            .strip_prefix(&format!("{ROOT}/"))
+            .ok_or_else(|| malformed(format!("entry {} is outside {ROOT}/", quoted(&path))))?
+            .to_string();
+        self.total = self.total.saturating_add(size);
+        if self.total > self.limits.total {
+            return Err(malformed(format!(
+                "entry {}: the entries hold more than {} bytes in all (the limit)",
+                quoted(&path),
+                self.limits.total
+            )));
+        }
+        Ok(Some(EntryHead { name, size }))
+    }
+
+    /// Read an entry's content (then its padding), giving each chunk to `sink`.
+    fn body(&mut self, e: &EntryHead, mut sink: impl FnMut(&[u8])) -> Result<(), BundleError> {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut left = e.size;
+        while left > 0 {
+            let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+            let got = self.fill(&mut buf[..want])?;
+            if got < want {
+                return Err(malformed(format!(
+                    "{}: the archive ends inside this entry (truncated)",
+                    quoted(&format!("{ROOT}/{}", e.name))
+                )));
+            }
+            sink(&buf[..got]);
+            left -= got as u64;
+        }
+        let pad = (BLOCK - (e.size % BLOCK as u64) as usize) % BLOCK;
+        let got = self.fill(&mut buf[..pad])?;
+        if got < pad || buf[..pad].iter().any(|b| *b != 0) {
+            return Err(malformed(format!(
+                "{}: the padding after this entry is not zeros",
+                quoted(&format!("{ROOT}/{}", e.name))
+            )));
+        }
+        Ok(())
+    }
+
+    /// An entry held in memory, at most `limit` bytes (`what` names it in the error).
+    fn small(&mut self, e: &EntryHead, limit: u64, what: &str) -> Result<Vec<u8>, BundleError> {
+        if e.size > limit {
+            return Err(malformed(format!(
+                "{} is {} bytes: more than the {limit} bytes allowed for {what}",
+                quoted(&format!("{ROOT}/{}", e.name)),
+                e.size
+            )));
+        }
+        let mut out = Vec::with_capacity(usize::try_from(e.size).unwrap_or(0));
+        self.body(e, |c| out.extend_from_slice(c))?;
+        Ok(out)
+    }
+
+    /// An entry hashed as it is read, at most `limit` bytes: its digest.
+    fn hashed(&mut self, e: &EntryHead, limit: u64) -> Result<Sha256Digest, BundleError> {
+        if e.size > limit {
+            return Err(malformed(format!(
+                "{} is {} bytes: more than the {limit} bytes allowed for a blob",
+                quoted(&format!("{ROOT}/{}", e.name)),
+                e.size
+            )));
+        }
+        let mut h = Sha256::new();
+        self.body(e, |c| h.update(c))?;
+        Ok(Sha256Digest(h.finalize().into()))
+    }
+}
+
+/// What one record entry showed when it was read.
+struct RecordSeen {
+    /// Its bytes hash to the ID its name gives.
+    id_ok: bool,
+    /// Its attachments (digest, size), or why it is not a canonical record.
+    parsed: Result<Vec<(Sha256Digest, u64)>, String>,
+}
+
+/// Everything the streaming pass keeps: the small entries, and a summary per record and blob.
+#[derive(Default)]
+struct Seen {
+    manifest: Option<Vec<u8>>,
+    note: Option<Vec<u8>>,
+    vkey: Option<Vec<u8>>,
+    records: BTreeMap<String, RecordSeen>,
+    blobs: BTreeMap<String, (Sha256Digest, u64)>,
+    unexpected: BTreeSet<String>,
+}
+
+impl Seen {
+    /// Has an entry of this name been read already?
+    fn has(&self, name: &str) -> bool {
+        match name {
+            "manifest.json" => self.manifest.is_some(),
+            "checkpoint.note" => self.note.is_some(),
+            "ledger.vkey" => self.vkey.is_some(),
+            n => {
+                self.records.contains_key(n)
+                    || self.blobs.contains_key(n)
+                    || self.unexpected.contains(n)
+            }
+        }
+    }
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn read_entries(r: impl Read, limits: Limits) -> Result<Seen, BundleError> {
+    let mut t = TarStream {
+        r,
+        limits,
+        entries: 0,
+        total: 0,
+    };
+    let mut seen = Seen::default();
+    while let Some(e) = t.next()? {
+        if seen.has(&e.name) {
+            return Err(malformed(format!(
+                "entry {} appears twice",
+                quoted(&format!("{ROOT}/{}", e.name))
+            )));
+        }
+        match e.name.as_str() {
+            "manifest.json" => {
+                seen.manifest = Some(t.small(&e, limits.manifest, "the manifest")?)
+            }
+            "checkpoint.note" => seen.note = Some(t.small(&e, limits.small, "the checkpoint")?),
+            "ledger.vkey" => seen.vkey = Some(t.small(&e, limits.small, "the key")?),
+            n => {
+                let record = n
+                    .strip_prefix("records/")
+                    .and_then(|r| r.strip_suffix(".json"))
+                    .filter(|h| is_hex64(h))
+                    .and_then(|h| format!("sha256:{h}").parse::<RecordId>().ok());
+                let blob = n.strip_prefix("blobs/").filter(|h| is_hex64(h));
+                if let Some(id) = record {
+                    let bytes = t.small(&e, limits.record, "a record")?;
+                    let parsed = parse_canonical(&bytes)
+                        .map(|r| r.attachments().iter().map(|a| (a.sha256, a.size)).collect())
+                        .map_err(|e| e.to_string());
+                    seen.records.insert(
+                        e.name.clone(),
+                        RecordSeen {
+                            id_ok: RecordId::of_canonical(&bytes) == id,
+                            parsed,
+                        },
+                    );
+                } else if blob.is_some() {
+                    let d = t.hashed(&e, limits.blob)?;
+                    seen.blobs.insert(e.name.clone(), (d, e.size));
+                } else {
+                    t.body(&e, |_| {})?;
+                    seen.unexpected.insert(e.name.clone());
+                }
+            }
+        }
+    }
+    Ok(seen)
+}
+
 /// Verify a bundle offline. Returns the checks made; a bundle that cannot be read at all is an
 /// error. `key`: the verifier key the auditor trusts; without it the bundled key is used and
 /// the report says so.
 pub fn verify(bytes: &[u8], key: Option<&Verifier>) -> Result<StoreReport, BundleError> {
+    verify_reader(bytes, key, Limits::default())
+}
+
+/// [`verify`] reading the archive from `r` as a stream (a file need not fit in memory), with
+/// the given limits. Any byte that differs from the archive otproof writes is an error: a
+/// header that is not the normalised header for its name and size, non-zero padding, an end
+/// that is not exactly two zero blocks.
+pub fn verify_reader(
+    r: impl Read,
+    key: Option<&Verifier>,
+    limits: Limits,
+) -> Result<StoreReport, BundleError> {
     let mut report = StoreReport::default();
-    let entries = read_tar(bytes)?;
-    let rebuilt = write_tar(&entries)?;
+    let mut seen = read_entries(r, limits)?;
     report.add(
-        "archive layout: normalised headers, no extra bytes",
-        if rebuilt == bytes {
-            vec![]
-        } else {
-            vec!["the archive's headers, padding or trailing bytes were changed (it is not the byte-exact archive otproof writes)".into()]
-        },
+        "archive layout: normalised headers, regular files only, no extra bytes",
+        vec![],
     );
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    for (name, data) in entries {
-        if files.insert(name.clone(), data).is_some() {
-            return Err(BundleError::Malformed(format!(
-                "entry '{name}' appears twice"
-            )));
-        }
-    }
-    let take = |files: &mut BTreeMap<String, Vec<u8>>, name: &str| {
-        files
-            .remove(name)
-            .ok_or_else(|| BundleError::Malformed(format!("missing {ROOT}/{name}")))
-    };
-    let manifest_bytes = take(&mut files, "manifest.json")?;
+    let missing = |name: &str| malformed(format!("missing {ROOT}/{name}"));
+    let manifest_bytes = seen
+        .manifest
+        .take()
+        .ok_or_else(|| missing("manifest.json"))?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| BundleError::Malformed(format!("manifest.json: {e}")))?;
+    drop(manifest_bytes);
     if manifest.format != BUNDLE_FORMAT {
         return Err(BundleError::Malformed(format!(
-            "manifest.json: format '{}', expected '{BUNDLE_FORMAT}'",
-            manifest.format
+            "manifest.json: format {}, expected '{BUNDLE_FORMAT}'",
+            quoted(&manifest.format)
         )));
     }
-    let note = String::from_utf8(take(&mut files, "checkpoint.note")?)
+    let note = String::from_utf8(seen.note.take().ok_or_else(|| missing("checkpoint.note"))?)
         .map_err(|_| BundleError::Malformed("checkpoint.note is not UTF-8".into()))?;
-    let vkey_text = String::from_utf8(take(&mut files, "ledger.vkey")?)
+    let vkey_text = String::from_utf8(seen.vkey.take().ok_or_else(|| missing("ledger.vkey"))?)
         .map_err(|_| BundleError::Malformed("ledger.vkey is not UTF-8".into()))?;
 
     // 1. The checkpoint signature, and what it says.
@@ -319,19 +729,19 @@ pub fn verify(bytes: &[u8], key: Option<&Verifier>) -> Result<StoreReport, Bundl
             }
         };
         let name = format!("records/{}.json", id.0.hex());
-        let Some(bytes) = files.remove(&name) else {
+        let Some(rec) = seen.records.remove(&name) else {
             rec_problems.push(format!("record {id}: {name} is missing"));
             continue;
         };
-        if RecordId::of_canonical(&bytes) != id {
+        if !rec.id_ok {
             rec_problems.push(format!(
                 "record {id}: its bytes do not hash to its ID (altered)"
             ));
         }
-        match parse_canonical(&bytes) {
-            Ok(r) => {
-                for a in r.attachments() {
-                    needed_blobs.insert((a.sha256, a.size, id));
+        match rec.parsed {
+            Ok(attachments) => {
+                for (d, size) in attachments {
+                    needed_blobs.insert((d, size, id));
                 }
             }
             Err(e) => rec_problems.push(format!("record {id}: {e}")),
@@ -370,30 +780,29 @@ pub fn verify(bytes: &[u8], key: Option<&Verifier>) -> Result<StoreReport, Bundl
 
     // 3. Blobs.
     let mut blob_problems = Vec::new();
-    let listed: BTreeSet<String> = manifest.blobs.iter().cloned().collect();
-    for (d, _, rid) in &needed_blobs {
-        if !listed.contains(&d.hex()) {
+    let listed: BTreeSet<&str> = manifest.blobs.iter().map(String::as_str).collect();
+    let mut sizes: BTreeMap<String, (u64, RecordId)> = BTreeMap::new();
+    for (d, size, rid) in &needed_blobs {
+        let hex = d.hex();
+        if !listed.contains(hex.as_str()) {
             blob_problems.push(format!(
                 "blob {d} of record {rid} is not listed in the manifest"
             ));
         }
+        sizes.entry(hex).or_insert((*size, *rid));
     }
     for hex in &manifest.blobs {
         let name = format!("blobs/{hex}");
-        match files.remove(&name) {
-            None => blob_problems.push(format!("{name} is missing")),
-            Some(bytes) => {
-                let actual = Sha256Digest::of(&bytes);
+        match seen.blobs.remove(&name) {
+            None => blob_problems.push(format!("{} is missing", quoted(&name))),
+            Some((actual, len)) => {
                 if actual.hex() != *hex {
                     blob_problems.push(format!("blob {hex}: its bytes hash to {actual} (altered)"));
                 }
-                if let Some((_, size, rid)) = needed_blobs.iter().find(|(d, _, _)| d.hex() == *hex)
-                {
-                    if *size != bytes.len() as u64 {
-                        blob_problems.push(format!(
-                            "blob {hex}: {} bytes, record {rid} says {size}",
-                            bytes.len()
-                        ));
+                if let Some((size, rid)) = sizes.get(hex) {
+                    if *size != len {
+                        blob_problems
+                            .push(format!("blob {hex}: {len} bytes, record {rid} says {size}"));
                     }
                 }
             }
@@ -403,11 +812,14 @@ pub fn verify(bytes: &[u8], key: Option<&Verifier>) -> Result<StoreReport, Bundl
         format!("{} blobs: digest and size", manifest.blobs.len()),
         blob_problems,
     );
+    let mut unexpected = seen.unexpected;
+    unexpected.extend(seen.records.into_keys());
+    unexpected.extend(seen.blobs.into_keys());
     report.add(
         "no unlisted files",
-        files
-            .keys()
-            .map(|k| format!("unexpected file {ROOT}/{k}"))
+        unexpected
+            .iter()
+            .map(|k| format!("unexpected file {}", quoted(&format!("{ROOT}/{k}"))))
             .collect(),
     );
     Ok(report)

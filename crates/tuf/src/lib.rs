@@ -95,6 +95,66 @@ pub fn verify_target(
     artifact: Option<&[u8]>,
     now: Option<SystemTime>,
 ) -> Result<Verified, TufError> {
+    let digests = artifact.map(ArtifactDigests::of);
+    verify_target_digests(repo_dir, root_json, target_name, digests.as_ref(), now)
+}
+
+/// The length, SHA-256 and SHA-512 of an artifact: all a TUF target check needs, computed
+/// while streaming so a large artifact is never held in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactDigests {
+    /// Bytes.
+    pub length: u64,
+    /// SHA-256.
+    pub sha256: [u8; 32],
+    /// SHA-512.
+    pub sha512: [u8; 64],
+}
+
+impl ArtifactDigests {
+    /// Digests of bytes in memory.
+    pub fn of(bytes: &[u8]) -> ArtifactDigests {
+        ArtifactDigests {
+            length: bytes.len() as u64,
+            sha256: Sha256::digest(bytes).into(),
+            sha512: Sha512::digest(bytes).into(),
+        }
+    }
+
+    /// Digests of everything `r` yields, read in 64 KiB pieces (constant memory).
+    pub fn from_reader(mut r: impl std::io::Read) -> std::io::Result<ArtifactDigests> {
+        let mut s256 = Sha256::new();
+        let mut s512 = Sha512::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut length = 0u64;
+        loop {
+            let n = match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            length += n as u64;
+            s256.update(&buf[..n]);
+            s512.update(&buf[..n]);
+        }
+        Ok(ArtifactDigests {
+            length,
+            sha256: s256.finalize().into(),
+            sha512: s512.finalize().into(),
+        })
+    }
+}
+
+/// [`verify_target`] given the artifact's [`ArtifactDigests`] instead of its bytes.
+pub fn verify_target_digests(
+    repo_dir: &Path,
+    root_json: &Path,
+    target_name: &str,
+    artifact: Option<&ArtifactDigests>,
+    now: Option<SystemTime>,
+) -> Result<Verified, TufError> {
+    let artifact = artifact.cloned();
     let name = TargetName::new(target_name)
         .map_err(|e| check("target name", format!("{target_name:?}: {e}")))?;
     let target_name = target_name.to_string();
@@ -119,8 +179,8 @@ pub fn verify_target(
             target.length,
             hex::encode(&target.hashes.sha256)
         ));
-        if let Some(bytes) = artifact {
-            check_artifact(&target, bytes, &mut checks)?;
+        if let Some(d) = &artifact {
+            check_artifact(&target, d, &mut checks)?;
         } else if setup.targets_present {
             let stream = repo
                 .read_target(&name)
@@ -129,7 +189,7 @@ pub fn verify_target(
                 .ok_or_else(|| check("target not found", target_name.clone()))?;
             let bytes = stream.into_vec().await.map_err(|e| map_target_read(&e))?;
             // tough checked length and SHA-256 while reading; check again, plus SHA-512.
-            check_artifact(&target, &bytes, &mut checks)?;
+            check_artifact(&target, &ArtifactDigests::of(&bytes), &mut checks)?;
             checks.push("target file in the repository matches its metadata".into());
         } else {
             checks.push("artifact bytes not given: only the metadata was verified".into());
@@ -183,7 +243,7 @@ struct Setup {
 
 impl Setup {
     fn new(repo_dir: &Path, root_json: &Path, now: Option<SystemTime>) -> Result<Self, TufError> {
-        let root_bytes = std::fs::read(root_json).map_err(|e| io(root_json, &e))?;
+        let root_bytes = read_root(root_json)?;
         let repo_dir = std::fs::canonicalize(repo_dir).map_err(|e| io(repo_dir, &e))?;
         let metadata_dir = if repo_dir.join("metadata").is_dir() {
             repo_dir.join("metadata")
@@ -262,6 +322,36 @@ fn run<T: Send>(
             .join()
             .unwrap_or_else(|_| Err(check("internal", "the TUF client thread panicked")))
     })
+}
+
+/// Largest trusted root file read (root metadata is a few KiB).
+const MAX_ROOT: u64 = 1 << 20;
+
+/// The trusted root file: a regular file (checked before opening, so a FIFO never blocks) of
+/// at most [`MAX_ROOT`] bytes.
+fn read_root(path: &Path) -> Result<Vec<u8>, TufError> {
+    use std::io::Read as _;
+    let refuse = |reason: String| TufError::Io {
+        path: path.display().to_string(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io(path, &e))?;
+    if !meta.is_file() {
+        return Err(refuse(
+            "not a regular file: otproof reads only regular files".into(),
+        ));
+    }
+    let f = std::fs::File::open(path).map_err(|e| io(path, &e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_ROOT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(path, &e))?;
+    if bytes.len() as u64 > MAX_ROOT {
+        return Err(refuse(format!(
+            "larger than {MAX_ROOT} bytes: not a TUF root (check the file)"
+        )));
+    }
+    Ok(bytes)
 }
 
 fn io(path: &Path, e: &std::io::Error) -> TufError {
@@ -355,28 +445,31 @@ fn collect_delegated(targets: &Targets, out: &mut Vec<(String, i128, String)>, d
     }
 }
 
-fn check_artifact(target: &Target, bytes: &[u8], checks: &mut Vec<String>) -> Result<(), TufError> {
-    if bytes.len() as u64 != target.length {
+fn check_artifact(
+    target: &Target,
+    d: &ArtifactDigests,
+    checks: &mut Vec<String>,
+) -> Result<(), TufError> {
+    if d.length != target.length {
         return Err(check(
             "target length",
             format!(
                 "artifact is {} bytes, the signed metadata says {}",
-                bytes.len(),
-                target.length
+                d.length, target.length
             ),
         ));
     }
     let want = hex::encode(&target.hashes.sha256);
-    let got = hex::encode(Sha256::digest(bytes));
+    let got = hex::encode(d.sha256);
     if got != want {
         return Err(check(
             "target hash",
             format!("artifact sha256 {got} differs from the signed sha256 {want}"),
         ));
     }
-    let mut msg = format!("artifact length {} and sha256 match", bytes.len());
+    let mut msg = format!("artifact length {} and sha256 match", d.length);
     if let Some(want512) = target.hashes._extra.get("sha512").and_then(|v| v.as_str()) {
-        let got512 = hex::encode(Sha512::digest(bytes));
+        let got512 = hex::encode(d.sha512);
         if !got512.eq_ignore_ascii_case(want512) {
             return Err(check(
                 "target hash",
@@ -483,6 +576,14 @@ fn full_chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn streamed_digests_equal_digests_in_memory() {
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let streamed = ArtifactDigests::from_reader(&bytes[..]).expect("read");
+        assert_eq!(streamed, ArtifactDigests::of(&bytes));
+        assert_eq!(streamed.length, 200_000);
+    }
 
     #[test]
     fn rfc3339_formatting() {

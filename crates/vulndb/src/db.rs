@@ -457,6 +457,22 @@ impl VulnDb {
             }
             return Ok(());
         }
+        // Only regular files are opened (a FIFO would block, a device never end); a symbolic
+        // link is followed to what it names.
+        let meta = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m,
+            Ok(m) => {
+                ctx.reject(
+                    label,
+                    format!("{}: only regular files are read", kind_of(&m)),
+                );
+                return Ok(());
+            }
+            Err(e) => {
+                ctx.reject(label, format!("cannot read: {e}"));
+                return Ok(());
+            }
+        };
         if meta.len() > MAX_FILE {
             ctx.reject(
                 label,
@@ -464,7 +480,15 @@ impl VulnDb {
             );
             return Ok(());
         }
-        let bytes = match std::fs::read(path) {
+        let bytes = match std::fs::File::open(path).and_then(|f| {
+            let mut b = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE + 1), &mut b)?;
+            Ok(b)
+        }) {
+            Ok(b) if b.len() as u64 > MAX_FILE => {
+                ctx.reject(label, format!("file too large (limit {MAX_FILE} bytes)"));
+                return Ok(());
+            }
             Ok(b) => b,
             Err(e) => {
                 ctx.reject(label, format!("cannot read: {e}"));
@@ -861,5 +885,22 @@ fn dberr(path: &str, e: rusqlite::Error) -> DbError {
     DbError::Database {
         path: path.to_string(),
         message: e.to_string(),
+    }
+}
+
+/// What a path that is not a regular file is, for a message.
+fn kind_of(m: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    let t = m.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
     }
 }

@@ -322,7 +322,7 @@ fn resolve_in_package(
 }
 
 fn read_bytes(path: &Path, what: &'static str) -> Result<Vec<u8>, AcceptError> {
-    std::fs::read(path).map_err(|source| AcceptError::Read {
+    crate::input::read(path, what).map_err(|source| AcceptError::Read {
         what,
         path: path.to_path_buf(),
         source,

@@ -166,10 +166,11 @@ pub struct OutputFile {
 /// The previous campaign in an output folder (its `campaign.json`), to resume.
 pub fn read_previous(dir: &Path) -> Result<Report, CampaignError> {
     let path = dir.join("campaign.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| CampaignError::Resume {
-        path: path.clone(),
-        reason: format!("cannot read it ({e})"),
-    })?;
+    let text =
+        crate::input::read_to_string(&path, "campaign").map_err(|e| CampaignError::Resume {
+            path: path.clone(),
+            reason: format!("cannot read it ({e})"),
+        })?;
     serde_json::from_str(&text).map_err(|e| CampaignError::Resume {
         path,
         reason: format!("not a campaign written by otproof ({e})"),

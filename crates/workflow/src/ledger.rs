@@ -175,8 +175,8 @@ pub struct Exported {
     pub records: usize,
 }
 
-/// Export the selected records as a bundle.
-pub fn export(store: &mut Store, selection: &Selection) -> Result<Exported, LedgerError> {
+/// The IDs of the selected records, in leaf order; an empty selection is an input error.
+fn selected(store: &Store, selection: &Selection) -> Result<Vec<RecordId>, LedgerError> {
     let product = match selection {
         Selection::All => None,
         Selection::Product(p) => Some(p.as_str()),
@@ -190,13 +190,18 @@ pub fn export(store: &mut Store, selection: &Selection) -> Result<Exported, Ledg
                 .unwrap_or_default()
         )));
     }
-    let ids: Vec<RecordId> = rows
+    Ok(rows
         .iter()
         .map(|r| {
             r.id.parse()
                 .map_err(|e| StoreError::Corrupt(format!("stored record ID {}: {e}", r.id)))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()?)
+}
+
+/// Export the selected records as a bundle.
+pub fn export(store: &mut Store, selection: &Selection) -> Result<Exported, LedgerError> {
+    let ids = selected(store, selection)?;
     let bytes = bundle::export(store, &ids).map_err(|e| match e {
         BundleError::Store(s) => LedgerError::Store(s),
         other => LedgerError::Failed(other.to_string()),
@@ -220,18 +225,15 @@ pub fn trust(key: Option<&str>, checkpoints: &[PathBuf]) -> Result<Trust, Ledger
     let key = key.map(load_verifier).transpose()?;
     let mut kept = Vec::new();
     for path in checkpoints {
-        let bytes = std::fs::read(path).map_err(|source| LedgerError::Io {
-            what: "read",
-            path: path.clone(),
-            source,
-        })?;
-        if bytes.len() > 64 * 1024 {
-            return Err(LedgerError::Input(format!(
-                "--checkpoint {}: {} bytes; a checkpoint note is a few hundred bytes (expected the text of a signed checkpoint)",
-                path.display(),
-                bytes.len()
-            )));
-        }
+        // A checkpoint note is a few hundred bytes; a regular file only (a FIFO never blocks).
+        let bytes =
+            crate::input::read_limited(path, "checkpoint", 64 * 1024).map_err(|source| {
+                LedgerError::Io {
+                    what: "read",
+                    path: path.clone(),
+                    source,
+                }
+            })?;
         let text = String::from_utf8(bytes).map_err(|_| {
             LedgerError::Input(format!(
                 "--checkpoint {}: not UTF-8 text (expected a signed checkpoint note)",
@@ -257,13 +259,45 @@ pub fn verify_bundle(
     bundle::verify(bytes, key).map_err(|e| LedgerError::Failed(format!("{name}: {e}")))
 }
 
+/// Verify a bundle file offline as a stream (never held in memory; limits on entries and
+/// sizes, see [`bundle::Limits`]). Like [`verify_bundle`]; a file that is not a regular file
+/// or cannot be opened is [`LedgerError::Io`].
+pub fn verify_bundle_file(path: &Path, key: Option<&Verifier>) -> Result<StoreReport, LedgerError> {
+    let (f, _) = crate::input::open(path).map_err(|source| LedgerError::Io {
+        what: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    bundle::verify_reader(std::io::BufReader::new(f), key, bundle::Limits::default())
+        .map_err(|e| LedgerError::Failed(format!("{}: {e}", path.display())))
+}
+
+/// Export the selected records as a bundle written to `out` as it is made: blobs are copied
+/// from the store in pieces, never held whole ([`bundle::export_to`]). The number of records.
+/// On an error `out` holds a partial archive: the caller writes to a temporary file and
+/// renames it on success.
+pub fn export_to(
+    store: &mut Store,
+    selection: &Selection,
+    out: &mut dyn std::io::Write,
+) -> Result<usize, LedgerError> {
+    let ids = selected(store, selection)?;
+    bundle::export_to(store, &ids, out).map_err(|e| match e {
+        BundleError::Store(s) => LedgerError::Store(s),
+        other => LedgerError::Failed(other.to_string()),
+    })?;
+    Ok(ids.len())
+}
+
 /// A verifier key from its text or from a `.vkey` file holding it.
 pub fn load_verifier(key: &str) -> Result<Verifier, LedgerError> {
     let text = if Path::new(key).is_file() {
-        std::fs::read_to_string(key).map_err(|source| LedgerError::Io {
-            what: "read",
-            path: PathBuf::from(key),
-            source,
+        crate::input::read_to_string(Path::new(key), "verifier key").map_err(|source| {
+            LedgerError::Io {
+                what: "read",
+                path: PathBuf::from(key),
+                source,
+            }
         })?
     } else {
         key.to_string()

@@ -20,6 +20,7 @@
 //! - No printing, no progress bars, no exit codes, no argument parsing: that is the front
 //!   ends' job. Long work reports progress through a callback and stops on a flag.
 
+pub mod input;
 pub mod records;
 pub mod settings;
 

@@ -80,7 +80,7 @@ pub fn attach_file(
     path: &Path,
     media_type: Option<&str>,
 ) -> Result<Attachment, RecordsError> {
-    let bytes = std::fs::read(path).map_err(|source| RecordsError::Read {
+    let bytes = crate::input::read(path, "attachment").map_err(|source| RecordsError::Read {
         path: path.to_path_buf(),
         source,
     })?;

@@ -158,7 +158,7 @@ pub enum ReleaseError {
 type Result<T> = std::result::Result<T, ReleaseError>;
 
 fn read(path: &Path, what: &'static str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|cause| ReleaseError::Read {
+    crate::input::read(path, what).map_err(|cause| ReleaseError::Read {
         what,
         path: path.to_path_buf(),
         cause,
@@ -181,7 +181,7 @@ pub fn sha256_file(path: &Path) -> Result<(Sha256Digest, u64)> {
         path: path.to_path_buf(),
         cause,
     };
-    let mut f = std::fs::File::open(path).map_err(err)?;
+    let (mut f, _) = crate::input::open(path).map_err(err)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut n = 0u64;
@@ -531,13 +531,13 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
             let root =
                 otproof_sigstore::TrustedRoot::from_json(&read(trusted_root, "trusted root")?)
                     .map_err(malformed(trusted_root))?;
-            let bytes = read(artifact, "artifact")?;
+            let (digest, _) = sha256_file(artifact)?;
             let policy = otproof_sigstore::Policy {
                 identity: identity.clone(),
                 issuer: issuer.clone(),
             };
-            let file = artifact_ref(artifact, &bytes);
-            match otproof_sigstore::verify(&bytes, &b, &root, &policy) {
+            let file = artifact_ref(artifact, &digest);
+            match otproof_sigstore::verify_digest(&digest.0, &b, &root, &policy) {
                 Ok(v) => Ok(CheckResult {
                     check: SignatureCheck {
                         method: SignatureMethod::Sigstore,
@@ -577,10 +577,21 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
             let anchors = otproof_cms::TrustAnchor::from_pem(&read(trust_anchor, "trust anchor")?)
                 .map_err(malformed(trust_anchor))?;
             let at = at.as_deref().map(rfc3339_seconds).transpose()?;
-            let content = read(artifact, "artifact")?;
             let sig = read(signature, "signature")?;
-            let file = artifact_ref(artifact, &content);
-            match otproof_cms::verify_detached(&content, &sig, &anchors, at) {
+            let (f, _) = crate::input::open(artifact).map_err(|cause| ReleaseError::Read {
+                what: "artifact",
+                path: artifact.to_path_buf(),
+                cause,
+            })?;
+            let mut content = HashingReader::new(f);
+            let verified = otproof_cms::verify_detached_reader(&mut content, &sig, &anchors, at);
+            let digest = content.finish().map_err(|cause| ReleaseError::Read {
+                what: "artifact",
+                path: artifact.to_path_buf(),
+                cause,
+            })?;
+            let file = artifact_ref(artifact, &digest);
+            match verified {
                 Ok(v) => Ok(CheckResult {
                     check: SignatureCheck {
                         method: SignatureMethod::Cms,
@@ -612,9 +623,20 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
             }
         }
         ArtifactMethod::Tuf { repo, root, target } => {
-            let bytes = read(artifact, "artifact")?;
-            let file = artifact_ref(artifact, &bytes);
-            match otproof_tuf::verify_target(repo, root, target, Some(&bytes), None) {
+            let (f, _) = crate::input::open(artifact).map_err(|cause| ReleaseError::Read {
+                what: "artifact",
+                path: artifact.to_path_buf(),
+                cause,
+            })?;
+            let digests = otproof_tuf::ArtifactDigests::from_reader(f).map_err(|cause| {
+                ReleaseError::Read {
+                    what: "artifact",
+                    path: artifact.to_path_buf(),
+                    cause,
+                }
+            })?;
+            let file = artifact_ref(artifact, &Sha256Digest(digests.sha256));
+            match otproof_tuf::verify_target_digests(repo, root, target, Some(&digests), None) {
                 Ok(v) => Ok(CheckResult {
                     check: SignatureCheck {
                         method: SignatureMethod::Tuf,
@@ -652,10 +674,54 @@ pub fn verify_artifact(artifact: &Path, method: &ArtifactMethod) -> Result<Check
     }
 }
 
-fn artifact_ref(path: &Path, bytes: &[u8]) -> FileRef {
+fn artifact_ref(path: &Path, digest: &Sha256Digest) -> FileRef {
     FileRef {
         name: records::file_name(path),
-        sha256: Sha256Digest::of(bytes).hex(),
+        sha256: digest.hex(),
+    }
+}
+
+/// A reader that computes the SHA-256 of what passes through it, so an artifact is read once
+/// while a verifier consumes it. [`HashingReader::finish`] reads whatever the verifier left
+/// (a verifier that failed early) so the digest is always of the whole file.
+struct HashingReader<R> {
+    inner: R,
+    sha: Sha256,
+    error: Option<std::io::Error>,
+}
+
+impl<R: std::io::Read> HashingReader<R> {
+    fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            sha: Sha256::new(),
+            error: None,
+        }
+    }
+
+    fn finish(mut self) -> std::io::Result<Sha256Digest> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok(Sha256Digest(self.sha.finalize().into()))
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.sha.update(&buf[..n]);
+                Ok(n)
+            }
+            Err(e) => {
+                let kind = e.kind();
+                let message = e.to_string();
+                self.error = Some(e);
+                Err(std::io::Error::new(kind, message))
+            }
+        }
     }
 }
 
@@ -687,8 +753,8 @@ fn verify_dsse(
 ) -> Result<CheckResult> {
     let keys = public_keys(key_paths)?;
     let env = envelope(envelope_path)?;
-    let bytes = read(artifact, "artifact")?;
-    let file = artifact_ref(artifact, &bytes);
+    let (sha, _) = sha256_file(artifact)?;
+    let file = artifact_ref(artifact, &sha);
     let digest = file.sha256.clone();
     let statement = match intoto::verify_statement(&env, &keys) {
         Ok(s) => s,
@@ -905,7 +971,7 @@ pub fn verify_layout(input: &LayoutInput) -> Result<CheckResult> {
         now: &now,
         allow_unrun_inspections: input.allow_unrun_inspections,
     };
-    let file = artifact_ref(&input.layout, &bytes);
+    let file = artifact_ref(&input.layout, &Sha256Digest::of(&bytes));
     match layout::verify_layout(&layout, &owners, &links, &opts) {
         Ok(report) => {
             let outcome = if report.is_complete() && report.not_checked.is_empty() {
@@ -1063,7 +1129,7 @@ pub fn verify_identity(
         expected: "a DSSE envelope (JSON)",
         reason: e.to_string(),
     })?;
-    let file = artifact_ref(identity, &bytes);
+    let file = artifact_ref(identity, &Sha256Digest::of(&bytes));
     let id = match otproof_sign::identity::verify_identity(&env, &keys) {
         Ok(id) => id,
         Err(e) => {
@@ -1477,4 +1543,19 @@ pub fn evaluate_update(store: &Store, input: &ApprovalInput) -> Result<Evaluated
     let mut decision = decide(&req, &policy, &input.decided_by);
     decision.payload = update_payload(&req).to_value()?;
     Ok(Evaluated { decision, notes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read as _;
+
+    #[test]
+    fn the_hashing_reader_digests_the_whole_input_even_when_the_verifier_stops_early() {
+        let bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+        let mut r = HashingReader::new(&bytes[..]);
+        let mut first = [0u8; 1000];
+        r.read_exact(&mut first).expect("read");
+        assert_eq!(r.finish().expect("finish"), Sha256Digest::of(&bytes));
+    }
 }

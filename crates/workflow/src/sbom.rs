@@ -188,6 +188,35 @@ pub struct Imported {
     pub report: ImportReport,
 }
 
+impl Imported {
+    /// Why nothing was imported, when not one record was read (stored, or already stored
+    /// and unchanged): the front end exits 1 with it.
+    pub fn nothing_imported(&self) -> Option<String> {
+        let r = &self.report;
+        let records =
+            r.osv_imported + r.osv_skipped + r.kev_imported + r.nvd_imported + r.nvd_skipped;
+        if records > 0 {
+            return None;
+        }
+        let mut why = format!(
+            "no records imported: {} file(s) read, {} rejected",
+            r.files,
+            r.rejected.len()
+        );
+        if r.files == 0 && r.rejected.is_empty() {
+            why.push_str(" (no .json or .zip file in the given paths)");
+        }
+        if let Some((what, reason)) = r.rejected.first() {
+            why.push_str(&format!(
+                ": {}: {}",
+                otproof_text::quote(what),
+                otproof_text::quote(reason)
+            ));
+        }
+        Some(why)
+    }
+}
+
 /// The database's content per source.
 #[derive(Debug, Clone)]
 pub struct DbStatus {
@@ -298,7 +327,7 @@ fn open(path: &Path) -> Result<VulnDb, SbomError> {
 }
 
 fn read(path: &Path, what: &'static str) -> Result<Vec<u8>, SbomError> {
-    std::fs::read(path).map_err(|source| SbomError::Read {
+    crate::input::read(path, what).map_err(|source| SbomError::Read {
         what,
         path: path.to_path_buf(),
         source,
@@ -534,6 +563,16 @@ pub fn import(
     let path = settings.vulndb_path()?;
     if let Some(missing) = paths.iter().find(|p| !p.exists()) {
         return Err(SbomError::NoImportPath(missing.clone()));
+    }
+    // A path given by name is a folder or a regular file: a FIFO or a device is bad input
+    // (exit 2), refused before anything is opened. Inside a folder such files are rejected
+    // and listed instead.
+    for p in paths.iter().filter(|p| !p.is_dir()) {
+        crate::input::check_regular(p).map_err(|source| SbomError::Read {
+            what: "vulnerability data",
+            path: p.clone(),
+            source,
+        })?;
     }
     let mut db = open(&path)?;
     let report = db

@@ -90,7 +90,7 @@ pub(crate) fn read_text(
     what: &'static str,
     expected: &'static str,
 ) -> Result<String, VendorsError> {
-    let bytes = std::fs::read(path).map_err(|source| VendorsError::Read {
+    let bytes = crate::input::read(path, what).map_err(|source| VendorsError::Read {
         what,
         path: path.to_path_buf(),
         source,

@@ -69,7 +69,7 @@ pub struct LoadedModel {
 
 /// Read and evaluate a model; errors name the file, line and column.
 pub fn load_model(path: &Path) -> Result<LoadedModel, ZonesError> {
-    let bytes = std::fs::read(path).map_err(|source| ZonesError::Read {
+    let bytes = crate::input::read(path, "zone model").map_err(|source| ZonesError::Read {
         path: path.to_path_buf(),
         source,
     })?;
