@@ -603,7 +603,23 @@ fn target_failed(cfg: &Config, shared: &Shared, generation: u64, f: Finding) {
     if *restarts != generation {
         return;
     }
-    let exited = cfg.control.0.as_ref().and_then(|c| c.exited());
+    // A process that stopped accepting connections is usually exiting: give it a moment to be
+    // seen exited, so the finding names how it ended.
+    let exited = cfg.control.0.as_ref().and_then(|c| {
+        let wait = if f.behaviour == Behaviour::Crash {
+            Duration::from_millis(500)
+        } else {
+            Duration::ZERO
+        };
+        let deadline = Instant::now() + wait;
+        loop {
+            match c.exited() {
+                Some(how) => return Some(how),
+                None if Instant::now() >= deadline => return None,
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
     let mut f = match exited {
         Some(how) => {
             let observed = format!("{}; the target process {how}", f.observed);
@@ -790,7 +806,7 @@ impl Worker {
                 Delivery::Undelivered(label)
             }
             Outcome::Timeout(ref partial)
-                if self.starved(sentinel.is_some(), partial, answered) =>
+                if self.starved(&case.bytes, sentinel.is_some(), partial, answered) =>
             {
                 self.session.reset();
                 Delivery::Undelivered(NOT_SERVED)
@@ -822,16 +838,23 @@ impl Worker {
     /// never sent a byte, while it answered another worker since the case went out: the
     /// target serves someone else (one client at a time), not this connection, so the case
     /// was not delivered.
-    fn starved(&self, had_sentinel: bool, partial: &[u8], answered_before: u64) -> bool {
-        !self.session.served() && self.serving_others(had_sentinel, partial, answered_before)
-    }
-
-    /// Nothing came back for a case with a sentinel behind it, while the target answered
-    /// another worker since the case went out.
-    fn serving_others(&self, had_sentinel: bool, partial: &[u8], answered_before: u64) -> bool {
+    ///
+    /// Only a case that is exactly one complete frame counts: then the sentinel cannot have
+    /// been swallowed by the case's own framing, and a target that serves the connection
+    /// answers at least one of them (a case that makes the target wait or stall is judged,
+    /// not excused).
+    fn starved(
+        &self,
+        bytes: &[u8],
+        had_sentinel: bool,
+        partial: &[u8],
+        answered_before: u64,
+    ) -> bool {
         self.cfg.concurrency > 1
             && had_sentinel
             && partial.is_empty()
+            && !self.session.served()
+            && self.model.frame_len(bytes) == Ok(Some(bytes.len()))
             && self.shared.answered.load(Ordering::SeqCst) > answered_before
     }
 
