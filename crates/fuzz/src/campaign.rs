@@ -1927,6 +1927,48 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_finding_is_that_connection_up_to_its_last_case_labelled_by_its_bytes() {
+        let model = Modbus::new(1);
+        // Case 0 is generated as the model's first message; its bytes are rewritten to carry
+        // FC 5, as a mutation may do: the finding is labelled FC 5.
+        let mut case = build_case(&model, 9, 0);
+        case.bytes[7] = 5;
+        let probe = model.probe(1);
+        let wire = |to_target, bytes: &[u8], case| Wire {
+            to_target,
+            bytes: bytes.to_vec(),
+            case,
+        };
+        let log = vec![
+            wire(true, &probe, None),
+            wire(false, &[0, 1, 0, 0, 0, 5, 1, 3, 2, 0, 0], None),
+            wire(true, &case.bytes, Some(0)),
+        ];
+        let f = connection_finding(
+            &model,
+            9,
+            &case,
+            Behaviour::Crash,
+            "gone".into(),
+            (log.clone(), 0),
+        );
+        assert_eq!(
+            f.reproducer,
+            vec![hex::encode(&probe), hex::encode(&case.bytes)]
+        );
+        assert_eq!(f.code, 5);
+        assert!(f.message.starts_with("FC05"), "{}", f.message);
+        assert_eq!(f.exchange, log);
+        // A longer connection than the log keeps says so.
+        let f = connection_finding(&model, 9, &case, Behaviour::Crash, "gone".into(), (log, 7));
+        assert!(
+            f.observed.contains("7 earlier messages were not kept"),
+            "{}",
+            f.observed
+        );
+    }
+
+    #[test]
     fn outcomes_are_labelled_for_coverage() {
         let d = Duration::ZERO;
         let exception = vec![0, 1, 0, 0, 0, 3, 1, 0x83, 2];
