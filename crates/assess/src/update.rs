@@ -160,6 +160,9 @@ pub struct CampaignFindings {
     pub degradation: usize,
     /// Open conformance findings.
     pub conformance: usize,
+    /// The campaign is inconclusive (too few of its cases reached the target): it shows
+    /// nothing, so it does not count.
+    pub inconclusive: bool,
 }
 
 /// What changed in the SBOM (from `otproof_sbomcheck::diff`).
@@ -344,7 +347,7 @@ pub fn decide(req: &UpdateRequest, policy: &UpdatePolicy, decided_by: &str) -> D
         let found = of_kind("robustness-campaign");
         let ran: Vec<(&EvidenceFact, CampaignFindings)> = found
             .iter()
-            .filter_map(|e| e.campaign.map(|c| (*e, c)))
+            .filter_map(|e| e.campaign.filter(|c| !c.inconclusive).map(|c| (*e, c)))
             .collect();
         let failing = ran.iter().filter(|(_, c)| c.crash + c.hang > 0).count();
         let mut parts: Vec<String> = ran
@@ -366,6 +369,17 @@ pub fn decide(req: &UpdateRequest, policy: &UpdatePolicy, decided_by: &str) -> D
                 )
             })
             .collect();
+        parts.extend(
+            found
+                .iter()
+                .filter(|e| e.campaign.is_some_and(|c| c.inconclusive))
+                .map(|e| {
+                    format!(
+                        "{}: not counted (inconclusive: too few of its cases reached the target)",
+                        e.title
+                    )
+                }),
+        );
         parts.extend(found.iter().filter(|e| e.campaign.is_none()).map(|e| {
             format!(
                 "{}: not counted (a document, not a campaign otproof ran; its findings cannot be counted)",
@@ -685,6 +699,15 @@ mod tests {
             failed(&decide(&r2, &UpdatePolicy::default(), "tester")),
             vec!["UPD-3"]
         );
+        // An inconclusive campaign is listed but does not count.
+        let mut r4 = req();
+        r4.evidence[0].campaign = Some(CampaignFindings {
+            inconclusive: true,
+            ..CampaignFindings::default()
+        });
+        let d4 = decide(&r4, &UpdatePolicy::default(), "tester");
+        assert_eq!(failed(&d4), vec!["UPD-3"]);
+        assert!(d4.criteria[3].description.contains("inconclusive"));
         // A document called a campaign is listed but does not count.
         let mut r3 = req();
         r3.evidence[0].campaign = None;

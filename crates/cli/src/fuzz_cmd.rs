@@ -2,10 +2,12 @@
 
 use crate::output;
 use crate::output::{say, tell};
-use crate::store_cmd::{Failed, StoreArg};
+use crate::store_cmd::{Failed, Inconclusive, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use otproof_workflow::campaign::{self as wf, Config, Device, ModbusPlan, OutputFile, Progress};
+use otproof_workflow::campaign::{
+    self as wf, Config, Device, ModbusPlan, OutputFile, Progress, ReplayVerdict, Verdict,
+};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,9 +22,20 @@ pub enum FuzzCmd {
   otproof fuzz modbus --target 127.0.0.1:5020 --duration 10m --concurrency 4 --seed 7 --out c1
   otproof fuzz modbus --target 127.0.0.1:5020 --resume c1 --duration 10m --out c1
 
-Exit codes: 0 no finding, 1 findings (see report.html), 2 usage or input error.")]
+A case counts only when it was delivered (written on a connection the target serves);
+coverage and the rate count delivered cases alone. With more than 5 % of the cases
+undelivered (or none delivered) and no finding, the campaign is inconclusive: it shows no
+requirement and exits 3.
+
+Exit codes: 0 pass (no finding, cases delivered), 1 findings (see report.html), 2 usage or
+input error, 3 inconclusive (too few cases reached the target).")]
     Modbus(ModbusArgs),
-    /// Re-send one finding's reproducer; exit 1 if the behaviour is still there, 0 if not.
+    /// Re-send one finding's reproducer exactly, on one connection: exit 1 if the behaviour
+    /// comes back, 0 if the whole reproducer was delivered and the target behaved, 2 if the
+    /// target cannot be reached (nothing was shown).
+    #[command(
+        after_help = "Exit codes: 0 not reproduced, 1 reproduced, 2 usage or input error, or the target could not be connected to."
+    )]
     Replay(ReplayArgs),
 }
 
@@ -127,8 +140,13 @@ fn show_progress(p: &Progress, tty: bool, last: &mut Instant) {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let undelivered = if p.undelivered > 0 {
+        format!(" ({} not delivered)", p.undelivered)
+    } else {
+        String::new()
+    };
     let line = format!(
-        "{} cases, {:.0}/s, coverage {:.0}%, findings: {findings}",
+        "{} cases{undelivered}, {:.0}/s, coverage {:.0}%, findings: {findings}",
         p.cases, p.rate, p.coverage
     );
     if tty {
@@ -223,8 +241,9 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
     let written = write_outputs(&a.out, &files)?;
     let c = &run.campaign;
     tell!(
-        "{} cases in {:.1} s, coverage {:.1}% of function code x mutation class, {} finding(s){}",
+        "{} cases executed ({} not delivered) in {:.1} s, coverage {:.1}% of function code x mutation class, {} finding(s){}",
         c.result.cases,
+        c.result.undelivered,
         c.result.elapsed_s,
         c.coverage.pair_percent(),
         c.findings.len(),
@@ -240,21 +259,31 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
         let id = wf::record(&mut store, &run, subject, &files)?;
         tell!("recorded as evidence {id} in {}", store.dir().display());
     }
-    if c.findings.is_empty() {
-        Ok(())
-    } else {
-        let by: Vec<String> = run
+    let verdict = run.verdict();
+    tell!("verdict: {}", verdict.name());
+    match verdict {
+        Verdict::Pass => Ok(()),
+        Verdict::Inconclusive => Err(Inconclusive(format!(
+            "{} of {} cases could not be delivered to the target (the limit is 5 %); the campaign shows no requirement (see {})",
+            c.result.undelivered,
+            c.result.cases + c.result.undelivered,
+            a.out.join("report.html").display()
+        ))
+        .into()),
+        Verdict::Fail => {
+            let by: Vec<String> = run
             .findings_by_behaviour()
             .iter()
             .map(|(b, n)| format!("{n} {}", b.name()))
             .collect();
-        Err(Failed(format!(
-            "{} finding(s): {} (see {})",
-            c.findings.len(),
-            by.join(", "),
-            a.out.join("report.html").display()
-        ))
-        .into())
+            Err(Failed(format!(
+                "{} finding(s): {} (see {})",
+                c.findings.len(),
+                by.join(", "),
+                a.out.join("report.html").display()
+            ))
+            .into())
+        }
     }
 }
 
@@ -277,15 +306,20 @@ fn replay(a: &ReplayArgs) -> Result<()> {
         otproof_text::quote(&f.field),
         f.class.name()
     )?;
-    say!("outcome:   {}", r.outcome)?;
-    match r.reproduced {
-        Some(v) => {
+    match r.verdict {
+        ReplayVerdict::Reproduced(v) => {
+            say!("outcome:   {}", r.outcome)?;
             say!("verdict:   reproduced: {v}")?;
             Err(Failed("the finding reproduces".into()).into())
         }
-        None => {
-            say!("verdict:   not reproduced (the target now behaves)")?;
+        ReplayVerdict::NotReproduced => {
+            say!("outcome:   {}", r.outcome)?;
+            say!("verdict:   not reproduced (the whole reproducer was delivered and the target behaves)")?;
             Ok(())
+        }
+        ReplayVerdict::NoTarget(why) => {
+            say!("verdict:   could not connect: nothing was replayed")?;
+            bail!("--target {}: {why}", a.target)
         }
     }
 }

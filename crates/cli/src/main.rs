@@ -1,6 +1,8 @@
 //! `otproof`: the command line. Thin by design: it parses arguments, calls the library crates,
 //! writes what they render and maps failures to exit codes:
-//! 0 ok, 1 a policy or finding failure, 2 a usage or input error. It never panics on user input.
+//! 0 ok, 1 a policy or finding failure, 2 a usage or input error, 3 inconclusive (a check that
+//! could show nothing, e.g. a robustness campaign whose cases did not reach the target). It
+//! never panics on user input.
 
 mod decide_cmd;
 mod demo;
@@ -394,6 +396,10 @@ fn main() -> ExitCode {
             if let Some(f) = e.downcast_ref::<store_cmd::Failed>() {
                 output::tell!("failed: {}", output::one_line(&f.to_string()));
                 return ExitCode::from(1);
+            }
+            if let Some(f) = e.downcast_ref::<store_cmd::Inconclusive>() {
+                output::tell!("inconclusive: {}", output::one_line(&f.to_string()));
+                return ExitCode::from(3);
             }
             output::tell!("error: {}", output::one_line(&format!("{e:#}")));
             ExitCode::from(2)

@@ -24,6 +24,19 @@ impl std::fmt::Display for Failed {
 
 impl std::error::Error for Failed {}
 
+/// A check that could not show anything either way (e.g. a robustness campaign whose cases
+/// did not reach the target): exit code 3.
+#[derive(Debug)]
+pub struct Inconclusive(pub String);
+
+impl std::fmt::Display for Inconclusive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Inconclusive {}
+
 /// Where the store is: `--store`, `OTPROOF_STORE`, or found by walking up from here.
 #[derive(Debug, Clone, Args)]
 pub struct StoreArg {

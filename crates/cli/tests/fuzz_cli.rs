@@ -1,5 +1,8 @@
 //! `otproof fuzz` end to end against a real pymodbus server on 127.0.0.1: outputs, evidence in
-//! the store, resume, replay, and input errors.
+//! the store, resume, replay, and input errors; against a server that serves one client at a
+//! time (inconclusive, exit 3) and one that dies on one FC 5 request (a one-request
+//! reproducer that `fuzz replay` reproduces, exit 1, and cannot replay to a closed port, exit
+//! 2).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -19,15 +22,30 @@ impl Drop for Server {
     }
 }
 
-fn pymodbus() -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port")
-        .port();
-    let script =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/tests/servers/pymodbus_server.py");
-    let child = Command::new(std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into()))
-        .arg(script)
+        .port()
+}
+
+fn python() -> String {
+    std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+fn script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/tests/servers")
+        .join(name)
+}
+
+fn pymodbus() -> Server {
+    python_server("pymodbus_server.py", free_port())
+}
+
+fn python_server(name: &str, port: u16) -> Server {
+    let child = Command::new(python())
+        .arg(script(name))
         .arg(port.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -36,7 +54,7 @@ fn pymodbus() -> Server {
     let deadline = Instant::now() + Duration::from_secs(20);
     let addr = format!("127.0.0.1:{port}").parse().expect("addr");
     while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "pymodbus did not start");
+        assert!(Instant::now() < deadline, "{name} did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
     Server(child, port)
@@ -234,4 +252,137 @@ fn bad_fuzz_arguments_exit_2() {
         );
         assert!(!text(&out.stderr).contains("panicked"));
     }
+}
+
+/// The Modbus model's message types: a campaign of that many cases sends each valid message
+/// once.
+const MESSAGE_TYPES: &str = "19";
+
+/// Four sessions against a server that serves one client at a time: the cases on the
+/// connections it does not serve are not delivered, so the campaign is inconclusive (exit 3),
+/// its evidence says so and supports no requirement.
+#[test]
+fn a_campaign_whose_cases_do_not_reach_the_target_is_inconclusive_exit_3() {
+    let server = python_server("single_client.py", free_port());
+    let target = format!("127.0.0.1:{}", server.1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let out = otproof(
+        &[
+            "fuzz",
+            "modbus",
+            "--target",
+            &target,
+            "--cases",
+            MESSAGE_TYPES,
+            "--concurrency",
+            "4",
+            "--timeout-ms",
+            "300",
+            "--out",
+            "c",
+        ],
+        d,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("verdict: inconclusive"), "{err}");
+    assert!(err.contains("could not be delivered"), "{err}");
+    let ev: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("c/evidence.json")).expect("read"))
+            .expect("json");
+    assert_eq!(ev["result"]["verdict"], "inconclusive");
+    assert!(ev["result"]["undelivered"].as_u64().is_some_and(|n| n > 0));
+    assert_eq!(ev["requirements"], serde_json::json!([]));
+}
+
+/// The first valid FC 5 request of seed 3 (case 4: the same seed always gives the same
+/// cases), and its coil address.
+const FATAL: &str = "0004000000060105887aff00";
+const FATAL_ADDRESS: &str = "34938";
+
+/// A launched server that exits on one FC 5 request: the campaign's crash finding is labelled
+/// FC 5 and minimized to that request; `fuzz replay` of it reproduces the crash against a
+/// fresh server (exit 1) and, with nothing listening, says it could not connect (exit 2).
+#[test]
+fn a_crash_on_one_request_replays_exactly_and_a_closed_port_is_no_target() {
+    let port = free_port();
+    let target = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let cmd = format!(
+        "{} {} {port} --die-on-fc5-address {FATAL_ADDRESS}",
+        python(),
+        script("single_client.py").display()
+    );
+    let out = otproof(
+        &[
+            "fuzz",
+            "modbus",
+            "--target",
+            &target,
+            "--target-cmd",
+            &cmd,
+            "--seed",
+            "3",
+            "--cases",
+            "10",
+            "--timeout-ms",
+            "500",
+            "--out",
+            "c",
+        ],
+        d,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let f: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("c/findings/1.json")).expect("read"))
+            .expect("json");
+    let finding = &f["finding"];
+    assert_eq!(finding["behaviour"], "crash", "{finding}");
+    assert_eq!(finding["code"], 5, "{finding}");
+    assert_eq!(
+        finding["reproducer"],
+        serde_json::json!([FATAL]),
+        "{finding}"
+    );
+    // The pcap holds the whole exchange of that connection, both ways.
+    let pcap = std::fs::read(d.join("c/findings/1.pcap")).expect("pcap");
+    assert!(pcap.len() > 24 + 2 * (16 + 40));
+    // otproof stopped its target: start a fresh one and replay.
+    {
+        let _fresh = {
+            let child = Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec {cmd}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("starts");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let addr = target.parse().expect("addr");
+            while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+                assert!(Instant::now() < deadline, "the server did not start");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Server(child, port)
+        };
+        let out = otproof(
+            &["fuzz", "replay", "c/findings/1.json", "--target", &target],
+            d,
+        );
+        let said = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{said}{}", text(&out.stderr));
+        assert!(said.contains("reproduced: crash"), "{said}");
+    }
+    // Nothing listens now.
+    let out = otproof(
+        &["fuzz", "replay", "c/findings/1.json", "--target", &target],
+        d,
+    );
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{said}{}", text(&out.stderr));
+    assert!(said.contains("could not connect"), "{said}");
+    assert!(!said.contains("reproduced"), "{said}");
 }

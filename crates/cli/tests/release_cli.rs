@@ -880,6 +880,8 @@ fn record_campaign(d: &Path, version: &str, open: &[(Behaviour, usize)]) {
         },
         result: CampaignResult {
             cases: 1000,
+            undelivered: 0,
+            verdict: None,
             next_case: 1000,
             elapsed_s: 10.0,
             cases_per_second: 100.0,

@@ -45,6 +45,8 @@ fn realistic() -> RobustnessCampaign {
         },
         result: CampaignResult {
             cases: 41_213,
+            undelivered: 0,
+            verdict: Some(CampaignVerdict::Fail),
             next_case: 41_213,
             elapsed_s: 20.004,
             cases_per_second: 41_213.0 / 20.004,
@@ -173,4 +175,22 @@ fn bad_shapes_fail_naming_the_field() {
     let mut v = realistic().to_value().expect("value");
     v["extra"] = serde_json::json!(1);
     assert!(RobustnessCampaign::from_value(&v).is_err());
+}
+
+/// Campaigns recorded before verdicts and undelivered counts still read: no verdict, none
+/// undelivered.
+#[test]
+fn a_campaign_recorded_before_verdicts_reads_without_one() {
+    let c = realistic();
+    let mut v = c.to_value().expect("value");
+    let result = v
+        .get_mut("result")
+        .and_then(|r| r.as_object_mut())
+        .expect("result");
+    result.remove("verdict");
+    result.remove("undelivered");
+    let back = RobustnessCampaign::from_value(&v).expect("reads");
+    assert_eq!(back.result.verdict, None);
+    assert_eq!(back.result.undelivered, 0);
+    assert_eq!(CampaignVerdict::Inconclusive.name(), "inconclusive");
 }

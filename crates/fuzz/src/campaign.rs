@@ -3,7 +3,7 @@
 //! (health probe, latency baseline, process watch) and the protocol oracle classify what the
 //! target did; findings are de-duplicated and minimized.
 
-use crate::exec::{probe, probe_on, Outcome, Session, MAX_RESPONSE};
+use crate::exec::{probe, probe_within, Outcome, Session, Wire, MAX_RESPONSE};
 use crate::model::ProtocolModel;
 use crate::mutate::{mutate, MutationClass, TestCase};
 use crate::rng::Rng;
@@ -106,6 +106,10 @@ pub struct Finding {
     /// How a crash or hang reproducer was minimized, or why it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimization: Option<Minimization>,
+    /// The full exchange on the connection that preceded the behaviour (requests and
+    /// responses, in order), as recorded; empty when nothing but the reproducer was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchange: Vec<Wire>,
 }
 
 /// The minimization of a crash or hang finding: delta debugging over the request sequence,
@@ -135,6 +139,27 @@ impl Minimization {
 }
 
 impl Finding {
+    /// The same finding as another behaviour class (severity, CVSS and requirements follow).
+    fn with_behaviour(mut self, b: Behaviour) -> Finding {
+        let (sev, vector, score) = b.severity();
+        self.behaviour = b;
+        self.severity = sev.into();
+        self.cvss_vector = vector.into();
+        self.cvss_score = score;
+        self.requirements = b.requirements().iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Label the finding with the message its last request (the one that provoked the
+    /// behaviour) is, read from the bytes.
+    fn label_from_reproducer(&mut self, model: &dyn ProtocolModel) {
+        let last = self.reproducer.last().and_then(|h| unhex(h));
+        if let Some((code, name)) = last.and_then(|b| message_of(model, &b)) {
+            self.code = code;
+            self.message = name;
+        }
+    }
+
     /// The de-duplication key.
     pub fn key(&self) -> (Behaviour, u16, String, MutationClass) {
         (self.behaviour, self.code, self.field.clone(), self.class)
@@ -289,9 +314,11 @@ impl Coverage {
 /// Live numbers for a progress display.
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
-    /// Cases run.
+    /// Cases executed (delivered to the target).
     pub cases: u64,
-    /// Cases per second so far.
+    /// Cases that could not be delivered.
+    pub undelivered: u64,
+    /// Executed cases per second so far.
     pub rate: f64,
     /// Findings by behaviour.
     pub findings: BTreeMap<String, usize>,
@@ -306,8 +333,13 @@ pub struct Report {
     pub protocol: String,
     /// Settings.
     pub config: Config,
-    /// Cases run (this run and resumed ones).
+    /// Cases executed: delivered to the target (written on a connection it serves), this run
+    /// and resumed ones. Coverage and the rate count these alone.
     pub cases: u64,
+    /// Cases that could not be delivered (no connection, the write failed, or a connection the
+    /// target never served while it served others), this run and resumed ones.
+    #[serde(default)]
+    pub undelivered: u64,
     /// Next case index (for --resume).
     pub next_case: u64,
     /// Wall time of this run.
@@ -324,10 +356,58 @@ pub struct Report {
     pub target_identity: Vec<(String, String)>,
 }
 
+/// The share of a campaign's cases that may go undelivered before its verdict is
+/// inconclusive: more than 5 % undelivered (or none delivered) shows nothing.
+pub const UNDELIVERED_LIMIT: f64 = 0.05;
+
+/// What a campaign shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every case (but at most [`UNDELIVERED_LIMIT`] of them) was delivered and nothing was
+    /// found.
+    Pass,
+    /// At least one finding.
+    Fail,
+    /// No finding, but the campaign cannot show robustness: no case was delivered, or more
+    /// than [`UNDELIVERED_LIMIT`] of them were not.
+    Inconclusive,
+}
+
+impl Verdict {
+    /// kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+        }
+    }
+
+    /// The verdict of `delivered` and `undelivered` cases and `findings` findings: findings
+    /// fail (whatever was delivered); otherwise too few delivered cases are inconclusive.
+    pub fn of(delivered: u64, undelivered: u64, findings: usize) -> Verdict {
+        let attempted = delivered + undelivered;
+        if findings > 0 {
+            Verdict::Fail
+        } else if delivered == 0 || undelivered as f64 > UNDELIVERED_LIMIT * attempted as f64 {
+            Verdict::Inconclusive
+        } else {
+            Verdict::Pass
+        }
+    }
+}
+
 impl Report {
+    /// What the campaign shows (see [`Verdict::of`]).
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of(self.cases, self.undelivered, self.findings.len())
+    }
+
     /// Fold in the report of the run this one resumed: counts, coverage and findings.
     pub fn merge_previous(&mut self, prev: Report) {
         self.cases += prev.cases;
+        self.undelivered += prev.undelivered;
         for (k, v) in prev.coverage.cells {
             *self.coverage.cells.entry(k).or_default() += v;
         }
@@ -377,6 +457,20 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
     hex::decode(s).ok()
 }
 
+/// The message a request is, by the code the model reads from its bytes: (code, name), the
+/// name of the model's message type with that code or, for a code the model does not
+/// describe, `code N (not in the model)`.
+pub fn message_of(model: &dyn ProtocolModel, bytes: &[u8]) -> Option<(u16, String)> {
+    let code = model.code_of(bytes)?;
+    let name = model
+        .messages()
+        .iter()
+        .find(|m| m.code == code)
+        .map(|m| m.name.clone())
+        .unwrap_or_else(|| format!("code {code} (not in the model)"));
+    Some((code, name))
+}
+
 struct Shared {
     findings: Mutex<Vec<Finding>>,
     coverage: Mutex<Coverage>,
@@ -386,6 +480,16 @@ struct Shared {
     stopped_why: Mutex<Option<String>>,
     recent: Mutex<Vec<Vec<u8>>>,
     restarts: Mutex<u64>,
+    /// Cases delivered and not.
+    delivered: AtomicU64,
+    undelivered: AtomicU64,
+    /// Answers any worker received (cases, sentinels, probes): a target that answers others
+    /// while one connection gets nothing is serving someone else.
+    answered: AtomicU64,
+    /// When the latency was last probed: (cases done then, time).
+    last_probe: Mutex<(u64, Instant)>,
+    /// Baseline health-probe latency.
+    baseline: Option<Duration>,
 }
 
 impl Shared {
@@ -438,66 +542,100 @@ fn finding(
         occurrences: 1,
         confirmed: false,
         minimization: None,
+        exchange: Vec::new(),
     }
 }
 
-/// The most requests kept in a crash or hang reproducer of a controlled target.
-const FAILURE_HISTORY: usize = 16;
-
-/// The requests sent last (by any worker) before `case`, ending with `case`.
-fn failure_sequence(shared: &Shared, case: &[u8]) -> Vec<Vec<u8>> {
-    let mut seq = shared.recent.lock().map(|r| r.clone()).unwrap_or_default();
-    if let Some(i) = seq.iter().rposition(|b| b == case) {
-        seq.remove(i);
-    }
-    seq.push(case.to_vec());
-    let n = seq.len();
-    if n > FAILURE_HISTORY {
-        seq.drain(..n - FAILURE_HISTORY);
-    }
-    seq
-}
-
-/// The target failed (crash or hang) on `case`: record it, then restart the target if we
-/// control it, else stop the campaign. `generation` is the restart count the worker saw before
-/// sending the case: if another worker restarted the target since, the failure may be that
-/// restart, so nothing is recorded.
-fn target_failed(
-    cfg: &Config,
-    shared: &Shared,
-    generation: u64,
+/// A finding whose reproducer is what was sent on one connection, in order, as `log`
+/// recorded it (`dropped` earlier messages were not kept), ending with the case that provoked
+/// `behaviour`: the last test case in the log (rebuilt from the seed), else `case`. It is
+/// labelled with the message that case's bytes are.
+fn connection_finding(
+    model: &dyn ProtocolModel,
+    seed: u64,
     case: &TestCase,
     behaviour: Behaviour,
     observed: String,
-) {
+    (log, dropped): (Vec<Wire>, u64),
+) -> Finding {
+    let trigger = log.iter().rev().find_map(|w| w.case);
+    let built;
+    let case = match trigger {
+        Some(i) if i != case.index => {
+            built = build_case(model, seed, i);
+            &built
+        }
+        _ => case,
+    };
+    let sent: Vec<Vec<u8>> = log
+        .iter()
+        .filter(|w| w.to_target)
+        .map(|w| w.bytes.clone())
+        .collect();
+    let (repro, observed) = if sent.is_empty() {
+        (vec![case.bytes.clone()], observed)
+    } else if dropped > 0 {
+        let n = sent.len();
+        (
+            sent,
+            format!("{observed}; the reproducer is the last {n} requests sent on the connection ({dropped} earlier messages were not kept)"),
+        )
+    } else {
+        (sent, observed)
+    };
+    let mut f = finding(case, behaviour, observed, repro);
+    if let Some((code, name)) = message_of(model, &case.bytes) {
+        f.code = code;
+        f.message = name;
+    }
+    f.exchange = log;
+    f
+}
+
+/// The target failed (crash or hang) as finding `f` says: record it, then restart the target
+/// if we control it, else stop the campaign. `generation` is the restart count the worker saw
+/// before sending the case: if another worker restarted the target since, the failure may be
+/// that restart, so nothing is recorded.
+fn target_failed(cfg: &Config, shared: &Shared, generation: u64, f: Finding) {
     let Ok(mut restarts) = shared.restarts.lock() else {
         return;
     };
     if *restarts != generation {
         return;
     }
-    let exited = cfg.control.0.as_ref().and_then(|c| c.exited());
-    let (behaviour, observed) = match exited {
-        Some(how) => (
-            Behaviour::Crash,
-            format!("{observed}; the target process {how}"),
-        ),
-        None => (behaviour, observed),
+    // A process that stopped accepting connections is usually exiting: give it a moment to be
+    // seen exited, so the finding names how it ended.
+    let exited = cfg.control.0.as_ref().and_then(|c| {
+        let wait = if f.behaviour == Behaviour::Crash {
+            Duration::from_millis(500)
+        } else {
+            Duration::ZERO
+        };
+        let deadline = Instant::now() + wait;
+        loop {
+            match c.exited() {
+                Some(how) => return Some(how),
+                None if Instant::now() >= deadline => return None,
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    let mut f = match exited {
+        Some(how) => {
+            let observed = format!("{}; the target process {how}", f.observed);
+            Finding {
+                observed,
+                ..f.with_behaviour(Behaviour::Crash)
+            }
+        }
+        None => f,
     };
-    // A target we control can be restarted to re-run a sequence, so the reproducer is the
-    // requests sent before the failure (minimized after the campaign); otherwise the case.
-    let f = match &cfg.control.0 {
-        Some(_) => finding(
-            case,
-            behaviour,
-            observed,
-            failure_sequence(shared, &case.bytes),
-        ),
-        None => Finding {
-            minimization: Some(Minimization::uncontrolled()),
-            ..finding(case, behaviour, observed, vec![case.bytes.clone()])
-        },
-    };
+    // A target we control can be restarted to re-run the sequence (minimized after the
+    // campaign); otherwise the finding says why it is not minimized.
+    if cfg.control.0.is_none() {
+        f.minimization = Some(Minimization::uncontrolled());
+    }
+    let behaviour = f.behaviour;
     shared.record(f);
     match &cfg.control.0 {
         Some(c) => match c.restart() {
@@ -514,6 +652,9 @@ fn target_failed(
     }
 }
 
+/// Whether the target is down, probed on `session` (the case connection, reconnecting: a
+/// second connection would starve a target that serves one client at a time); a launched
+/// target whose process exited is down at once.
 async fn target_down(
     cfg: &Config,
     model: &dyn ProtocolModel,
@@ -522,7 +663,10 @@ async fn target_down(
     // Give a target that restarts itself the grace period to come back.
     let deadline = Instant::now() + cfg.crash_grace;
     loop {
-        match probe_on(health, model, 0xFFFF).await {
+        if let Some(how) = cfg.control.0.as_ref().and_then(|c| c.exited()) {
+            return Some(format!("the target process {how}"));
+        }
+        match probe_within(health, model, 0xFFFF, cfg.timeout).await {
             Ok(_) => return None,
             Err(e) if Instant::now() >= deadline => return Some(e),
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
@@ -542,19 +686,22 @@ async fn alone(model: &dyn ProtocolModel, cfg: &Config, bytes: &[u8], d: Duratio
     }
 }
 
-/// How many of the last requests sent are kept for reproducers and degradation findings.
+/// How many of the last requests sent (by any worker) are kept for memory-growth findings,
+/// which no single connection explains.
 const RECENT: usize = 32;
 
-/// One executor: sends cases on its own session and classifies what the target did.
+/// One executor: sends cases on its own session and classifies what the target did. It holds
+/// one connection at a time: health probes go over the case connection (or, when that is
+/// gone, a new one that becomes the case connection), so a target that serves one client at
+/// a time is not starved by a second connection of ours.
 struct Worker {
     model: Arc<dyn ProtocolModel>,
     cfg: Arc<Config>,
     shared: Arc<Shared>,
-    /// The connection the cases go over.
+    /// The connection the cases (and this worker's probes) go over.
     session: Session,
-    /// Health probes go over their own connection, kept open between probes (a dead target
-    /// resets it, and the reconnect then fails).
-    health: Session,
+    /// The last case this worker sent.
+    last: u64,
 }
 
 async fn worker(
@@ -565,10 +712,10 @@ async fn worker(
 ) {
     let mut w = Worker {
         session: Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout)),
-        health: Session::new(cfg.target, cfg.timeout),
         model,
         cfg,
         shared,
+        last: 0,
     };
     loop {
         if w.shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
@@ -581,7 +728,9 @@ async fn worker(
             }
         }
         w.run_case(index).await;
-        w.shared.done.fetch_add(1, Ordering::SeqCst);
+        w.last = index;
+        let done = w.shared.done.fetch_add(1, Ordering::SeqCst) + 1;
+        w.latency(done).await;
     }
 }
 
@@ -614,24 +763,99 @@ fn outcome_label(outcome: &Outcome) -> &'static str {
         Outcome::Closed => "closed",
         Outcome::Timeout(_) => "timeout",
         Outcome::ConnectFailed(_) => "connect-failed",
+        Outcome::NotSent(_) => "not-sent",
         Outcome::Silent(_) => "silent",
     }
 }
 
+/// The outcome label of a case written on a connection the target never served.
+const NOT_SERVED: &str = "not-served";
+
+/// Whether a case was delivered to the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// Written on a connection the target serves: it counts.
+    Delivered,
+    /// Not delivered, with the outcome label to count it under.
+    Undelivered(&'static str),
+}
+
 impl Worker {
-    /// Send case `index`, note it, and act on what the target did.
+    /// Send case `index`, act on what the target did, and count it as delivered or not.
     async fn run_case(&mut self, index: u64) {
-        let case = build_case(self.model.as_ref(), self.cfg.seed, index);
+        let model = self.model.clone();
+        let case = build_case(model.as_ref(), self.cfg.seed, index);
         let generation = self.shared.restarts.lock().map(|g| *g).unwrap_or(0);
-        let (sentinel, wait) = send_plan(self.model.as_ref(), &self.cfg, &case.bytes, index);
+        let answered = self.shared.answered.load(Ordering::SeqCst);
+        let (sentinel, wait) = send_plan(model.as_ref(), &self.cfg, &case.bytes, index);
+        self.session.case(index);
         let outcome = self
             .session
-            .exchange_within(self.model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
+            .exchange_within(model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
             .await;
-        self.remember_sent(&case.bytes);
-        self.count_coverage(&case, outcome_label(&outcome));
-        let outcome = self.confirm_alone(&case, sentinel.is_some(), outcome).await;
-        self.judge(&case, index, generation, outcome).await;
+        let label = outcome_label(&outcome);
+        if matches!(
+            outcome,
+            Outcome::Response(_, _) | Outcome::BadFrame(_, _) | Outcome::Silent(_)
+        ) {
+            self.shared.answered.fetch_add(1, Ordering::SeqCst);
+        }
+        let delivery = match outcome {
+            Outcome::ConnectFailed(_) | Outcome::NotSent(_) => {
+                self.judge(&case, index, generation, outcome).await;
+                Delivery::Undelivered(label)
+            }
+            Outcome::Timeout(ref partial)
+                if self.starved(&case.bytes, sentinel.is_some(), partial, answered) =>
+            {
+                self.session.reset();
+                Delivery::Undelivered(NOT_SERVED)
+            }
+            Outcome::Timeout(partial) => {
+                self.on_timeout(&case, index, generation, &partial, answered)
+                    .await
+            }
+            outcome => {
+                let outcome = self.confirm_alone(&case, sentinel.is_some(), outcome).await;
+                self.judge(&case, index, generation, outcome).await;
+                Delivery::Delivered
+            }
+        };
+        match delivery {
+            Delivery::Delivered => {
+                self.shared.delivered.fetch_add(1, Ordering::SeqCst);
+                self.remember_sent(&case.bytes);
+                self.count_coverage(&case, label);
+            }
+            Delivery::Undelivered(why) => {
+                self.shared.undelivered.fetch_add(1, Ordering::SeqCst);
+                self.count_outcome(why);
+            }
+        }
+    }
+
+    /// A case (with a sentinel behind it) written on a connection on which the target has
+    /// never sent a byte, while it answered another worker since the case went out: the
+    /// target serves someone else (one client at a time), not this connection, so the case
+    /// was not delivered.
+    ///
+    /// Only a case that is exactly one complete frame counts: then the sentinel cannot have
+    /// been swallowed by the case's own framing, and a target that serves the connection
+    /// answers at least one of them (a case that makes the target wait or stall is judged,
+    /// not excused).
+    fn starved(
+        &self,
+        bytes: &[u8],
+        had_sentinel: bool,
+        partial: &[u8],
+        answered_before: u64,
+    ) -> bool {
+        self.cfg.concurrency > 1
+            && had_sentinel
+            && partial.is_empty()
+            && !self.session.served()
+            && self.model.frame_len(bytes) == Ok(Some(bytes.len()))
+            && self.shared.answered.load(Ordering::SeqCst) > answered_before
     }
 
     /// Keep the last [`RECENT`] requests sent (by any worker).
@@ -645,6 +869,7 @@ impl Worker {
         }
     }
 
+    /// Count an executed case in the coverage.
     fn count_coverage(&self, case: &TestCase, label: &str) {
         if let Ok(mut c) = self.shared.coverage.lock() {
             *c.cells
@@ -662,60 +887,159 @@ impl Worker {
         }
     }
 
+    /// Count an outcome alone (an undelivered case: no coverage).
+    fn count_outcome(&self, label: &str) {
+        if let Ok(mut c) = self.shared.coverage.lock() {
+            *c.outcomes.entry(label.to_string()).or_default() += 1;
+        }
+    }
+
+    /// What this worker's connection carried, for a finding's reproducer.
+    fn sent(&self) -> (Vec<Wire>, u64) {
+        (self.session.log().to_vec(), self.session.dropped())
+    }
+
+    /// Degradation monitor, on this worker's connection: probe latency against the baseline,
+    /// every `probe_every` cases and at least once a second (across workers).
+    async fn latency(&mut self, done: u64) {
+        let Some(base) = self.shared.baseline else {
+            return;
+        };
+        let due = match self.shared.last_probe.lock() {
+            Ok(mut last) => {
+                let due = done >= last.0 + self.cfg.probe_every
+                    || last.1.elapsed() >= Duration::from_secs(1);
+                if due {
+                    *last = (done, Instant::now());
+                }
+                due
+            }
+            Err(_) => false,
+        };
+        if !due || self.shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let model = self.model.clone();
+        let sent = self.sent();
+        if let Ok(d) =
+            probe_within(&mut self.session, model.as_ref(), 0xFF00, self.cfg.timeout).await
+        {
+            self.shared.answered.fetch_add(1, Ordering::SeqCst);
+            let case = build_case(model.as_ref(), self.cfg.seed, self.last);
+            self.check_latency(base, d, &case, sent);
+        }
+    }
+
+    /// A health probe answered in `d`: over the degradation factor of the baseline `base`
+    /// (and 50 ms) is a degradation finding after what this connection carried.
+    fn check_latency(&self, base: Duration, d: Duration, case: &TestCase, sent: (Vec<Wire>, u64)) {
+        let limit = base
+            .mul_f64(self.cfg.degradation_factor)
+            .max(Duration::from_millis(50));
+        if d > limit {
+            self.shared.record(connection_finding(
+                self.model.as_ref(),
+                self.cfg.seed,
+                case,
+                Behaviour::Degradation,
+                format!(
+                    "health-probe latency {d:?} is over {:.0}x the baseline {base:?}",
+                    self.cfg.degradation_factor
+                ),
+                sent,
+            ));
+        }
+    }
+
     /// A suspicious answer seen with a sentinel behind the case is confirmed by sending the
-    /// case alone on a fresh connection: the reproducer is the case, nothing else.
+    /// case alone on a fresh connection: the reproducer is the case, nothing else. The case
+    /// connection is closed first, so that a target serving one client at a time serves it.
     async fn confirm_alone(
-        &self,
+        &mut self,
         case: &TestCase,
         had_sentinel: bool,
         outcome: Outcome,
     ) -> Outcome {
-        let model = self.model.as_ref();
+        let model = self.model.clone();
+        let model = model.as_ref();
         match outcome {
             Outcome::Response(resp, d)
                 if had_sentinel && model.check(&case.bytes, case.valid, &resp).is_some() =>
             {
+                self.session.reset();
                 alone(model, &self.cfg, &case.bytes, d).await
             }
             Outcome::BadFrame(_, _) if had_sentinel => {
+                self.session.reset();
                 alone(model, &self.cfg, &case.bytes, Duration::ZERO).await
             }
             other => other,
         }
     }
 
-    /// Record a conformance finding whose reproducer is the case alone.
-    fn conformance(&self, case: &TestCase, observed: String) {
-        self.shared.record(finding(
+    /// Record a conformance finding whose reproducer is the case alone (and, when known, its
+    /// exchange: the case and the answer).
+    fn conformance(&self, case: &TestCase, observed: String, answer: Option<&[u8]>) {
+        let mut f = finding(
             case,
             Behaviour::Conformance,
             observed,
             vec![case.bytes.clone()],
-        ));
+        );
+        if let Some((code, name)) = message_of(self.model.as_ref(), &case.bytes) {
+            f.code = code;
+            f.message = name;
+        }
+        f.exchange = vec![Wire {
+            to_target: true,
+            bytes: case.bytes.clone(),
+            case: Some(case.index),
+        }];
+        if let Some(a) = answer.filter(|a| !a.is_empty()) {
+            f.exchange.push(Wire {
+                to_target: false,
+                bytes: a.to_vec(),
+                case: None,
+            });
+        }
+        self.shared.record(f);
     }
 
-    /// The target failed on `case`: record it (see [`target_failed`]) and start a fresh
-    /// connection for the next case.
-    fn failed(&mut self, generation: u64, case: &TestCase, behaviour: Behaviour, observed: String) {
-        target_failed(
-            &self.cfg,
-            &self.shared,
-            generation,
+    /// The target failed on `case`: record it with what this connection carried (see
+    /// [`target_failed`]) and start a fresh connection for the next case.
+    fn failed(
+        &mut self,
+        generation: u64,
+        case: &TestCase,
+        behaviour: Behaviour,
+        observed: String,
+        sent: (Vec<Wire>, u64),
+    ) {
+        let f = connection_finding(
+            self.model.as_ref(),
+            self.cfg.seed,
             case,
             behaviour,
             observed,
+            sent,
         );
+        target_failed(&self.cfg, &self.shared, generation, f);
         self.session.reset();
     }
 
-    /// Classify the outcome of `case`: a finding, a failed target, or nothing.
+    /// Classify the outcome of `case` (other than a timeout): a finding, a failed target, or
+    /// nothing.
     async fn judge(&mut self, case: &TestCase, index: u64, generation: u64, outcome: Outcome) {
         let model = self.model.clone();
         match outcome {
             Outcome::Response(resp, _) if resp.is_empty() => {} // not confirmed
             Outcome::Response(resp, _) => {
                 if let Some(why) = model.check(&case.bytes, case.valid, &resp) {
-                    self.conformance(case, format!("{why}; response {}", hex::encode(&resp)));
+                    self.conformance(
+                        case,
+                        format!("{why}; response {}", hex::encode(&resp)),
+                        Some(&resp),
+                    );
                 }
             }
             Outcome::BadFrame(resp, why) => self.conformance(
@@ -724,6 +1048,7 @@ impl Worker {
                     "malformed response frame: {why}; bytes {}",
                     hex::encode(&resp[..resp.len().min(64)])
                 ),
+                Some(&resp),
             ),
             Outcome::Closed => self.on_closed(case, generation).await,
             Outcome::Silent(_) => {
@@ -731,17 +1056,25 @@ impl Worker {
                     self.conformance(
                         case,
                         format!("no answer where the specification requires one: {why} (the target answered the request sent right after it)"),
+                        None,
                     );
                 }
             }
-            Outcome::Timeout(partial) => self.on_timeout(case, index, generation, &partial).await,
-            Outcome::ConnectFailed(e) => {
-                if let Some(why) = target_down(&self.cfg, model.as_ref(), &mut self.health).await {
+            Outcome::Timeout(partial) => {
+                let _ = self
+                    .on_timeout(case, index, generation, &partial, u64::MAX)
+                    .await;
+            }
+            Outcome::ConnectFailed(e) | Outcome::NotSent(e) => {
+                // The case was not delivered; the connection before it is what preceded.
+                let sent = self.sent();
+                if let Some(why) = target_down(&self.cfg, model.as_ref(), &mut self.session).await {
                     self.failed(
                         generation,
                         case,
                         Behaviour::Crash,
                         format!("target refuses connections: {e}; {why}"),
+                        sent,
                     );
                 }
             }
@@ -752,12 +1085,14 @@ impl Worker {
     /// is not, and neither is closing where the specification requires an answer.
     async fn on_closed(&mut self, case: &TestCase, generation: u64) {
         let model = self.model.clone();
-        let down = target_down(&self.cfg, model.as_ref(), &mut self.health).await;
+        let sent = self.sent();
+        let down = target_down(&self.cfg, model.as_ref(), &mut self.session).await;
         if down.is_none() {
             if let Some(why) = model.required_answer(&case.bytes) {
                 self.conformance(
                     case,
                     format!("connection closed without an answer where the specification requires one: {why}"),
+                    None,
                 );
             }
         }
@@ -768,19 +1103,35 @@ impl Worker {
                 case,
                 Behaviour::Crash,
                 format!("connection closed after this input and the target did not come back within {grace:?}: {why}"),
+                sent,
             );
         }
     }
 
-    /// No answer in time. A target that still answers the health probe may owe an answer
-    /// (asked again with the full timeout); one that does not has crashed or hangs.
-    async fn on_timeout(&mut self, case: &TestCase, index: u64, generation: u64, partial: &[u8]) {
+    /// No answer in time. A target that still answers the health probe (on the case
+    /// connection) may owe an answer (asked again with the full timeout, alone); one that
+    /// does not has crashed or hangs, unless this connection was never served while the
+    /// target answered another worker (then the case was not delivered).
+    async fn on_timeout(
+        &mut self,
+        case: &TestCase,
+        index: u64,
+        generation: u64,
+        partial: &[u8],
+        answered: u64,
+    ) -> Delivery {
         let model = self.model.clone();
-        match probe_on(&mut self.health, model.as_ref(), index).await {
-            Ok(_) => {
+        let sent = self.sent();
+        match probe_within(&mut self.session, model.as_ref(), index, self.cfg.timeout).await {
+            Ok(d) => {
+                self.shared.answered.fetch_add(1, Ordering::SeqCst);
+                if let Some(base) = self.shared.baseline {
+                    self.check_latency(base, d, case, sent);
+                }
                 if let Some(why) = model.required_answer(&case.bytes) {
                     // The short case timeout may just have been too short: ask again with
                     // the full timeout before calling it a finding.
+                    self.session.reset();
                     let mut again = Session::new(self.cfg.target, self.cfg.timeout);
                     match again.exchange(model.as_ref(), &case.bytes).await {
                         Outcome::Response(r, _) => {
@@ -788,16 +1139,28 @@ impl Worker {
                                 self.conformance(
                                     case,
                                     format!("{bad}; response {}", hex::encode(&r)),
+                                    Some(&r),
                                 );
                             }
                         }
                         Outcome::Timeout(_) | Outcome::Closed => self.conformance(
                             case,
                             format!("no answer where the specification requires one: {why}"),
+                            None,
                         ),
                         _ => {}
                     }
                 }
+                Delivery::Delivered
+            }
+            // Others were answered meanwhile: the target is alive but does not serve this
+            // connection (one client at a time); the case cannot be judged.
+            Err(_)
+                if self.cfg.concurrency > 1
+                    && self.shared.answered.load(Ordering::SeqCst) > answered =>
+            {
+                self.session.reset();
+                Delivery::Undelivered(NOT_SERVED)
             }
             Err(why) => {
                 let b = if why.contains("connect") {
@@ -814,7 +1177,9 @@ impl Worker {
                         "no answer within {waited:?} ({} bytes received) and the health probe failed: {why}",
                         partial.len()
                     ),
+                    sent,
                 );
+                Delivery::Delivered
             }
         }
     }
@@ -840,6 +1205,11 @@ pub async fn run(
     let cfg = Arc::new(cfg);
     let pairs_total = (model.messages().len() * MutationClass::ALL.len()) as u64;
     let shared = Arc::new(Shared {
+        delivered: AtomicU64::new(0),
+        undelivered: AtomicU64::new(0),
+        answered: AtomicU64::new(0),
+        last_probe: Mutex::new((0, Instant::now())),
+        baseline,
         findings: Mutex::new(Vec::new()),
         coverage: Mutex::new(Coverage {
             pairs_total,
@@ -872,19 +1242,13 @@ pub async fn run(
         model: model.as_ref(),
         cfg: &cfg,
         shared: &shared,
-        baseline,
-        last_probe_at: 0,
-        last_probe_time: Instant::now(),
         memory_start: cfg.control.0.as_ref().and_then(|c| c.memory_kib()),
         memory_reported: false,
     };
     loop {
         let finished = tasks.iter().all(|t| t.is_finished());
-        let done = shared.done.load(Ordering::SeqCst);
-        monitor.latency(done).await;
         monitor.memory();
-        monitor.process();
-        progress(&progress_of(&shared, done, started.elapsed()));
+        progress(&progress_of(&shared, started.elapsed()));
         if finished {
             break;
         }
@@ -904,6 +1268,8 @@ pub async fn run(
     }
     findings.sort_by(|a, b| a.behaviour.cmp(&b.behaviour).then(a.code.cmp(&b.code)));
     let done = shared.done.load(Ordering::SeqCst);
+    let delivered = shared.delivered.load(Ordering::SeqCst);
+    let undelivered = shared.undelivered.load(Ordering::SeqCst);
     let stopped = shared
         .stopped_why
         .lock()
@@ -916,7 +1282,8 @@ pub async fn run(
     Report {
         protocol: model.name().to_string(),
         next_case: cfg.start_at + done,
-        cases: done,
+        cases: delivered,
+        undelivered,
         elapsed: testing_time,
         baseline,
         findings,
@@ -952,9 +1319,11 @@ fn case_timeout_for(baseline: Option<Duration>, timeout: Duration) -> Duration {
         .min(timeout)
 }
 
-/// What the progress callback is told: cases done, rate, findings per behaviour, coverage.
-fn progress_of(shared: &Shared, done: u64, elapsed: Duration) -> Progress {
+/// What the progress callback is told: cases executed and not, rate of executed cases,
+/// findings per behaviour, coverage.
+fn progress_of(shared: &Shared, elapsed: Duration) -> Progress {
     let elapsed = elapsed.as_secs_f64().max(1e-3);
+    let done = shared.delivered.load(Ordering::SeqCst);
     let findings = shared.findings.lock().map(|f| {
         let mut m = BTreeMap::new();
         for x in f.iter() {
@@ -964,6 +1333,7 @@ fn progress_of(shared: &Shared, done: u64, elapsed: Duration) -> Progress {
     });
     Progress {
         cases: done,
+        undelivered: shared.undelivered.load(Ordering::SeqCst),
         rate: done as f64 / elapsed,
         findings: findings.unwrap_or_default(),
         coverage: shared
@@ -974,14 +1344,13 @@ fn progress_of(shared: &Shared, done: u64, elapsed: Duration) -> Progress {
     }
 }
 
-/// The monitors that watch the target while the workers run.
+/// The monitor that watches a launched target's memory while the workers run (latency is
+/// probed by the workers on their own connections, a process exit is seen by the worker whose
+/// connection it breaks).
 struct Monitor<'a> {
     model: &'a dyn ProtocolModel,
     cfg: &'a Config,
     shared: &'a Shared,
-    baseline: Option<Duration>,
-    last_probe_at: u64,
-    last_probe_time: Instant,
     /// Resident memory of a launched target at the start, KiB.
     memory_start: Option<u64>,
     memory_reported: bool,
@@ -1003,39 +1372,6 @@ impl Monitor<'_> {
             .lock()
             .map(|r| r.clone())
             .unwrap_or_default()
-    }
-
-    /// Degradation monitor: probe latency against the baseline, every `probe_every` cases
-    /// and at least once a second.
-    async fn latency(&mut self, done: u64) {
-        let Some(base) = self.baseline else {
-            return;
-        };
-        if !((done >= self.last_probe_at + self.cfg.probe_every
-            || self.last_probe_time.elapsed() >= Duration::from_secs(1))
-            && !self.shared.stop.load(Ordering::SeqCst))
-        {
-            return;
-        }
-        self.last_probe_at = done;
-        self.last_probe_time = Instant::now();
-        if let Ok(d) = probe(self.model, self.cfg.target, self.cfg.timeout, 0xFF00).await {
-            let limit = base
-                .mul_f64(self.cfg.degradation_factor)
-                .max(Duration::from_millis(50));
-            if d > limit {
-                let recent = self.recent();
-                self.shared.record(finding(
-                    &self.last_case(),
-                    Behaviour::Degradation,
-                    format!(
-                        "health-probe latency {d:?} is over {:.0}x the baseline {base:?}",
-                        self.cfg.degradation_factor
-                    ),
-                    recent,
-                ));
-            }
-        }
     }
 
     /// Memory monitor (launched targets): growth beyond the factor is degradation (once).
@@ -1060,24 +1396,6 @@ impl Monitor<'_> {
                 ),
                 recent,
             ));
-        }
-    }
-
-    /// Process monitor: a launched target that exits is a crash of the last case sent.
-    fn process(&self) {
-        let Some(c) = &self.cfg.control.0 else {
-            return;
-        };
-        if let Some(how) = c.exited() {
-            let generation = self.shared.restarts.lock().map(|g| *g).unwrap_or(0);
-            target_failed(
-                self.cfg,
-                self.shared,
-                generation,
-                &self.last_case(),
-                Behaviour::Crash,
-                format!("the target process {how} during the campaign"),
-            );
         }
     }
 }
@@ -1212,96 +1530,125 @@ async fn restart(ctl: &Arc<dyn TargetControl>) -> Result<(), String> {
         .map_err(|e| format!("restart task failed: {e}"))?
 }
 
-/// Send `seq` in order on one connection. Each request is followed, as in the campaign, by a
-/// sentinel when its framing is complete, and its answer (or the sentinel's) is awaited up to
-/// the case timeout before the next request goes out. Stops early when the target drops the
-/// connection. The connection is returned, to stay open while the target is observed.
-async fn send_sequence(
+/// What sending a sequence on one connection gave.
+struct Sent {
+    /// The connection, still open (`None`: the target closed it, or a write failed).
+    stream: Option<TcpStream>,
+    /// What the target did to the last request sent.
+    last: Outcome,
+}
+
+/// Send `seq` exactly as given, in order, on one connection (nothing added: a recorded
+/// reproducer already holds its sentinels and probes), waiting up to `wait` after each
+/// request for its answer before the next one goes out. Stops early when the target drops the
+/// connection. `Err` when no connection could be opened (nothing was sent).
+async fn send_exact(
     model: &dyn ProtocolModel,
-    cfg: &Config,
+    target: SocketAddr,
+    connect_timeout: Duration,
+    wait: Duration,
     seq: &[Vec<u8>],
-) -> Option<TcpStream> {
-    let wait = cfg.case_timeout.unwrap_or(cfg.timeout);
-    let mut stream = tokio::time::timeout(cfg.timeout, TcpStream::connect(cfg.target))
+) -> Result<Sent, String> {
+    let mut stream = tokio::time::timeout(connect_timeout, TcpStream::connect(target))
         .await
-        .ok()?
-        .ok()?;
+        .map_err(|_| format!("connect to {target} timed out"))?
+        .map_err(|e| format!("connect to {target}: {e}"))?;
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    for (i, req) in seq.iter().enumerate() {
-        let sentinel = (cfg.sentinel && !matches!(model.frame_len(req), Ok(None)))
-            .then(|| model.sentinel(req, i as u64));
-        let mut out = req.clone();
-        if let Some(p) = &sentinel {
-            out.extend_from_slice(p);
+    let mut last = Outcome::Timeout(Vec::new());
+    for req in seq {
+        if let Err(e) = stream.write_all(req).await {
+            return Ok(Sent {
+                stream: None,
+                last: Outcome::NotSent(format!("writing to {target}: {e}")),
+            });
         }
-        stream.write_all(&out).await.ok()?;
-        let deadline = Instant::now() + wait;
-        'answer: loop {
-            loop {
-                match model.frame_len(&buf) {
-                    Ok(Some(n)) => {
-                        let frame: Vec<u8> = buf.drain(..n).collect();
-                        match &sentinel {
-                            // The request's own answer: its sentinel's comes next.
-                            Some(p) if !model.probe_ok(p, &frame) => {}
-                            _ => break 'answer,
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(_) => {
-                        buf.clear();
-                        break;
-                    }
+        let start = Instant::now();
+        let deadline = start + wait;
+        last = loop {
+            match model.frame_len(&buf) {
+                Ok(Some(n)) => {
+                    let frame: Vec<u8> = buf.drain(..n).collect();
+                    break Outcome::Response(frame, start.elapsed());
                 }
+                Ok(None) => {}
+                Err(why) => break Outcome::BadFrame(std::mem::take(&mut buf), why),
             }
             if buf.len() >= MAX_RESPONSE {
-                buf.clear();
+                break Outcome::BadFrame(
+                    std::mem::take(&mut buf),
+                    format!("more than {MAX_RESPONSE} bytes without a complete frame"),
+                );
             }
             let now = Instant::now();
             if now >= deadline {
-                break;
+                break Outcome::Timeout(buf.clone());
             }
             match tokio::time::timeout(deadline - now, stream.read(&mut chunk)).await {
-                Err(_) => break,
-                Ok(Ok(0)) | Ok(Err(_)) => return None,
+                Err(_) => break Outcome::Timeout(buf.clone()),
+                Ok(Ok(0)) | Ok(Err(_)) => {
+                    return Ok(Sent {
+                        stream: None,
+                        last: Outcome::Closed,
+                    })
+                }
                 Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
             }
-        }
+        };
     }
-    Some(stream)
+    Ok(Sent {
+        stream: Some(stream),
+        last,
+    })
 }
 
-/// What a controlled target does now: `None` if it answers the health probe; a crash if its
-/// process exited or it refuses connections for the whole crash grace; a hang if it accepts
-/// but does not answer the probe within the timeout.
+/// Whether the target still serves after a sequence: the connection the sequence went over
+/// is closed first (nothing is added to the sequence, and a target serving one client at a
+/// time is free to answer), then the health probe goes on new connections for up to
+/// `grace`. `Err` says how it failed: `crash: ...` when it no longer accepts connections,
+/// `hang: ...` when it accepts but does not answer.
+async fn still_serves(
+    model: &dyn ProtocolModel,
+    target: SocketAddr,
+    timeout: Duration,
+    grace: Duration,
+    stream: Option<TcpStream>,
+) -> Result<(), String> {
+    drop(stream);
+    let deadline = Instant::now() + grace;
+    loop {
+        match probe(model, target, timeout, 0xFFFE).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.contains("connect") || e.contains("closed") || e.contains("not sent") => {
+                if Instant::now() >= deadline {
+                    return Err(format!("crash: the target no longer serves: {e}"));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(format!("hang: {e}")),
+        }
+    }
+}
+
+/// What a controlled target does now: `None` if it answers the health probe (on a new
+/// connection, once `conn`, the one a candidate went over, is closed); a crash if its process
+/// exited or it refuses connections for the whole crash grace; a hang if it accepts but does
+/// not answer the probe within the timeout.
 async fn observe(
     model: &dyn ProtocolModel,
     cfg: &Config,
     ctl: &dyn TargetControl,
+    conn: Option<TcpStream>,
 ) -> Option<Behaviour> {
-    let deadline = Instant::now() + cfg.crash_grace;
-    loop {
-        if ctl.exited().is_some() {
-            return Some(Behaviour::Crash);
-        }
-        match probe(model, cfg.target, cfg.timeout, 0xFFFE).await {
-            Ok(_) => return None,
-            Err(e) if e.contains("connect") || e.contains("closed") => {
-                if Instant::now() >= deadline {
-                    return Some(Behaviour::Crash);
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(_) => {
-                return Some(if ctl.exited().is_some() {
-                    Behaviour::Crash
-                } else {
-                    Behaviour::Hang
-                })
-            }
-        }
+    if ctl.exited().is_some() {
+        return Some(Behaviour::Crash);
+    }
+    match still_serves(model, cfg.target, cfg.timeout, cfg.crash_grace, conn).await {
+        Ok(()) => None,
+        Err(_) if ctl.exited().is_some() => Some(Behaviour::Crash),
+        Err(e) if e.starts_with("crash") => Some(Behaviour::Crash),
+        Err(_) => Some(Behaviour::Hang),
     }
 }
 
@@ -1336,9 +1683,12 @@ impl Trial<'_> {
             self.cut = Some(format!("the target could not be restarted: {e}"));
             return None;
         }
-        let conn = send_sequence(self.model, self.cfg, seq).await;
-        let seen = observe(self.model, self.cfg, self.ctl.as_ref()).await;
-        drop(conn);
+        let wait = self.cfg.case_timeout.unwrap_or(self.cfg.timeout);
+        let conn = send_exact(self.model, self.cfg.target, self.cfg.timeout, wait, seq)
+            .await
+            .ok()
+            .and_then(|s| s.stream);
+        let seen = observe(self.model, self.cfg, self.ctl.as_ref(), conn).await;
         Some(seen == Some(self.want))
     }
 }
@@ -1439,6 +1789,8 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
                 f.original = Some(f.reproducer.clone());
                 f.reproducer = min.iter().map(hex::encode).collect();
             }
+            // The request that provokes the behaviour is the last one left.
+            f.label_from_reproducer(model);
             format!(
                 "minimized from {n0} requests (last {b0} bytes) to {n1} (last {b1} bytes){}",
                 match &t.cut {
@@ -1470,58 +1822,62 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
     });
 }
 
-/// Replay a finding's reproducer; returns what the target did to the last request.
+/// What replaying a reproducer showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replayed {
+    /// The behaviour came back, in words (`crash: ...`, `hang: ...`, or the conformance
+    /// violation).
+    Reproduced(String),
+    /// The whole reproducer was sent and the target behaved.
+    NotReproduced,
+    /// Nothing could be sent: no connection to the target (it is not there).
+    NoTarget(String),
+    /// The reproducer holds no request.
+    Empty,
+}
+
+/// How long a target that dropped the connection may take to accept again before a replay
+/// calls it a crash.
+const REPLAY_GRACE: Duration = Duration::from_secs(1);
+
+/// Replay a reproducer exactly as recorded, in order on one connection; returns what the
+/// target did to the last request and what that shows. The target must accept the first
+/// connection, else nothing is shown ([`Replayed::NoTarget`]); afterwards it must still serve
+/// (a probe on that connection, else on new ones for a second), else it crashed or hangs;
+/// otherwise the answer to the last request is judged by the protocol's oracle.
 pub async fn replay(
     model: &dyn ProtocolModel,
     target: SocketAddr,
     timeout: Duration,
     reproducer: &[Vec<u8>],
-) -> (Outcome, Option<String>) {
-    let Some((req, prefix)) = reproducer.split_last() else {
-        return (Outcome::Closed, None);
+) -> (Outcome, Replayed) {
+    let Some(req) = reproducer.last() else {
+        return (Outcome::Closed, Replayed::Empty);
     };
-    // Every request of the reproducer goes on one connection, as in the campaign: the
-    // requests before the last one first (each with its sentinel), then the last one.
-    let mut s = if prefix.is_empty() {
-        Session::new(target, timeout)
-    } else {
-        let mut cfg = Config::new(target);
-        cfg.timeout = timeout;
-        match send_sequence(model, &cfg, prefix).await {
-            Some(stream) => Session::with_stream(target, timeout, stream),
-            None => {
-                // The target dropped the connection before the last request.
-                let verdict = match probe(model, target, timeout, 1).await {
-                    Ok(_) => None,
-                    Err(e) => Some(format!("crash: {e}")),
-                };
-                return (Outcome::Closed, verdict);
-            }
-        }
+    let sent = match send_exact(model, target, timeout, timeout, reproducer).await {
+        Ok(s) => s,
+        Err(e) => return (Outcome::ConnectFailed(e.clone()), Replayed::NoTarget(e)),
     };
-    let last = s.exchange(model, req).await;
-    let verdict = match &last {
-        Outcome::Response(r, _) => model.check(req, false, r),
-        Outcome::BadFrame(_, why) => Some(format!("malformed response frame: {why}")),
-        Outcome::Silent(_) => model
-            .required_answer(req)
-            .map(|why| format!("no answer where the specification requires one: {why}")),
-        Outcome::Timeout(_) => match probe(model, target, timeout, 1).await {
-            Ok(_) => model
+    let last = sent.last;
+    let verdict = match still_serves(model, target, timeout, REPLAY_GRACE, sent.stream).await {
+        Err(why) => Some(why),
+        Ok(()) => match &last {
+            Outcome::Response(r, _) => model.check(req, false, r),
+            Outcome::BadFrame(_, why) => Some(format!("malformed response frame: {why}")),
+            Outcome::Silent(_) | Outcome::Timeout(_) => model
                 .required_answer(req)
                 .map(|why| format!("no answer where the specification requires one: {why}")),
-            Err(e) => Some(format!("hang: {e}")),
+            Outcome::Closed | Outcome::NotSent(_) => model.required_answer(req).map(|why| {
+                format!("connection closed without an answer where the specification requires one: {why}")
+            }),
+            Outcome::ConnectFailed(_) => None,
         },
-        Outcome::Closed | Outcome::ConnectFailed(_) => {
-            match probe(model, target, timeout, 1).await {
-                Ok(_) => model.required_answer(req).map(|why| {
-                    format!("connection closed without an answer where the specification requires one: {why}")
-                }),
-                Err(e) => Some(format!("crash: {e}")),
-            }
-        }
     };
-    (last, verdict)
+    let shown = match verdict {
+        Some(v) => Replayed::Reproduced(v),
+        None => Replayed::NotReproduced,
+    };
+    (last, shown)
 }
 
 #[cfg(test)]
@@ -1567,6 +1923,48 @@ mod tests {
         assert_eq!(
             send_plan(&model, &cfg, &incomplete, 7),
             (None, Duration::from_millis(40))
+        );
+    }
+
+    #[test]
+    fn a_connection_finding_is_that_connection_up_to_its_last_case_labelled_by_its_bytes() {
+        let model = Modbus::new(1);
+        // Case 0 is generated as the model's first message; its bytes are rewritten to carry
+        // FC 5, as a mutation may do: the finding is labelled FC 5.
+        let mut case = build_case(&model, 9, 0);
+        case.bytes[7] = 5;
+        let probe = model.probe(1);
+        let wire = |to_target, bytes: &[u8], case| Wire {
+            to_target,
+            bytes: bytes.to_vec(),
+            case,
+        };
+        let log = vec![
+            wire(true, &probe, None),
+            wire(false, &[0, 1, 0, 0, 0, 5, 1, 3, 2, 0, 0], None),
+            wire(true, &case.bytes, Some(0)),
+        ];
+        let f = connection_finding(
+            &model,
+            9,
+            &case,
+            Behaviour::Crash,
+            "gone".into(),
+            (log.clone(), 0),
+        );
+        assert_eq!(
+            f.reproducer,
+            vec![hex::encode(&probe), hex::encode(&case.bytes)]
+        );
+        assert_eq!(f.code, 5);
+        assert!(f.message.starts_with("FC05"), "{}", f.message);
+        assert_eq!(f.exchange, log);
+        // A longer connection than the log keeps says so.
+        let f = connection_finding(&model, 9, &case, Behaviour::Crash, "gone".into(), (log, 7));
+        assert!(
+            f.observed.contains("7 earlier messages were not kept"),
+            "{}",
+            f.observed
         );
     }
 

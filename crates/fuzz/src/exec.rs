@@ -21,8 +21,10 @@ pub enum Outcome {
     Closed,
     /// No complete answer within the timeout (partial bytes, if any).
     Timeout(Vec<u8>),
-    /// Could not connect.
+    /// Could not connect: the request was not delivered.
     ConnectFailed(String),
+    /// Connected, but writing the request failed: it was not delivered.
+    NotSent(String),
     /// No answer to this request, but the target answered the sentinel sent right after it:
     /// it read the request and chose not to answer (established in one round trip, without
     /// waiting for a timeout).
@@ -31,6 +33,36 @@ pub enum Outcome {
 
 /// Sentinels whose answers may still arrive on a connection before it is dropped.
 const MAX_PENDING: usize = 8;
+
+/// The most messages (both directions) kept in the record of one connection; older ones are
+/// dropped (and counted, see [`Session::dropped`]).
+pub const MAX_LOG: usize = 512;
+
+/// One message on a connection, as recorded: what otproof wrote or what the target sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Wire {
+    /// Written by otproof (to the target); `false`: received from the target.
+    pub to_target: bool,
+    /// The bytes, exactly.
+    #[serde(with = "hex_bytes")]
+    pub bytes: Vec<u8>,
+    /// The test case this request was (`None`: a sentinel, a probe, or a received chunk).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<u64>,
+}
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(b))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        hex::decode(s).map_err(serde::de::Error::custom)
+    }
+}
 
 /// A connection to the target that reconnects when needed.
 pub struct Session {
@@ -42,6 +74,15 @@ pub struct Session {
     /// Sentinels sent on this connection whose answers have not been read yet; their answers
     /// are skipped when they arrive.
     pending: Vec<Vec<u8>>,
+    /// What was written and received on the current (or, after it was dropped, the last)
+    /// connection, in order; cleared when a new connection opens.
+    log: Vec<Wire>,
+    /// Messages dropped from the front of `log` (it keeps the last [`MAX_LOG`]).
+    dropped: u64,
+    /// The target sent at least one byte on this connection.
+    served: bool,
+    /// The test case the next written request is (set by [`Session::case`]).
+    case: Option<u64>,
 }
 
 impl Session {
@@ -53,6 +94,10 @@ impl Session {
             stream: None,
             buf: Vec::new(),
             pending: Vec::new(),
+            log: Vec::new(),
+            dropped: 0,
+            served: false,
+            case: None,
         }
     }
 
@@ -64,6 +109,56 @@ impl Session {
             stream: Some(stream),
             buf: Vec::new(),
             pending: Vec::new(),
+            log: Vec::new(),
+            dropped: 0,
+            served: false,
+            case: None,
+        }
+    }
+
+    /// The next request written is test case `index` (recorded with it in the log).
+    pub fn case(&mut self, index: u64) {
+        self.case = Some(index);
+    }
+
+    /// What was written and received on the current connection (or on the last one, once it
+    /// was dropped and before another opened), in order.
+    pub fn log(&self) -> &[Wire] {
+        &self.log
+    }
+
+    /// Messages of this connection no longer in [`Session::log`] (it keeps the last
+    /// [`MAX_LOG`]).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Whether the target has sent anything at all on this connection.
+    pub fn served(&self) -> bool {
+        self.served
+    }
+
+    /// Whether a connection is open.
+    pub fn connected(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    fn note(&mut self, to_target: bool, bytes: &[u8], case: Option<u64>) {
+        if bytes.is_empty() {
+            return;
+        }
+        if !to_target {
+            self.served = true;
+        }
+        self.log.push(Wire {
+            to_target,
+            bytes: bytes.to_vec(),
+            case,
+        });
+        if self.log.len() > MAX_LOG {
+            let n = self.log.len() - MAX_LOG;
+            self.log.drain(..n);
+            self.dropped += n as u64;
         }
     }
 
@@ -74,7 +169,32 @@ impl Session {
         self.pending.clear();
     }
 
+    /// Connect now (if not connected); the error says why not.
+    pub async fn open(&mut self) -> Result<(), String> {
+        self.connect().await.map(|_| ())
+    }
+
+    /// A kept connection the target has closed (or reset) meanwhile is dropped, so the next
+    /// request opens a new one instead of being written into a dead connection; bytes the
+    /// target sent meanwhile are kept for the next read.
+    fn drop_if_closed(&mut self) {
+        let Some(stream) = self.stream.as_ref() else {
+            return;
+        };
+        let mut chunk = [0u8; 4096];
+        match stream.try_read(&mut chunk) {
+            Ok(0) => self.reset(),
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                self.note(false, &chunk[..n], None);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => self.reset(),
+        }
+    }
+
     async fn connect(&mut self) -> Result<&mut TcpStream, String> {
+        self.drop_if_closed();
         if self.stream.is_none() {
             let s = tokio::time::timeout(self.timeout, TcpStream::connect(self.addr))
                 .await
@@ -82,6 +202,9 @@ impl Session {
                 .map_err(|e| format!("connect to {}: {e}", self.addr))?;
             let _ = s.set_nodelay(true);
             self.stream = Some(s);
+            self.log.clear();
+            self.dropped = 0;
+            self.served = false;
         }
         self.stream
             .as_mut()
@@ -118,6 +241,7 @@ impl Session {
         sentinel: Option<&[u8]>,
         timeout: Duration,
     ) -> Outcome {
+        let case = self.case.take();
         let stream = match self.connect().await {
             Ok(s) => s,
             Err(e) => return Outcome::ConnectFailed(e),
@@ -132,9 +256,13 @@ impl Session {
             }
             None => stream.write_all(bytes).await,
         };
-        if written.is_err() {
+        if let Err(e) = written {
             self.reset();
-            return Outcome::Closed;
+            return Outcome::NotSent(format!("writing to {}: {e}", self.addr));
+        }
+        self.note(true, bytes, case);
+        if let Some(p) = sentinel {
+            self.note(true, p, None);
         }
         let deadline = start + timeout;
         let frame = loop {
@@ -219,7 +347,10 @@ impl Session {
                     self.reset();
                     return Err(Outcome::Closed);
                 }
-                Ok(Ok(n)) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(Ok(n)) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    self.note(false, &chunk[..n], None);
+                }
             }
         }
     }
@@ -235,19 +366,31 @@ pub async fn probe(
     probe_on(&mut Session::new(addr, timeout), model, seq).await
 }
 
-/// One health probe over `session` (reconnecting if its connection is gone).
+/// One health probe over `session` (reconnecting if its connection is gone), answered
+/// within the session's timeout.
 pub async fn probe_on(
     session: &mut Session,
     model: &dyn ProtocolModel,
     seq: u64,
 ) -> Result<Duration, String> {
     let timeout = session.timeout;
+    probe_within(session, model, seq, timeout).await
+}
+
+/// One health probe over `session` (reconnecting if its connection is gone), answered within
+/// `timeout`.
+pub async fn probe_within(
+    session: &mut Session,
+    model: &dyn ProtocolModel,
+    seq: u64,
+    timeout: Duration,
+) -> Result<Duration, String> {
     let req = model.probe(seq);
     let reused = session.stream.is_some();
-    let mut outcome = session.exchange(model, &req).await;
-    if reused && outcome == Outcome::Closed {
+    let mut outcome = session.exchange_within(model, &req, None, timeout).await;
+    if reused && matches!(outcome, Outcome::Closed | Outcome::NotSent(_)) {
         // The kept connection may have been closed by the target long ago: ask afresh.
-        outcome = session.exchange(model, &req).await;
+        outcome = session.exchange_within(model, &req, None, timeout).await;
     }
     match outcome {
         Outcome::Response(r, d) if model.probe_ok(&req, &r) => Ok(d),
@@ -256,6 +399,7 @@ pub async fn probe_on(
         Outcome::Closed => Err("connection closed on the health probe".into()),
         Outcome::Timeout(_) => Err(format!("no answer to the health probe within {timeout:?}")),
         Outcome::ConnectFailed(e) => Err(e),
+        Outcome::NotSent(e) => Err(format!("health probe not sent: {e}")),
         Outcome::Silent(_) => Err("no answer to the health probe".into()),
     }
 }

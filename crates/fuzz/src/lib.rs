@@ -11,11 +11,15 @@
 //! - **scheduler** ([`campaign::build_case`]): (message type x class) in order, each case
 //!   derived from the seed and its index, so campaigns are reproducible and resumable;
 //! - **executor** ([`exec::Session`]): async TCP with per-case timeouts, reconnects and a cap
-//!   on what a hostile target can make us read;
+//!   on what a hostile target can make us read; it records what each connection carried, both
+//!   ways ([`exec::Wire`]);
+//! - **accounting** ([`campaign::Verdict`]): a case counts only when delivered; more than 5 %
+//!   undelivered (or none delivered) without a finding is inconclusive, never a pass;
 //! - **monitors and oracles** ([`campaign`]): crash (target gone), hang (no answer and the
-//!   health probe fails), degradation (probe latency over a baseline), conformance (the
-//!   model's oracle);
-//! - **minimizer** (delta debugging on a finding's input).
+//!   health probe, on the case connection, fails), degradation (probe latency over a
+//!   baseline), conformance (the model's oracle);
+//! - **minimizer** (delta debugging on a finding's exact per-connection sequence, each
+//!   candidate replayed exactly against a restarted target).
 //!
 //! Invariants: this crate never writes to the store or to files; it returns a
 //! [`campaign::Report`] that callers turn into evidence. It only connects to the target it is

@@ -518,6 +518,11 @@ impl ProtocolModel for Modbus {
         self.probe(u64::from(tid))
     }
 
+    fn code_of(&self, request: &[u8]) -> Option<u16> {
+        // MBAP header (7 bytes), then the function code.
+        request.get(7).map(|fc| u16::from(*fc))
+    }
+
     fn probe_ok(&self, probe: &[u8], response: &[u8]) -> bool {
         response.len() >= 9
             && response[..2] == probe[..2]

@@ -318,4 +318,10 @@ pub trait ProtocolModel: Send + Sync {
         let _ = request;
         self.probe(seq)
     }
+    /// The message code a request carries, read from its bytes (which may differ from the
+    /// message type a mutated case was generated from); `None` when the bytes do not say.
+    fn code_of(&self, request: &[u8]) -> Option<u16> {
+        let _ = request;
+        None
+    }
 }

@@ -1,12 +1,14 @@
 //! Robustness campaign renderings: the evidence JSON, one self-contained HTML page for an
-//! assessor, SARIF 2.1.0, JUnit XML, and a pcap of each finding's reproducer. Everything is
-//! rendered from the recorded payload ([`RobustnessCampaign`]) alone.
+//! assessor, SARIF 2.1.0, JUnit XML, and a pcap of each finding's exchange (both directions of
+//! the connection that preceded it) or reproducer. Everything but the pcaps is rendered from
+//! the recorded payload ([`RobustnessCampaign`]) alone.
 
 use crate::html::{esc, page};
 use crate::ReportError;
 use otproof_catalog::Catalog;
 use otproof_evidence::payload::campaign::{
-    Behaviour, CampaignFinding, MutationClass, RobustnessCampaign,
+    Behaviour, CampaignFinding, CampaignVerdict, MutationClass, RobustnessCampaign,
+    UNDELIVERED_LIMIT_PERCENT,
 };
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -208,6 +210,19 @@ fn checksum(data: &[u8]) -> u16 {
 
 /// A pcap (LINKTYPE_RAW, IPv4/TCP) of the requests, client 127.0.0.1:40000 to the target port.
 pub fn pcap(requests: &[Vec<u8>], port: u16) -> Vec<u8> {
+    let segments: Vec<(bool, &[u8])> = requests.iter().map(|r| (true, r.as_slice())).collect();
+    pcap_of(&segments, port, false)
+}
+
+/// A pcap (LINKTYPE_RAW, IPv4/TCP) of a whole exchange on one connection, in order: each
+/// segment `(to_target, bytes)` goes from the client 127.0.0.1:40000 to the target port when
+/// `to_target`, else back, with sequence and acknowledgement numbers of both directions.
+pub fn pcap_exchange(segments: &[(bool, Vec<u8>)], port: u16) -> Vec<u8> {
+    let segments: Vec<(bool, &[u8])> = segments.iter().map(|(d, b)| (*d, b.as_slice())).collect();
+    pcap_of(&segments, port, true)
+}
+
+fn pcap_of(segments: &[(bool, &[u8])], port: u16, acks: bool) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
@@ -216,8 +231,9 @@ pub fn pcap(requests: &[Vec<u8>], port: u16) -> Vec<u8> {
     out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(&65535u32.to_le_bytes());
     out.extend_from_slice(&101u32.to_le_bytes());
-    let mut seq: u32 = 1;
-    for (i, payload) in requests.iter().enumerate() {
+    // Next sequence number of the client and of the target.
+    let (mut client, mut server): (u32, u32) = (1, 1);
+    for (i, (to_target, payload)) in segments.iter().enumerate() {
         let payload = &payload[..payload.len().min(65000)];
         let total = 40 + payload.len();
         let mut ip = vec![
@@ -227,10 +243,18 @@ pub fn pcap(requests: &[Vec<u8>], port: u16) -> Vec<u8> {
         ip[4..6].copy_from_slice(&(i as u16).to_be_bytes());
         let c = checksum(&ip);
         ip[10..12].copy_from_slice(&c.to_be_bytes());
+        let (src, dst, seq, ack) = if *to_target {
+            (40000u16, port, client, server)
+        } else {
+            (port, 40000u16, server, client)
+        };
         let mut tcp = vec![0u8; 20];
-        tcp[0..2].copy_from_slice(&40000u16.to_be_bytes());
-        tcp[2..4].copy_from_slice(&port.to_be_bytes());
+        tcp[0..2].copy_from_slice(&src.to_be_bytes());
+        tcp[2..4].copy_from_slice(&dst.to_be_bytes());
         tcp[4..8].copy_from_slice(&seq.to_be_bytes());
+        if acks {
+            tcp[8..12].copy_from_slice(&ack.to_be_bytes());
+        }
         tcp[12] = 5 << 4;
         tcp[13] = 0x18; // PSH, ACK
         tcp[14..16].copy_from_slice(&65535u16.to_be_bytes());
@@ -240,7 +264,11 @@ pub fn pcap(requests: &[Vec<u8>], port: u16) -> Vec<u8> {
         pseudo.extend_from_slice(payload);
         let c = checksum(&pseudo);
         tcp[16..18].copy_from_slice(&c.to_be_bytes());
-        seq = seq.wrapping_add(payload.len() as u32);
+        if *to_target {
+            client = client.wrapping_add(payload.len() as u32);
+        } else {
+            server = server.wrapping_add(payload.len() as u32);
+        }
         out.extend_from_slice(&(i as u32).to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         out.extend_from_slice(&(total as u32).to_le_bytes());
@@ -271,6 +299,17 @@ pub fn html(r: &RobustnessCampaign) -> String {
     for o in &r.result.target_identity {
         row(&format!("Target {}", o.object), o.value.clone());
     }
+    if let Some(v) = r.result.verdict {
+        row(
+            "Verdict",
+            match v {
+                CampaignVerdict::Inconclusive => format!(
+                    "inconclusive: too few cases reached the target (more than {UNDELIVERED_LIMIT_PERCENT} % undelivered, or none delivered); the campaign shows no requirement"
+                ),
+                v => v.name().to_string(),
+            },
+        );
+    }
     row(
         "Cases",
         format!(
@@ -278,6 +317,15 @@ pub fn html(r: &RobustnessCampaign) -> String {
             r.result.cases, r.result.cases_per_second, r.result.elapsed_s
         ),
     );
+    if r.result.undelivered > 0 || r.result.verdict.is_some() {
+        row(
+            "Cases not delivered",
+            format!(
+                "{} (not counted in the cases, the rate or the coverage)",
+                r.result.undelivered
+            ),
+        );
+    }
     row("Seed", r.configuration.seed.to_string());
     row(
         "Concurrency / timeout",
@@ -409,5 +457,29 @@ mod tests {
         pseudo.extend_from_slice(&(tcp_and_payload.len() as u16).to_be_bytes());
         pseudo.extend_from_slice(tcp_and_payload);
         assert_eq!(checksum(&pseudo), 0, "TCP checksum verifies");
+    }
+
+    #[test]
+    fn an_exchange_pcap_has_both_directions_with_their_sequence_numbers() {
+        let req = vec![0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1];
+        let resp = vec![0, 1, 0, 0, 0, 5, 1, 3, 2, 0, 0];
+        let p = pcap_exchange(&[(true, req.clone()), (false, resp.clone())], 502);
+        assert_eq!(p.len(), 24 + (16 + 40 + 12) + (16 + 40 + 11));
+        let first = &p[24 + 16..24 + 16 + 40];
+        let second = &p[24 + 16 + 40 + 12 + 16..24 + 16 + 40 + 12 + 16 + 40];
+        let port = |b: &[u8], i: usize| u16::from_be_bytes([b[20 + i], b[21 + i]]);
+        let num = |b: &[u8], i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        assert_eq!((port(first, 0), port(first, 2)), (40000, 502));
+        assert_eq!((port(second, 0), port(second, 2)), (502, 40000));
+        // The answer acknowledges the request's bytes.
+        assert_eq!(num(second, 28), 1 + req.len() as u32);
+        assert_eq!(num(second, 24), 1);
+        for (at, len) in [(24 + 16, 12usize), (24 + 16 + 40 + 12 + 16, 11)] {
+            let seg = &p[at + 20..at + 40 + len];
+            let mut pseudo = vec![127, 0, 0, 1, 127, 0, 0, 1, 0, 6];
+            pseudo.extend_from_slice(&(seg.len() as u16).to_be_bytes());
+            pseudo.extend_from_slice(seg);
+            assert_eq!(checksum(&pseudo), 0, "TCP checksum verifies");
+        }
     }
 }

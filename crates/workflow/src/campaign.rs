@@ -8,8 +8,8 @@
 use crate::records::{append_idempotent, attach_bytes, media_type_of, RecordsError};
 use otproof_evidence::payload::campaign::{
     self as p, Behaviour, BehaviourRule, CampaignConfiguration, CampaignCoverage, CampaignFinding,
-    CampaignResult, CampaignScope, IdentityObject, MutationClass, ReproducerRequest,
-    RobustnessCampaign, CAMPAIGN_DOCUMENT_FORMAT,
+    CampaignResult, CampaignScope, CampaignVerdict, IdentityObject, MutationClass,
+    ReproducerRequest, RobustnessCampaign, CAMPAIGN_DOCUMENT_FORMAT,
 };
 use otproof_evidence::{
     Body, Evidence, EvidenceKind, Finding as EvFinding, FindingStatus, Payload, PayloadError,
@@ -30,6 +30,9 @@ use std::time::Duration;
 
 /// The fuzzer's settings, progress numbers and report, as front ends see them.
 pub use otproof_fuzz::campaign::{Config, Progress, Report};
+
+/// The verdict of a campaign, as recorded.
+pub use otproof_evidence::payload::campaign::CampaignVerdict as Verdict;
 
 /// The operation name of campaign records.
 pub const OPERATION: &str = "fuzz modbus";
@@ -144,6 +147,12 @@ pub struct CampaignRun {
 }
 
 impl CampaignRun {
+    /// What the campaign shows: findings fail; otherwise more than 5 % of the cases
+    /// undelivered (or none delivered) is inconclusive; else a pass.
+    pub fn verdict(&self) -> CampaignVerdict {
+        verdict(self.report.verdict())
+    }
+
     /// Findings per behaviour class, for those that have any (`[(crash, 2), ...]`).
     pub fn findings_by_behaviour(&self) -> Vec<(Behaviour, usize)> {
         Behaviour::ALL
@@ -338,6 +347,26 @@ fn finding(f: &fz::Finding) -> CampaignFinding {
     }
 }
 
+fn verdict(v: fz::Verdict) -> CampaignVerdict {
+    match v {
+        fz::Verdict::Pass => CampaignVerdict::Pass,
+        fz::Verdict::Fail => CampaignVerdict::Fail,
+        fz::Verdict::Inconclusive => CampaignVerdict::Inconclusive,
+    }
+}
+
+/// The requirements a campaign with this verdict supports: none when it is inconclusive (it
+/// shows nothing about them).
+fn requirements_shown(v: CampaignVerdict) -> Vec<String> {
+    match v {
+        CampaignVerdict::Inconclusive => Vec::new(),
+        CampaignVerdict::Pass | CampaignVerdict::Fail => otproof_catalog::traces::ROBUSTNESS
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+    }
+}
+
 fn rule(b: fz::Behaviour) -> BehaviourRule {
     let (sev, vector, score) = b.severity();
     BehaviourRule {
@@ -349,9 +378,11 @@ fn rule(b: fz::Behaviour) -> BehaviourRule {
     }
 }
 
-/// The payload of a campaign: the fuzzer's report and the scope tested.
+/// The payload of a campaign: the fuzzer's report and the scope tested. An inconclusive
+/// campaign supports no requirement.
 pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
     let elapsed_s = r.elapsed.as_secs_f64();
+    let shows = verdict(r.verdict());
     RobustnessCampaign {
         scope,
         configuration: CampaignConfiguration {
@@ -367,6 +398,8 @@ pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
         },
         result: CampaignResult {
             cases: r.cases,
+            undelivered: r.undelivered,
+            verdict: Some(shows),
             next_case: r.next_case,
             elapsed_s,
             cases_per_second: r.cases as f64 / elapsed_s.max(1e-3),
@@ -396,10 +429,7 @@ pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
         .into_iter()
         .map(rule)
         .collect(),
-        requirements: otproof_catalog::traces::ROBUSTNESS
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        requirements: requirements_shown(shows),
         findings: r.findings.iter().map(finding).collect(),
     }
 }
@@ -436,11 +466,20 @@ pub fn outputs(run: &CampaignRun) -> Result<Vec<OutputFile>, CampaignError> {
             format!("findings/{}.json", i + 1),
             serde_json::to_vec_pretty(&doc)?,
         );
-        let reqs: Vec<Vec<u8>> = f.reproducer.iter().filter_map(|h| fz::unhex(h)).collect();
-        put(
-            format!("findings/{}.pcap", i + 1),
-            render::pcap(&reqs, r.config.target.port()),
-        );
+        // The full exchange on the connection that preceded the behaviour, both ways, when it
+        // was recorded; else the reproducer's requests.
+        let pcap = if f.exchange.is_empty() {
+            let reqs: Vec<Vec<u8>> = f.reproducer.iter().filter_map(|h| fz::unhex(h)).collect();
+            render::pcap(&reqs, r.config.target.port())
+        } else {
+            let segments: Vec<(bool, Vec<u8>)> = f
+                .exchange
+                .iter()
+                .map(|w| (w.to_target, w.bytes.clone()))
+                .collect();
+            render::pcap_exchange(&segments, r.config.target.port())
+        };
+        put(format!("findings/{}.pcap", i + 1), pcap);
     }
     Ok(files)
 }
@@ -456,7 +495,8 @@ pub fn subject_of(scope: &CampaignScope) -> Subject {
     }
 }
 
-/// The campaign as an evidence record body (findings included, no attachments yet).
+/// The campaign as an evidence record body (findings included, no attachments yet). It
+/// traces to the requirements the campaign supports: none when it is inconclusive.
 pub fn evidence(c: &RobustnessCampaign, subject: Subject) -> Result<Evidence, CampaignError> {
     let findings = c
         .findings
@@ -480,16 +520,20 @@ pub fn evidence(c: &RobustnessCampaign, subject: Subject) -> Result<Evidence, Ca
             })
         })
         .collect::<Result<Vec<_>, CampaignError>>()?;
+    let inconclusive = c.result.verdict == Some(CampaignVerdict::Inconclusive);
     Ok(Evidence {
         kind: EvidenceKind::RobustnessCampaign,
         title: format!(
-            "Robustness campaign, {} at {}",
-            c.configuration.protocol, c.configuration.target
+            "Robustness campaign, {} at {}{}",
+            c.configuration.protocol,
+            c.configuration.target,
+            if inconclusive {
+                " (inconclusive: it shows no requirement)"
+            } else {
+                ""
+            }
         ),
-        requirements: otproof_catalog::traces::ROBUSTNESS
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        requirements: c.requirements.clone(),
         subject,
         payload: c.to_value()?,
         attachments: vec![],
@@ -523,8 +567,10 @@ pub fn record(
 pub struct CampaignSummary {
     /// Protocol model (`configuration.protocol`), e.g. `modbus-tcp`.
     pub protocol: String,
-    /// Cases run (`result.cases`).
+    /// Cases executed (`result.cases`); 0 for an inconclusive campaign, which shows nothing.
     pub cases: u64,
+    /// The campaign's verdict (`result.verdict`), if it records one.
+    pub verdict: Option<CampaignVerdict>,
     /// Open crash and hang findings.
     pub open_crash_or_hang: usize,
     /// Other open findings (conformance, degradation).
@@ -574,6 +620,19 @@ pub fn read_evidence_json(path: &Path, text: &str) -> Result<CampaignSummary, Ca
         .and_then(|r| r.get("cases"))
         .and_then(Value::as_u64)
         .ok_or_else(|| bad("field 'result.cases': expected a whole number".into()))?;
+    let verdict: Option<CampaignVerdict> = match v.get("result").and_then(|r| r.get("verdict")) {
+        None => None,
+        Some(x) => Some(serde_json::from_value(x.clone()).map_err(|e| {
+            bad(format!(
+                "field 'result.verdict': {e} (expected pass, fail or inconclusive)"
+            ))
+        })?),
+    };
+    let cases = if verdict == Some(CampaignVerdict::Inconclusive) {
+        0
+    } else {
+        cases
+    };
     let findings = v
         .get("findings")
         .and_then(Value::as_array)
@@ -594,6 +653,7 @@ pub fn read_evidence_json(path: &Path, text: &str) -> Result<CampaignSummary, Ca
     Ok(CampaignSummary {
         protocol,
         cases,
+        verdict,
         open_crash_or_hang,
         open_conformance,
     })
@@ -629,8 +689,24 @@ pub fn read_finding_file(path: &Path, text: &str) -> Result<FindingFile, Campaig
         .map(|(i, h)| {
             fz::unhex(h).ok_or_else(|| bad(format!("field 'finding.reproducer[{i}]': not hex")))
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
+    if requests.is_empty() {
+        return Err(bad(
+            "field 'finding.reproducer': no request to replay".into()
+        ));
+    }
     Ok(FindingFile { finding, requests })
+}
+
+/// What a replay showed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayVerdict {
+    /// The behaviour came back, in words.
+    Reproduced(String),
+    /// The whole reproducer was delivered and the target behaved.
+    NotReproduced,
+    /// Nothing could be delivered: the target is not there (why, in words).
+    NoTarget(String),
 }
 
 /// What a replay showed.
@@ -638,8 +714,8 @@ pub fn read_finding_file(path: &Path, text: &str) -> Result<FindingFile, Campaig
 pub struct Replay {
     /// What the target did to the last request.
     pub outcome: String,
-    /// The behaviour seen again, in words; `None`: the target now behaves.
-    pub reproduced: Option<String>,
+    /// What that shows.
+    pub verdict: ReplayVerdict,
 }
 
 /// Re-send a finding's reproducer to a Modbus/TCP target (the unit from its first request).
@@ -651,10 +727,15 @@ pub async fn replay(f: &FindingFile, target: SocketAddr, timeout: Duration) -> R
         .copied()
         .unwrap_or(1);
     let model = Modbus::new(unit);
-    let (outcome, verdict) = fz::replay(&model, target, timeout, &f.requests).await;
+    let (outcome, shown) = fz::replay(&model, target, timeout, &f.requests).await;
+    let verdict = match shown {
+        fz::Replayed::Reproduced(v) => ReplayVerdict::Reproduced(v),
+        fz::Replayed::NotReproduced | fz::Replayed::Empty => ReplayVerdict::NotReproduced,
+        fz::Replayed::NoTarget(why) => ReplayVerdict::NoTarget(why),
+    };
     Replay {
         outcome: format!("{outcome:?}"),
-        reproduced: verdict,
+        verdict,
     }
 }
 

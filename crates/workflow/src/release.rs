@@ -12,7 +12,7 @@ use otproof_assess::update::{
     decide, CampaignFindings, EvidenceFact, SbomChange, SignatureFact, UpdatePolicy, UpdateRequest,
     Version, VersionError,
 };
-use otproof_evidence::payload::campaign::{Behaviour, RobustnessCampaign};
+use otproof_evidence::payload::campaign::{Behaviour, CampaignVerdict, RobustnessCampaign};
 use otproof_evidence::payload::release::{
     CheckOutcome, DeviceIdentity, FileRef, ReleaseClaim, ReleaseStatement, SignatureCheck,
     SignatureDetail, SignatureMethod, SignedData,
@@ -1308,7 +1308,10 @@ fn campaign_findings(ev: &Evidence) -> Option<CampaignFindings> {
         return None;
     }
     let c = RobustnessCampaign::from_value(&ev.payload).ok()?;
-    let mut out = CampaignFindings::default();
+    let mut out = CampaignFindings {
+        inconclusive: c.result.verdict == Some(CampaignVerdict::Inconclusive),
+        ..CampaignFindings::default()
+    };
     for f in c
         .findings
         .iter()

@@ -181,7 +181,8 @@ impl EvidenceLookup for StoreLookup<'_> {
 }
 
 /// A signature check backs an answer only when it passed: a failed or incomplete
-/// verification is on record, but it is no evidence for the claim it was about.
+/// verification is on record, but it is no evidence for the claim it was about. Likewise an
+/// inconclusive robustness campaign.
 fn check_passed(body: &Body) -> Result<(), String> {
     use otproof_evidence::payload::release::SignatureCheck;
     use otproof_evidence::Payload as _;
@@ -191,6 +192,17 @@ fn check_passed(body: &Body) -> Result<(), String> {
                 Ok(c) if c.passed() => Ok(()),
                 Ok(_) => Err("the signature check it records did not pass".into()),
                 Err(e) => Err(format!("its signature-check payload does not read: {e}")),
+            }
+        }
+        Body::Evidence(ev) if ev.kind == EvidenceKind::RobustnessCampaign => {
+            use otproof_evidence::payload::campaign::{CampaignVerdict, RobustnessCampaign};
+            match RobustnessCampaign::from_value(&ev.payload) {
+                Ok(c) if c.result.verdict == Some(CampaignVerdict::Inconclusive) => Err(
+                    "the campaign it records is inconclusive: too few of its cases reached the target"
+                        .into(),
+                ),
+                // A campaign otproof ran, or a document handed over (judged by its origin).
+                _ => Ok(()),
             }
         }
         _ => Ok(()),

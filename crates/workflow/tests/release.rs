@@ -504,6 +504,8 @@ fn campaign(version: &str, open: &[(Behaviour, usize)]) -> RobustnessCampaign {
         },
         result: CampaignResult {
             cases: 1000,
+            undelivered: 0,
+            verdict: None,
             next_case: 1000,
             elapsed_s: 10.0,
             cases_per_second: 100.0,

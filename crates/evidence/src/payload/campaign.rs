@@ -112,6 +112,36 @@ impl MutationClass {
     }
 }
 
+/// What a campaign shows. More than [`UNDELIVERED_LIMIT_PERCENT`] % of its cases not
+/// delivered to the target (or none delivered) shows nothing: inconclusive, never a pass.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum CampaignVerdict {
+    /// No finding, and (all but at most the limit of) the cases were delivered.
+    Pass,
+    /// At least one finding.
+    Fail,
+    /// No finding, but too few cases reached the target to show anything: the campaign does
+    /// not show the requirements it was run for.
+    Inconclusive,
+}
+
+impl CampaignVerdict {
+    /// kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CampaignVerdict::Pass => "pass",
+            CampaignVerdict::Fail => "fail",
+            CampaignVerdict::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// The share of undelivered cases, in percent, beyond which a campaign is inconclusive.
+pub const UNDELIVERED_LIMIT_PERCENT: f64 = 5.0;
+
 /// What was tested: the protocol as specified, the target and the device under test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -171,13 +201,21 @@ pub struct IdentityObject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignResult {
-    /// Cases run (this run and the runs it resumed).
+    /// Cases executed: delivered to the target (this run and the runs it resumed). Coverage
+    /// and the rate count these alone.
     pub cases: u64,
+    /// Cases that could not be delivered (no connection, a failed write, or a connection the
+    /// target did not serve while it served others).
+    #[serde(default)]
+    pub undelivered: u64,
+    /// What the campaign shows; absent only in campaigns recorded before verdicts existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<CampaignVerdict>,
     /// Next case index (to resume).
     pub next_case: u64,
     /// Wall time of this run in seconds.
     pub elapsed_s: f64,
-    /// Cases per second.
+    /// Executed cases per second.
     pub cases_per_second: f64,
     /// Baseline health-probe latency in milliseconds, if measured.
     pub baseline_probe_ms: Option<f64>,

@@ -60,6 +60,14 @@ impl Server {
         Server::spawn(cmd, free_port(), "the pymodbus server (pymodbus==3.6.9)")
     }
 
+    /// The single-client Modbus/TCP server (tests/servers/single_client.py): one connection
+    /// served at a time.
+    pub fn single_client() -> Server {
+        let mut cmd = Command::new(python());
+        cmd.arg(servers_dir().join("single_client.py"));
+        Server::spawn(cmd, free_port(), "the single-client server (python3)")
+    }
+
     /// libmodbus 3.1.6 behind a small C harness, compiled once per test process.
     pub fn libmodbus() -> Server {
         Server::spawn(
@@ -105,6 +113,21 @@ pub fn build_libmodbus_harness() -> PathBuf {
         }
         bin
     }
+}
+
+/// The Python interpreter the test servers run on.
+pub fn python() -> String {
+    std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// The shell command that runs the single-client server on `port`, exiting on an FC 5 request
+/// for coil `address` (for `--target-cmd`).
+pub fn single_client_dying_on_fc5(port: u16, address: u16) -> String {
+    format!(
+        "{} {} {port} --die-on-fc5-address {address}",
+        python(),
+        servers_dir().join("single_client.py").display()
+    )
 }
 
 pub fn rt() -> tokio::runtime::Runtime {
