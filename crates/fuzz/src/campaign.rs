@@ -1188,7 +1188,7 @@ impl Worker {
 /// Run a campaign. `stop` ends it early (Ctrl-C); `progress` is called about every 250 ms.
 ///
 /// The steps: measure the latency baseline (and derive the case timeout from it), start the
-/// workers, watch the target while they run ([`Monitor`]), then minimize the findings and
+/// workers, watch the target while they run (`Monitor`), then minimize the findings and
 /// report.
 pub async fn run(
     model: Arc<dyn ProtocolModel>,

@@ -222,7 +222,7 @@ impl Session {
     /// unanswered ([`Outcome::Silent`]), known without waiting for a timeout. When the
     /// request's framing swallows the sentinel, this degrades to the timeout path. The
     /// sentinel's own answer, when the request was answered, is not waited for: it is skipped
-    /// when it arrives (or the connection is dropped after [`MAX_PENDING`] of them).
+    /// when it arrives (or the connection is dropped after `MAX_PENDING` of them).
     pub async fn exchange_then(
         &mut self,
         model: &dyn ProtocolModel,
