@@ -755,10 +755,9 @@ fn send_plan(
 }
 
 /// The coverage label of an outcome.
-fn outcome_label(outcome: &Outcome) -> &'static str {
+fn outcome_label(model: &dyn ProtocolModel, outcome: &Outcome) -> &'static str {
     match outcome {
-        Outcome::Response(r, _) if r.get(7).is_some_and(|fc| fc & 0x80 != 0) => "exception",
-        Outcome::Response(_, _) => "response",
+        Outcome::Response(r, _) => model.answer_label(r),
         Outcome::BadFrame(_, _) => "malformed-response",
         Outcome::Closed => "closed",
         Outcome::Timeout(_) => "timeout",
@@ -793,7 +792,7 @@ impl Worker {
             .session
             .exchange_within(model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
             .await;
-        let label = outcome_label(&outcome);
+        let label = outcome_label(model.as_ref(), &outcome);
         if matches!(
             outcome,
             Outcome::Response(_, _) | Outcome::BadFrame(_, _) | Outcome::Silent(_)
@@ -1557,7 +1556,15 @@ async fn send_exact(
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let mut last = Outcome::Timeout(Vec::new());
-    for req in seq {
+    // A reproducer recorded on a connection starts with the session prelude; one that does
+    // not (a single case) gets it first, as every connection of the campaign did.
+    let prelude = model.prelude();
+    let lead = if seq.starts_with(&prelude) {
+        Vec::new()
+    } else {
+        prelude
+    };
+    for req in lead.iter().chain(seq) {
         if let Err(e) = stream.write_all(req).await {
             return Ok(Sent {
                 stream: None,
@@ -1570,6 +1577,9 @@ async fn send_exact(
             match model.frame_len(&buf) {
                 Ok(Some(n)) => {
                     let frame: Vec<u8> = buf.drain(..n).collect();
+                    if model.unsolicited(&frame) {
+                        continue;
+                    }
                     break Outcome::Response(frame, start.elapsed());
                 }
                 Ok(None) => {}
@@ -1767,7 +1777,14 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
     let mut note = match t.test(&seq).await {
         Some(true) => {
             f.confirmed = true;
-            let (mut min, mut done) = ddmin(&mut t, seq.clone(), &|c: &[Vec<u8>]| c.to_vec()).await;
+            // The session prelude is not minimized away: `send_exact` sends it first anyway,
+            // and the reproducer keeps it in front.
+            let prelude = model.prelude();
+            let body = match seq.strip_prefix(prelude.as_slice()) {
+                Some(rest) if !rest.is_empty() && !prelude.is_empty() => rest.to_vec(),
+                _ => seq.clone(),
+            };
+            let (mut min, mut done) = ddmin(&mut t, body, &|c: &[Vec<u8>]| c.to_vec()).await;
             if done {
                 if let Some((last, prefix)) = min.split_last() {
                     let (last, prefix) = (last.clone(), prefix.to_vec());
@@ -1783,6 +1800,9 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
                 }
             }
             complete = done;
+            if !prelude.is_empty() && !min.starts_with(&prelude) {
+                min = prelude.iter().cloned().chain(min).collect();
+            }
             let (n0, b0) = (seq.len(), seq.last().map_or(0, Vec::len));
             let (n1, b1) = (min.len(), min.last().map_or(0, Vec::len));
             if min != seq {
@@ -1972,9 +1992,16 @@ mod tests {
     fn outcomes_are_labelled_for_coverage() {
         let d = Duration::ZERO;
         let exception = vec![0, 1, 0, 0, 0, 3, 1, 0x83, 2];
-        assert_eq!(outcome_label(&Outcome::Response(exception, d)), "exception");
-        assert_eq!(outcome_label(&Outcome::Response(vec![0; 9], d)), "response");
-        assert_eq!(outcome_label(&Outcome::Closed), "closed");
-        assert_eq!(outcome_label(&Outcome::Timeout(Vec::new())), "timeout");
+        let m = Modbus::new(1);
+        assert_eq!(
+            outcome_label(&m, &Outcome::Response(exception, d)),
+            "exception"
+        );
+        assert_eq!(
+            outcome_label(&m, &Outcome::Response(vec![0; 9], d)),
+            "response"
+        );
+        assert_eq!(outcome_label(&m, &Outcome::Closed), "closed");
+        assert_eq!(outcome_label(&m, &Outcome::Timeout(Vec::new())), "timeout");
     }
 }

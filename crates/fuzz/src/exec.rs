@@ -169,9 +169,9 @@ impl Session {
         self.pending.clear();
     }
 
-    /// Connect now (if not connected); the error says why not.
-    pub async fn open(&mut self) -> Result<(), String> {
-        self.connect().await.map(|_| ())
+    /// Connect now (if not connected, running the model's prelude); the error says why not.
+    pub async fn open(&mut self, model: &dyn ProtocolModel) -> Result<(), String> {
+        self.connect(model).await.map(|_| ())
     }
 
     /// A kept connection the target has closed (or reset) meanwhile is dropped, so the next
@@ -193,7 +193,7 @@ impl Session {
         }
     }
 
-    async fn connect(&mut self) -> Result<&mut TcpStream, String> {
+    async fn connect(&mut self, model: &dyn ProtocolModel) -> Result<&mut TcpStream, String> {
         self.drop_if_closed();
         if self.stream.is_none() {
             let s = tokio::time::timeout(self.timeout, TcpStream::connect(self.addr))
@@ -205,10 +205,50 @@ impl Session {
             self.log.clear();
             self.dropped = 0;
             self.served = false;
+            self.prelude(model).await?;
         }
         self.stream
             .as_mut()
             .ok_or_else(|| "no connection".to_string())
+    }
+
+    /// Run the model's session prelude on the new connection, recording it; on a failure the
+    /// connection is dropped and the error says which step failed and how.
+    async fn prelude(&mut self, model: &dyn ProtocolModel) -> Result<(), String> {
+        for (step, req) in model.prelude().iter().enumerate() {
+            let Some(stream) = self.stream.as_mut() else {
+                return Err("no connection".into());
+            };
+            if let Err(e) = stream.write_all(req).await {
+                self.reset();
+                return Err(format!("writing the session prelude to {}: {e}", self.addr));
+            }
+            self.note(true, req, None);
+            let deadline = Instant::now() + self.timeout;
+            let answer = loop {
+                match self.read_frame(model, deadline).await {
+                    Ok(f) if model.unsolicited(&f) => continue,
+                    other => break other,
+                }
+            };
+            let why = match answer {
+                Ok(frame) => match model.prelude_check(step, &frame) {
+                    Ok(()) => continue,
+                    Err(why) => why,
+                },
+                Err(Outcome::BadFrame(_, why)) => format!("malformed answer: {why}"),
+                Err(Outcome::Closed) => "connection closed".into(),
+                Err(Outcome::Timeout(_)) => format!("no answer within {:?}", self.timeout),
+                Err(_) => "no answer".into(),
+            };
+            self.reset();
+            return Err(format!(
+                "session prelude step {} refused by {}: {why}",
+                step + 1,
+                self.addr
+            ));
+        }
+        Ok(())
     }
 
     /// Send `bytes` and read one response frame.
@@ -242,7 +282,7 @@ impl Session {
         timeout: Duration,
     ) -> Outcome {
         let case = self.case.take();
-        let stream = match self.connect().await {
+        let stream = match self.connect(model).await {
             Ok(s) => s,
             Err(e) => return Outcome::ConnectFailed(e),
         };
@@ -270,6 +310,9 @@ impl Session {
                 Ok(frame) => frame,
                 Err(outcome) => return outcome,
             };
+            if model.unsolicited(&frame) {
+                continue;
+            }
             // An answer to an earlier sentinel: skip it.
             match self.pending.iter().position(|p| model.probe_ok(p, &frame)) {
                 Some(i) => {

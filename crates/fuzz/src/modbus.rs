@@ -523,6 +523,15 @@ impl ProtocolModel for Modbus {
         request.get(7).map(|fc| u16::from(*fc))
     }
 
+    fn answer_label(&self, response: &[u8]) -> &'static str {
+        // The exception bit of the function code (after the 7-byte MBAP header).
+        if response.get(7).is_some_and(|fc| fc & 0x80 != 0) {
+            "exception"
+        } else {
+            "response"
+        }
+    }
+
     fn probe_ok(&self, probe: &[u8], response: &[u8]) -> bool {
         response.len() >= 9
             && response[..2] == probe[..2]

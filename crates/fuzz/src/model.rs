@@ -324,4 +324,28 @@ pub trait ProtocolModel: Send + Sync {
         let _ = request;
         None
     }
+    /// The session prelude: requests sent, in order, right after every new connection
+    /// (handshake, association) before any case or probe goes out. Each answer is read and
+    /// judged by [`ProtocolModel::prelude_check`]. Recorded in the connection's log, so
+    /// exact reproducers hold it. Empty for protocols without a session (Modbus/TCP).
+    fn prelude(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+    /// Is `response` the expected answer to prelude step `step`? `Err` says what is wrong.
+    fn prelude_check(&self, step: usize, response: &[u8]) -> Result<(), String> {
+        let _ = (step, response);
+        Ok(())
+    }
+    /// A frame the target may send at any time that answers no request (e.g. an MQTT broker
+    /// delivering a PUBLISH to a subscription); skipped (but recorded) when reading answers.
+    fn unsolicited(&self, frame: &[u8]) -> bool {
+        let _ = frame;
+        false
+    }
+    /// The coverage label of a complete answer: `response` unless the protocol tells a kind
+    /// apart (a Modbus exception is `exception`).
+    fn answer_label(&self, response: &[u8]) -> &'static str {
+        let _ = response;
+        "response"
+    }
 }
