@@ -1558,11 +1558,10 @@ async fn send_exact(
     let mut last = Outcome::Timeout(Vec::new());
     // A reproducer recorded on a connection starts with the session prelude; one that does
     // not (a single case) gets it first, as every connection of the campaign did.
-    let prelude = model.prelude();
-    let lead = if seq.starts_with(&prelude) {
+    let lead = if model.starts_with_prelude(seq) {
         Vec::new()
     } else {
-        prelude
+        model.prelude()
     };
     for req in lead.iter().chain(seq) {
         if let Err(e) = stream.write_all(req).await {
@@ -1779,10 +1778,12 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
             f.confirmed = true;
             // The session prelude is not minimized away: `send_exact` sends it first anyway,
             // and the reproducer keeps it in front.
-            let prelude = model.prelude();
-            let body = match seq.strip_prefix(prelude.as_slice()) {
-                Some(rest) if !rest.is_empty() && !prelude.is_empty() => rest.to_vec(),
-                _ => seq.clone(),
+            let steps = model.prelude().len();
+            let (prelude, body) = if steps > 0 && model.starts_with_prelude(&seq) {
+                let (p, rest) = seq.split_at(steps.min(seq.len()));
+                (p.to_vec(), rest.to_vec())
+            } else {
+                (Vec::new(), seq.clone())
             };
             let (mut min, mut done) = ddmin(&mut t, body, &|c: &[Vec<u8>]| c.to_vec()).await;
             if done {
@@ -1800,7 +1801,7 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
                 }
             }
             complete = done;
-            if !prelude.is_empty() && !min.starts_with(&prelude) {
+            if !prelude.is_empty() {
                 min = prelude.iter().cloned().chain(min).collect();
             }
             let (n0, b0) = (seq.len(), seq.last().map_or(0, Vec::len));

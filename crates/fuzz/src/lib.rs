@@ -4,7 +4,8 @@
 //! swappable parts:
 //! - **model** ([`model::ProtocolModel`]): message grammar as data (typed fields, domains,
 //!   length and count rules) plus framing and the protocol's conformance oracle; one module
-//!   per protocol ([`modbus`]);
+//!   per protocol ([`modbus`], [`mqtt`]), with an optional session prelude run after every
+//!   connect (the MQTT CONNECT);
 //! - **generator** ([`model::MessageDef::generate`]): valid messages from the model;
 //! - **mutators** ([`mutate`]): field-aware classes first, then byte-level havoc; every case
 //!   names its field and class;
@@ -29,6 +30,7 @@ pub mod campaign;
 pub mod exec;
 pub mod modbus;
 pub mod model;
+pub mod mqtt;
 pub mod mutate;
 pub mod process;
 pub mod rng;

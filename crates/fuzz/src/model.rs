@@ -16,6 +16,10 @@ pub enum FieldType {
     U32,
     /// A byte string.
     Bytes,
+    /// A variable-length integer, 7 bits per byte, least significant group first, the top bit
+    /// saying another byte follows (the MQTT remaining length): 1 to 4 bytes for values up to
+    /// 268,435,455; larger values (mutations) are written with more bytes, as malformed input.
+    VarInt,
 }
 
 impl FieldType {
@@ -26,6 +30,7 @@ impl FieldType {
             FieldType::U16 => 2,
             FieldType::U32 => 4,
             FieldType::Bytes => 0,
+            FieldType::VarInt => 1,
         }
     }
 
@@ -36,8 +41,53 @@ impl FieldType {
             FieldType::U16 => 0xffff,
             FieldType::U32 => 0xffff_ffff,
             FieldType::Bytes => 0,
+            FieldType::VarInt => VARINT_MAX,
         }
     }
+
+    /// The bytes of integer `v` in this type (big-endian, or the variable-length encoding).
+    pub fn encode_int(self, v: u64) -> Vec<u8> {
+        match self {
+            FieldType::VarInt => encode_varint(v),
+            FieldType::Bytes => Vec::new(),
+            _ => v.to_be_bytes()[8 - self.width()..].to_vec(),
+        }
+    }
+}
+
+/// The largest value a 4-byte variable-length integer holds.
+pub const VARINT_MAX: u64 = 268_435_455;
+
+/// Encode a variable-length integer (see [`FieldType::VarInt`]).
+pub fn encode_varint(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4);
+    loop {
+        let mut b = (v % 128) as u8;
+        v /= 128;
+        if v > 0 {
+            b |= 0x80;
+        }
+        out.push(b);
+        if v == 0 {
+            return out;
+        }
+    }
+}
+
+/// Decode a variable-length integer from the start of `buf`: `Ok(None)` when more bytes are
+/// needed, `Ok(Some((value, bytes used)))`, or `Err` when it runs over 4 bytes.
+pub fn decode_varint(buf: &[u8]) -> Result<Option<(u64, usize)>, String> {
+    let mut v = 0u64;
+    for i in 0..4 {
+        let Some(&b) = buf.get(i) else {
+            return Ok(None);
+        };
+        v |= u64::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(Some((v, i + 1)));
+        }
+    }
+    Err("variable-length integer runs over 4 bytes".into())
 }
 
 /// The valid values of a field.
@@ -75,6 +125,8 @@ pub enum BytesLen {
     WordsOf(&'static str),
     /// `multiplier` bytes per unit of the named count field.
     Per(&'static str, usize),
+    /// One of these texts (topic names, filters: valid values a random string rarely is).
+    Choice(&'static [&'static str]),
 }
 
 /// One field of a message.
@@ -238,6 +290,11 @@ impl MessageDef {
                     BytesLen::BitsOf(c) => self.count(&values, c).div_ceil(8) as usize,
                     BytesLen::WordsOf(c) => 2 * self.count(&values, c) as usize,
                     BytesLen::Per(c, k) => k * self.count(&values, c) as usize,
+                    BytesLen::Choice(texts) => {
+                        let t = texts.get(rng.below(texts.len() as u64) as usize);
+                        values[i] = Value::Bytes(t.map_or(Vec::new(), |t| t.as_bytes().to_vec()));
+                        continue;
+                    }
                 };
                 values[i] = Value::Bytes(rng.bytes(n));
             }
@@ -257,6 +314,7 @@ impl MessageDef {
             .zip(&m.values)
             .map(|(f, v)| match v {
                 Value::Bytes(b) => b.len(),
+                Value::Int(v) if f.ty == FieldType::VarInt => encode_varint(*v).len(),
                 Value::Int(_) => f.ty.width(),
             })
             .collect();
@@ -278,8 +336,7 @@ impl MessageDef {
                             }
                         }
                     };
-                    let bytes = v.to_be_bytes();
-                    out.extend_from_slice(&bytes[8 - f.ty.width()..]);
+                    out.extend_from_slice(&f.ty.encode_int(v));
                 }
             }
             spans.push(Span {
@@ -330,6 +387,12 @@ pub trait ProtocolModel: Send + Sync {
     /// exact reproducers hold it. Empty for protocols without a session (Modbus/TCP).
     fn prelude(&self) -> Vec<Vec<u8>> {
         Vec::new()
+    }
+    /// Does a recorded request sequence already start with a session prelude (as every
+    /// connection's record does)? By default: with exactly [`ProtocolModel::prelude`]; a
+    /// model whose prelude differs per connection (a fresh client id) recognizes its shape.
+    fn starts_with_prelude(&self, seq: &[Vec<u8>]) -> bool {
+        seq.starts_with(&self.prelude())
     }
     /// Is `response` the expected answer to prelude step `step`? `Err` says what is wrong.
     fn prelude_check(&self, step: usize, response: &[u8]) -> Result<(), String> {
