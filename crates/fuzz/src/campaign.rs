@@ -711,7 +711,8 @@ async fn worker(
     end: Option<Instant>,
 ) {
     let mut w = Worker {
-        session: Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout)),
+        session: Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout))
+            .prelude_timeout(cfg.timeout),
         model,
         cfg,
         shared,
@@ -1451,7 +1452,8 @@ async fn minimize_findings(
 
 /// Does this single request still provoke a conformance violation of the same kind?
 async fn reproduces(model: &dyn ProtocolModel, cfg: &Config, bytes: &[u8], kind: &str) -> bool {
-    let mut s = Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout));
+    let mut s = Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout))
+        .prelude_timeout(cfg.timeout);
     match s.exchange(model, bytes).await {
         Outcome::Response(r, _) => model
             .check(bytes, false, &r)
@@ -1563,7 +1565,14 @@ async fn send_exact(
     } else {
         model.prelude()
     };
-    for req in lead.iter().chain(seq) {
+    // The prelude's answers get the connect timeout, as in the campaign.
+    let steps = lead.len().max(model.prelude().len());
+    for (i, req) in lead.iter().chain(seq).enumerate() {
+        let wait = if i < steps {
+            wait.max(connect_timeout)
+        } else {
+            wait
+        };
         if let Err(e) = stream.write_all(req).await {
             return Ok(Sent {
                 stream: None,

@@ -83,6 +83,9 @@ pub struct Session {
     served: bool,
     /// The test case the next written request is (set by [`Session::case`]).
     case: Option<u64>,
+    /// How long each answer of the session prelude may take (the session's timeout unless
+    /// set by [`Session::prelude_timeout`]).
+    prelude_timeout: Duration,
 }
 
 impl Session {
@@ -98,6 +101,7 @@ impl Session {
             dropped: 0,
             served: false,
             case: None,
+            prelude_timeout: timeout,
         }
     }
 
@@ -113,7 +117,15 @@ impl Session {
             dropped: 0,
             served: false,
             case: None,
+            prelude_timeout: timeout,
         }
+    }
+
+    /// Let the session prelude's answers take up to `timeout` (a handshake is not a case:
+    /// it gets the campaign's full timeout, not the short per-case one).
+    pub fn prelude_timeout(mut self, timeout: Duration) -> Session {
+        self.prelude_timeout = timeout;
+        self
     }
 
     /// The next request written is test case `index` (recorded with it in the log).
@@ -224,7 +236,7 @@ impl Session {
                 return Err(format!("writing the session prelude to {}: {e}", self.addr));
             }
             self.note(true, req, None);
-            let deadline = Instant::now() + self.timeout;
+            let deadline = Instant::now() + self.prelude_timeout;
             let answer = loop {
                 match self.read_frame(model, deadline).await {
                     Ok(f) if model.unsolicited(&f) => continue,
@@ -238,7 +250,9 @@ impl Session {
                 },
                 Err(Outcome::BadFrame(_, why)) => format!("malformed answer: {why}"),
                 Err(Outcome::Closed) => "connection closed".into(),
-                Err(Outcome::Timeout(_)) => format!("no answer within {:?}", self.timeout),
+                Err(Outcome::Timeout(_)) => {
+                    format!("no answer within {:?}", self.prelude_timeout)
+                }
                 Err(_) => "no answer".into(),
             };
             self.reset();
