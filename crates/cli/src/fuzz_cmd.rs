@@ -6,7 +6,7 @@ use crate::store_cmd::{Failed, Inconclusive, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use otproof_workflow::campaign::{
-    self as wf, Config, Device, ModbusPlan, OutputFile, Progress, ReplayVerdict, Verdict,
+    self as wf, Config, Device, ModbusPlan, MqttPlan, OutputFile, Progress, ReplayVerdict, Verdict,
 };
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -30,6 +30,19 @@ requirement and exits 3.
 Exit codes: 0 pass (no finding, cases delivered), 1 findings (see report.html), 2 usage or
 input error, 3 inconclusive (too few cases reached the target).")]
     Modbus(ModbusArgs),
+    /// Robustness-test an MQTT 3.1.1 broker (every connection opens with CONNECT).
+    #[command(after_help = "Examples:
+  otproof fuzz mqtt --target 127.0.0.1:1883 --cases 5000 --out campaign-broker
+  otproof fuzz mqtt --target 127.0.0.1:1883 --duration 10m --seed 7 --out c1
+
+Each connection opens with CONNECT (clean session, its own client id, keep alive 60 s) and
+must get CONNACK 0; cases are PUBLISH QoS 0/1/2, PUBREL, SUBSCRIBE, UNSUBSCRIBE and PINGREQ.
+A broker closing the connection on a malformed packet is allowed behaviour, not a finding.
+Accounting, outputs and exit codes are those of `otproof fuzz modbus`.
+
+Exit codes: 0 pass (no finding, cases delivered), 1 findings (see report.html), 2 usage or
+input error, 3 inconclusive (too few cases reached the target).")]
+    Mqtt(MqttArgs),
     /// Re-send one finding's reproducer exactly, on one connection: exit 1 if the behaviour
     /// comes back, 0 if the whole reproducer was delivered and the target behaved, 2 if the
     /// target cannot be reached (nothing was shown).
@@ -84,6 +97,57 @@ pub struct ModbusArgs {
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MqttArgs {
+    /// The broker, HOST:PORT.
+    #[arg(long)]
+    pub target: String,
+    /// Run for this long (e.g. 90s, 10m, 1h).
+    #[arg(long, conflicts_with = "cases")]
+    pub duration: Option<String>,
+    /// Run this many test cases.
+    #[arg(long)]
+    pub cases: Option<u64>,
+    /// Seed: the same seed gives the same cases.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Parallel sessions.
+    #[arg(long, default_value_t = 1)]
+    pub concurrency: usize,
+    /// Per-case answer timeout in milliseconds.
+    #[arg(long = "timeout-ms", default_value_t = 1000)]
+    pub timeout_ms: u64,
+    /// Continue the campaign in this output folder (same seed; starts after its last case).
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
+    /// Skip minimizing findings.
+    #[arg(long = "no-minimize")]
+    pub no_minimize: bool,
+    /// Launch the broker with this shell command: its exit or death on a signal is a crash,
+    /// and after a crash or hang it is restarted so the campaign goes on.
+    #[arg(long = "target-cmd", value_name = "CMD")]
+    pub target_cmd: Option<String>,
+    /// Vendor of the broker under test (for the evidence; default: unknown).
+    #[arg(long)]
+    pub vendor: Option<String>,
+    /// Product under test.
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Version under test.
+    #[arg(long = "product-version")]
+    pub product_version: Option<String>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Which protocol a campaign tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Proto {
+    Modbus(u8),
+    Mqtt,
 }
 
 #[derive(Debug, Args)]
@@ -173,7 +237,27 @@ pub fn write_outputs(out: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>> {
 
 pub fn run(cmd: &FuzzCmd, s: &StoreArg) -> Result<()> {
     match cmd {
-        FuzzCmd::Modbus(a) => modbus_campaign(a, s),
+        FuzzCmd::Modbus(a) => campaign(a, Proto::Modbus(a.unit), s),
+        FuzzCmd::Mqtt(m) => {
+            // The same options, without a unit id.
+            let a = ModbusArgs {
+                target: m.target.clone(),
+                unit: 0,
+                duration: m.duration.clone(),
+                cases: m.cases,
+                seed: m.seed,
+                concurrency: m.concurrency,
+                timeout_ms: m.timeout_ms,
+                resume: m.resume.clone(),
+                no_minimize: m.no_minimize,
+                target_cmd: m.target_cmd.clone(),
+                vendor: m.vendor.clone(),
+                product: m.product.clone(),
+                product_version: m.product_version.clone(),
+                out: m.out.clone(),
+            };
+            campaign(&a, Proto::Mqtt, s)
+        }
         FuzzCmd::Replay(a) => replay(a),
     }
 }
@@ -186,7 +270,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
+fn campaign(a: &ModbusArgs, proto: Proto, s: &StoreArg) -> Result<()> {
     let target = resolve(&a.target)?;
     if a.concurrency == 0 || a.concurrency > 256 {
         bail!("--concurrency {}: expected 1..256", a.concurrency);
@@ -213,7 +297,6 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
         product: a.product.clone(),
         version: a.product_version.clone(),
     };
-    let plan = ModbusPlan::new(cfg, a.unit, previous, device);
     let rt = runtime()?;
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -226,13 +309,28 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
     }
     let tty = crate::output::stderr_is_terminal();
     let mut last = Instant::now();
-    tell!(
-        "fuzzing {target} (modbus-tcp, unit {}, seed {}, from case {}); Ctrl-C stops and keeps what is done",
-        a.unit, plan.config.seed, plan.config.start_at
-    );
-    let run = rt.block_on(wf::run_modbus(plan, stop, &mut |p| {
-        show_progress(p, tty, &mut last)
-    }));
+    let run = match proto {
+        Proto::Modbus(unit) => {
+            let plan = ModbusPlan::new(cfg, unit, previous, device);
+            tell!(
+                "fuzzing {target} (modbus-tcp, unit {unit}, seed {}, from case {}); Ctrl-C stops and keeps what is done",
+                plan.config.seed, plan.config.start_at
+            );
+            rt.block_on(wf::run_modbus(plan, stop, &mut |p| {
+                show_progress(p, tty, &mut last)
+            }))
+        }
+        Proto::Mqtt => {
+            let plan = MqttPlan::new(cfg, previous, device);
+            tell!(
+                "fuzzing {target} (mqtt-3.1.1 broker, seed {}, from case {}); Ctrl-C stops and keeps what is done",
+                plan.config.seed, plan.config.start_at
+            );
+            rt.block_on(wf::run_mqtt(plan, stop, &mut |p| {
+                show_progress(p, tty, &mut last)
+            }))
+        }
+    };
     if tty {
         tell!();
     }
@@ -241,11 +339,15 @@ fn modbus_campaign(a: &ModbusArgs, s: &StoreArg) -> Result<()> {
     let written = write_outputs(&a.out, &files)?;
     let c = &run.campaign;
     tell!(
-        "{} cases executed ({} not delivered) in {:.1} s, coverage {:.1}% of function code x mutation class, {} finding(s){}",
+        "{} cases executed ({} not delivered) in {:.1} s, coverage {:.1}% of {} x mutation class, {} finding(s){}",
         c.result.cases,
         c.result.undelivered,
         c.result.elapsed_s,
         c.coverage.pair_percent(),
+        match proto {
+            Proto::Modbus(_) => "function code",
+            Proto::Mqtt => "packet type",
+        },
         c.findings.len(),
         c.result
             .stopped

@@ -386,3 +386,95 @@ fn a_crash_on_one_request_replays_exactly_and_a_closed_port_is_no_target() {
     assert!(said.contains("could not connect"), "{said}");
     assert!(!said.contains("reproduced"), "{said}");
 }
+
+/// Debian's mosquitto (installed by .ci/run) on a free 127.0.0.1 port, anonymous clients
+/// allowed; killed on drop.
+fn mosquitto(dir: &std::path::Path) -> Server {
+    let port = free_port();
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+    )
+    .expect("broker config");
+    let bin = ["/usr/sbin/mosquitto", "mosquitto"]
+        .into_iter()
+        .find(|b| std::path::Path::new(b).exists())
+        .unwrap_or("mosquitto");
+    let child = Command::new(bin)
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mosquitto runs (.ci/run installs it)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let addr = format!("127.0.0.1:{port}").parse().expect("addr");
+    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Server(child, port)
+}
+
+#[test]
+fn an_mqtt_campaign_against_mosquitto_writes_the_same_outputs_with_the_requirement_trace() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let broker = mosquitto(d);
+    let target = format!("127.0.0.1:{}", broker.1);
+    assert!(otproof(&["init"], d).status.success());
+    let out = otproof(
+        &[
+            "fuzz",
+            "mqtt",
+            "--target",
+            &target,
+            "--cases",
+            "176",
+            "--timeout-ms",
+            "500",
+            "--seed",
+            "3",
+            "--out",
+            "c",
+        ],
+        d,
+    );
+    let err = text(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{err}");
+    assert!(err.contains("mqtt-3.1.1"), "{err}");
+    assert!(err.contains("recorded as evidence sha256:"), "{err}");
+    for f in [
+        "campaign.json",
+        "evidence.json",
+        "report.html",
+        "findings.sarif",
+        "junit.xml",
+    ] {
+        assert!(d.join("c").join(f).is_file(), "{f} missing");
+    }
+    let ev: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("c/evidence.json")).expect("evidence.json"),
+    )
+    .expect("json");
+    assert_eq!(ev["configuration"]["protocol"], "mqtt-3.1.1");
+    assert_eq!(ev["result"]["cases"], 176);
+    assert_eq!(ev["result"]["undelivered"], 0);
+    let reqs = ev["requirements"].to_string();
+    for r in ["CR 3.5", "CR 7.1", "SVV-3"] {
+        assert!(reqs.contains(r), "{reqs}");
+    }
+    // Any finding replays against the live broker (reproduced or not, never "no target").
+    if d.join("c/findings/1.json").is_file() {
+        let out = otproof(
+            &["fuzz", "replay", "c/findings/1.json", "--target", &target],
+            d,
+        );
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(1)),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -821,6 +821,11 @@ impl Worker {
                 Delivery::Delivered
             }
         };
+        if model.fresh_connection_after_unframed()
+            && model.frame_len(&case.bytes) != Ok(Some(case.bytes.len()))
+        {
+            self.session.reset();
+        }
         match delivery {
             Delivery::Delivered => {
                 self.shared.delivered.fetch_add(1, Ordering::SeqCst);

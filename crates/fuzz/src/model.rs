@@ -405,6 +405,13 @@ pub trait ProtocolModel: Send + Sync {
         let _ = frame;
         false
     }
+    /// Whether a case that is not exactly one frame ends its connection: on a byte stream
+    /// whose framing has no resynchronisation (MQTT), bytes after the frame would be read
+    /// with the next case's and make the target react to that case. Off by default (Modbus
+    /// keeps the connection).
+    fn fresh_connection_after_unframed(&self) -> bool {
+        false
+    }
     /// The coverage label of a complete answer: `response` unless the protocol tells a kind
     /// apart (a Modbus exception is `exception`).
     fn answer_label(&self, response: &[u8]) -> &'static str {

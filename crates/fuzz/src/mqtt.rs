@@ -469,6 +469,10 @@ impl ProtocolModel for Mqtt {
         }
     }
 
+    fn fresh_connection_after_unframed(&self) -> bool {
+        true
+    }
+
     fn unsolicited(&self, frame: &[u8]) -> bool {
         // Deliveries to subscriptions the cases made.
         frame.first().is_some_and(|b| b >> 4 == 3)

@@ -18,6 +18,7 @@ use otproof_evidence::{
 use otproof_fuzz::campaign::{self as fz, Control};
 use otproof_fuzz::modbus::{self, Modbus};
 use otproof_fuzz::model::ProtocolModel;
+use otproof_fuzz::mqtt::Mqtt;
 use otproof_report::campaign as render;
 use otproof_report::ReportError;
 use otproof_store::Store;
@@ -34,8 +35,14 @@ pub use otproof_fuzz::campaign::{Config, Progress, Report};
 /// The verdict of a campaign, as recorded.
 pub use otproof_evidence::payload::campaign::CampaignVerdict as Verdict;
 
-/// The operation name of campaign records.
+/// The operation name of (Modbus/TCP) campaign records.
 pub const OPERATION: &str = "fuzz modbus";
+
+/// The operation name of MQTT campaign records.
+pub const MQTT_OPERATION: &str = "fuzz mqtt";
+
+/// The protocol and specification an MQTT campaign tests, as written in its scope.
+pub const MQTT_SCOPE_PROTOCOL: &str = "MQTT 3.1.1 (OASIS Standard), broker side";
 
 /// The protocol and specification a Modbus/TCP campaign tests, as written in its scope.
 pub const MODBUS_SCOPE_PROTOCOL: &str = "Modbus/TCP (MBAP), Modbus Application Protocol V1.1b3";
@@ -67,6 +74,14 @@ pub enum CampaignError {
         target: SocketAddr,
         /// Unit identifier addressed.
         unit: u8,
+        /// Answer timeout.
+        timeout_ms: u128,
+    },
+    /// The MQTT broker never accepted the session or answered the baseline probe.
+    #[error("target {target} does not accept an MQTT 3.1.1 CONNECT (CONNACK 0) and answer PINGREQ within {timeout_ms} ms: is it an MQTT broker that allows anonymous clients?")]
+    NoMqttBaseline {
+        /// The target.
+        target: SocketAddr,
         /// Answer timeout.
         timeout_ms: u128,
     },
@@ -227,6 +242,71 @@ pub async fn run_modbus(
         report.merge_previous(prev);
     }
     let scope = modbus_scope(&report, plan.unit, &plan.device, function_codes);
+    let campaign = campaign_of(&report, scope);
+    Ok(CampaignRun { report, campaign })
+}
+
+/// An MQTT 3.1.1 campaign against a broker to run.
+#[derive(Debug, Clone)]
+pub struct MqttPlan {
+    /// Settings (target, seed, limits, concurrency, timeouts, launched-target control).
+    pub config: Config,
+    /// The campaign this one continues (its counts, coverage and findings are folded in).
+    pub previous: Option<Report>,
+    /// The device under test.
+    pub device: Device,
+}
+
+impl MqttPlan {
+    /// A plan; a resumed campaign keeps its seed and starts after its last case.
+    pub fn new(mut config: Config, previous: Option<Report>, device: Device) -> Self {
+        if let Some(prev) = &previous {
+            config.seed = prev.config.seed;
+            config.start_at = prev.next_case;
+        }
+        MqttPlan {
+            config,
+            previous,
+            device,
+        }
+    }
+}
+
+/// Run an MQTT 3.1.1 campaign against a broker (every connection opens with CONNECT).
+/// `stop` ends it early (what is done is kept); `progress` is called about every 250 ms.
+pub async fn run_mqtt(
+    plan: MqttPlan,
+    stop: Arc<AtomicBool>,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<CampaignRun, CampaignError> {
+    let target = plan.config.target;
+    let timeout = plan.config.timeout;
+    let model: Arc<dyn ProtocolModel> = Arc::new(Mqtt::new());
+    let codes: Vec<u16> = model.messages().iter().map(|m| m.code).collect();
+    let mut report = fz::run(model, plan.config, stop, progress).await;
+    if report.baseline.is_none() {
+        return Err(CampaignError::NoMqttBaseline {
+            target,
+            timeout_ms: timeout.as_millis(),
+        });
+    }
+    if let Some(prev) = plan.previous {
+        report.merge_previous(prev);
+    }
+    let target = report.config.target;
+    let d = &plan.device;
+    let scope = CampaignScope {
+        protocol: MQTT_SCOPE_PROTOCOL.into(),
+        target: target.to_string(),
+        unit_id: None,
+        vendor: d.vendor.clone().unwrap_or_else(|| "unknown".into()),
+        product: d
+            .product
+            .clone()
+            .unwrap_or_else(|| format!("MQTT broker at {target}")),
+        version: d.version.clone(),
+        function_codes: codes,
+    };
     let campaign = campaign_of(&report, scope);
     Ok(CampaignRun { report, campaign })
 }
@@ -556,9 +636,14 @@ pub fn record(
                 .push(attach_bytes(store, name, media_type_of(&f.path), &f.bytes)?);
         }
     }
+    let operation = if run.report.protocol == Mqtt::new().name() {
+        MQTT_OPERATION
+    } else {
+        OPERATION
+    };
     Ok(append_idempotent(
         store,
-        Record::new(OPERATION, Body::Evidence(ev)),
+        Record::new(operation, Body::Evidence(ev)),
     )?)
 }
 
@@ -666,6 +751,8 @@ pub struct FindingFile {
     pub finding: fz::Finding,
     /// Its reproducer's requests, decoded.
     pub requests: Vec<Vec<u8>>,
+    /// The protocol model it was found with (`modbus-tcp` when the file does not say).
+    pub protocol: String,
 }
 
 /// Read a finding file (`text`, read from `path`).
@@ -695,7 +782,16 @@ pub fn read_finding_file(path: &Path, text: &str) -> Result<FindingFile, Campaig
             "field 'finding.reproducer': no request to replay".into()
         ));
     }
-    Ok(FindingFile { finding, requests })
+    let protocol = doc
+        .get("protocol")
+        .and_then(Value::as_str)
+        .unwrap_or("modbus-tcp")
+        .to_string();
+    Ok(FindingFile {
+        finding,
+        requests,
+        protocol,
+    })
 }
 
 /// What a replay showed.
@@ -718,16 +814,23 @@ pub struct Replay {
     pub verdict: ReplayVerdict,
 }
 
-/// Re-send a finding's reproducer to a Modbus/TCP target (the unit from its first request).
+/// Re-send a finding's reproducer to its target with the model it was found with: MQTT
+/// (a CONNECT first unless the reproducer starts with one), else Modbus/TCP (the unit from
+/// its first request).
 pub async fn replay(f: &FindingFile, target: SocketAddr, timeout: Duration) -> Replay {
-    let unit = f
-        .requests
-        .first()
-        .and_then(|r| r.get(6))
-        .copied()
-        .unwrap_or(1);
-    let model = Modbus::new(unit);
-    let (outcome, shown) = fz::replay(&model, target, timeout, &f.requests).await;
+    let mqtt = Mqtt::new();
+    let model: Box<dyn ProtocolModel> = if f.protocol == mqtt.name() {
+        Box::new(mqtt)
+    } else {
+        let unit = f
+            .requests
+            .first()
+            .and_then(|r| r.get(6))
+            .copied()
+            .unwrap_or(1);
+        Box::new(Modbus::new(unit))
+    };
+    let (outcome, shown) = fz::replay(model.as_ref(), target, timeout, &f.requests).await;
     let verdict = match shown {
         fz::Replayed::Reproduced(v) => ReplayVerdict::Reproduced(v),
         fz::Replayed::NotReproduced | fz::Replayed::Empty => ReplayVerdict::NotReproduced,

@@ -212,8 +212,12 @@ fn check_passed(body: &Body) -> Result<(), String> {
 /// The otproof operations that produce a record by running a check themselves, with the
 /// evidence kind each produces: a campaign otproof ran, an SBOM check it made, a signature it
 /// verified (on its own or while accepting a package), a release statement it signed.
-pub const CHECK_OPERATIONS: [(EvidenceKind, &str); 5] = [
+pub const CHECK_OPERATIONS: [(EvidenceKind, &str); 6] = [
     (EvidenceKind::RobustnessCampaign, crate::campaign::OPERATION),
+    (
+        EvidenceKind::RobustnessCampaign,
+        crate::campaign::MQTT_OPERATION,
+    ),
     (EvidenceKind::SbomCheck, "sbom check"),
     (EvidenceKind::SignatureCheck, "signature check"),
     (EvidenceKind::SignatureCheck, "accept"),
