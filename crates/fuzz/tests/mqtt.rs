@@ -139,5 +139,30 @@ fn a_bounded_campaign_against_mosquitto_delivers_every_case_and_judges_by_mqtt_3
         &[vec![0xC0, 0x00]],
     ));
     assert_eq!(shown, Replayed::NotReproduced);
+    // A recorded reproducer already starts with its CONNECT: it is not sent twice (a second
+    // CONNECT would make the broker close the connection, and the PINGREQ go unanswered).
+    let mqtt = Mqtt::new();
+    let recorded = vec![mqtt.connect_packet("otproofrecorded"), vec![0xC0, 0x00]];
+    let (outcome, shown) = rt().block_on(campaign::replay(
+        model.as_ref(),
+        broker.addr,
+        timeout,
+        &recorded,
+    ));
+    assert_eq!(shown, Replayed::NotReproduced, "{outcome:?}");
+    // A second CONNECT: the broker closes the connection (MQTT-3.1.0-2) and the PINGREQ is
+    // never answered, which the replay reports.
+    let doubled = vec![
+        mqtt.connect_packet("otproofdoubled"),
+        mqtt.connect_packet("otproofdoubled"),
+        vec![0xC0, 0x00],
+    ];
+    let (_, shown) = rt().block_on(campaign::replay(
+        model.as_ref(),
+        broker.addr,
+        timeout,
+        &doubled,
+    ));
+    assert!(matches!(shown, Replayed::Reproduced(_)), "{shown:?}");
     drop(broker);
 }
