@@ -48,13 +48,22 @@ fn bounded(addr: std::net::SocketAddr, control: Control, concurrency: usize) -> 
         assert_eq!(m.runs > 0 || skipped, controlled, "{f:?}");
     }
     if controlled {
-        rt().block_on(otproof_fuzz::exec::probe(
-            model.as_ref(),
-            addr,
-            Duration::from_secs(2),
-            7,
-        ))
-        .expect("the target is left running after minimization");
+        // Left running: answers a probe. A few tries, because on a loaded machine the last
+        // restart (or a 500 ms libmodbus stall) may still be under way; this checks liveness,
+        // not speed.
+        let alive = (0..5).any(|attempt| {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            rt().block_on(otproof_fuzz::exec::probe(
+                model.as_ref(),
+                addr,
+                Duration::from_secs(2),
+                7,
+            ))
+            .is_ok()
+        });
+        assert!(alive, "the target is left running after minimization");
     }
     assert_eq!((report.cases, report.undelivered), (pairs, 0));
     assert!((report.coverage.pair_percent() - 100.0).abs() < 1e-9);
