@@ -54,12 +54,25 @@ input error, 3 inconclusive (too few cases reached the target).")]
 
 #[derive(Debug, Args)]
 pub struct ModbusArgs {
-    /// The server, HOST:PORT.
-    #[arg(long)]
-    pub target: String,
     /// Unit identifier addressed.
     #[arg(long, default_value_t = 1)]
     pub unit: u8,
+    #[command(flatten)]
+    pub campaign: CampaignArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MqttArgs {
+    #[command(flatten)]
+    pub campaign: CampaignArgs,
+}
+
+/// The options every protocol's campaign takes.
+#[derive(Debug, Args)]
+pub struct CampaignArgs {
+    /// The target (server or broker), HOST:PORT.
+    #[arg(long)]
+    pub target: String,
     /// Run for this long (e.g. 90s, 10m, 1h).
     #[arg(long, conflicts_with = "cases")]
     pub duration: Option<String>,
@@ -85,51 +98,8 @@ pub struct ModbusArgs {
     /// and after a crash or hang it is restarted so the campaign goes on.
     #[arg(long = "target-cmd", value_name = "CMD")]
     pub target_cmd: Option<String>,
-    /// Vendor of the device under test (for the evidence; default: what FC 43/14 reports).
-    #[arg(long)]
-    pub vendor: Option<String>,
-    /// Product under test.
-    #[arg(long)]
-    pub product: Option<String>,
-    /// Version under test.
-    #[arg(long = "product-version")]
-    pub product_version: Option<String>,
-    /// Output folder.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct MqttArgs {
-    /// The broker, HOST:PORT.
-    #[arg(long)]
-    pub target: String,
-    /// Run for this long (e.g. 90s, 10m, 1h).
-    #[arg(long, conflicts_with = "cases")]
-    pub duration: Option<String>,
-    /// Run this many test cases.
-    #[arg(long)]
-    pub cases: Option<u64>,
-    /// Seed: the same seed gives the same cases.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Parallel sessions.
-    #[arg(long, default_value_t = 1)]
-    pub concurrency: usize,
-    /// Per-case answer timeout in milliseconds.
-    #[arg(long = "timeout-ms", default_value_t = 1000)]
-    pub timeout_ms: u64,
-    /// Continue the campaign in this output folder (same seed; starts after its last case).
-    #[arg(long, value_name = "DIR")]
-    pub resume: Option<PathBuf>,
-    /// Skip minimizing findings.
-    #[arg(long = "no-minimize")]
-    pub no_minimize: bool,
-    /// Launch the broker with this shell command: its exit or death on a signal is a crash,
-    /// and after a crash or hang it is restarted so the campaign goes on.
-    #[arg(long = "target-cmd", value_name = "CMD")]
-    pub target_cmd: Option<String>,
-    /// Vendor of the broker under test (for the evidence; default: unknown).
+    /// Vendor of the device under test (for the evidence; default: what the target reports
+    /// where the protocol says, e.g. Modbus FC 43/14, else unknown).
     #[arg(long)]
     pub vendor: Option<String>,
     /// Product under test.
@@ -237,27 +207,8 @@ pub fn write_outputs(out: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>> {
 
 pub fn run(cmd: &FuzzCmd, s: &StoreArg) -> Result<()> {
     match cmd {
-        FuzzCmd::Modbus(a) => campaign(a, Proto::Modbus(a.unit), s),
-        FuzzCmd::Mqtt(m) => {
-            // The same options, without a unit id.
-            let a = ModbusArgs {
-                target: m.target.clone(),
-                unit: 0,
-                duration: m.duration.clone(),
-                cases: m.cases,
-                seed: m.seed,
-                concurrency: m.concurrency,
-                timeout_ms: m.timeout_ms,
-                resume: m.resume.clone(),
-                no_minimize: m.no_minimize,
-                target_cmd: m.target_cmd.clone(),
-                vendor: m.vendor.clone(),
-                product: m.product.clone(),
-                product_version: m.product_version.clone(),
-                out: m.out.clone(),
-            };
-            campaign(&a, Proto::Mqtt, s)
-        }
+        FuzzCmd::Modbus(a) => campaign(&a.campaign, Proto::Modbus(a.unit), s),
+        FuzzCmd::Mqtt(m) => campaign(&m.campaign, Proto::Mqtt, s),
         FuzzCmd::Replay(a) => replay(a),
     }
 }
@@ -270,7 +221,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-fn campaign(a: &ModbusArgs, proto: Proto, s: &StoreArg) -> Result<()> {
+fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
     let target = resolve(&a.target)?;
     if a.concurrency == 0 || a.concurrency > 256 {
         bail!("--concurrency {}: expected 1..256", a.concurrency);
