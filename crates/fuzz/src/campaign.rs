@@ -669,7 +669,13 @@ async fn target_down(
         match probe_within(health, model, 0xFFFF, cfg.timeout).await {
             Ok(_) => return None,
             Err(e) if Instant::now() >= deadline => return Some(e),
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(_) => {
+                // A late answer to an earlier request can leave the kept connection one answer
+                // behind: ask again on a fresh connection (ours is closed first, so a target
+                // serving one client at a time can take it).
+                health.reset();
+                tokio::time::sleep(Duration::from_millis(100)).await
+            }
         }
     }
 }
