@@ -6,9 +6,9 @@ use crate::output::{say, tell};
 use anyhow::{Context, Result};
 use otproof_assess::spec::{SpecParams, Specification};
 use otproof_catalog::{Catalog, ComponentType, SlVector};
-use otproof_evidence::{EvidenceKind, RecordId, Subject};
+use otproof_evidence::{EvidenceKind, Subject};
 use otproof_report as report;
-use otproof_store::{bundle, Store};
+use otproof_store::Store;
 use std::path::{Path, PathBuf};
 
 /// One file a step wrote.
@@ -350,21 +350,18 @@ impl Step for BundleAndVerify {
         let Some(store) = demo.store.as_mut() else {
             anyhow::bail!("no store from the previous step");
         };
-        let ids: Vec<RecordId> = store
-            .list(None, None)?
-            .iter()
-            .map(|r| r.id.parse())
-            .collect::<Result<_, _>>()?;
-        let bytes = bundle::export(store, &ids)?;
+        let exported =
+            otproof_workflow::ledger::export(store, &otproof_workflow::ledger::Selection::All)?;
+        let bytes = exported.bytes;
         let vkey = store.vkey_text();
         let verifier = store.verifier().clone();
         demo.write_bytes(
             "bundle.tar",
-            &format!("evidence bundle, {} records", ids.len()),
+            &format!("evidence bundle, {} records", exported.records),
             &bytes,
         )?;
         demo.write("ledger.vkey", "the ledger's verifier key", &(vkey + "\n"))?;
-        let good = bundle::verify(&bytes, Some(&verifier))?;
+        let good = otproof_workflow::ledger::verify_bundle("bundle.tar", &bytes, Some(&verifier))?;
         if !good.ok() {
             anyhow::bail!("the fresh bundle did not verify: {:?}", good.problems());
         }
@@ -382,7 +379,11 @@ impl Step for BundleAndVerify {
             "the same bundle with one byte changed",
             &tampered,
         )?;
-        let bad = bundle::verify(&tampered, Some(&verifier));
+        let bad = otproof_workflow::ledger::verify_bundle(
+            "bundle-tampered.tar",
+            &tampered,
+            Some(&verifier),
+        );
         let problems = match bad {
             Ok(r) if r.ok() => anyhow::bail!("a tampered bundle verified"),
             Ok(r) => r
