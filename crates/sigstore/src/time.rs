@@ -74,15 +74,36 @@ pub(crate) fn parse_rfc3339(s: &str) -> Option<i64> {
 /// Unix seconds to `YYYY-MM-DDTHH:MM:SSZ` for messages; an instant outside jiff's range
 /// (years -9999 to 9999) is shown as its number of seconds.
 pub(crate) fn format_unix(t: i64) -> String {
-    match Timestamp::from_second(t) {
-        Ok(ts) => ts.to_string(),
-        Err(_) => format!("{t} s after 1970-01-01T00:00:00Z"),
+    if let Ok(ts) = Timestamp::from_second(t) {
+        return ts.to_string();
+    }
+    // jiff's timestamps end at 9999-12-30T22:00Z (room for offsets); a civil date in UTC
+    // covers the rest of year 9999.
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    match jiff::Span::new()
+        .try_days(days)
+        .ok()
+        .and_then(|span| Date::constant(1970, 1, 1).checked_add(span).ok())
+    {
+        Some(date) => format!(
+            "{date}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        ),
+        None => format!("{t} s after 1970-01-01T00:00:00Z"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_the_end_of_year_9999() {
+        assert_eq!(format_unix(253_402_207_201), "9999-12-30T22:00:01Z");
+        assert_eq!(format_unix(253_402_300_799), "9999-12-31T23:59:59Z");
+    }
 
     #[test]
     fn parses_and_formats() {
