@@ -1632,6 +1632,30 @@ async fn send_exact(
     })
 }
 
+/// Close a connection so that the target still reads everything sent on it: our side is shut
+/// for writing (FIN), then answers are read and dropped until the target closes too or
+/// `timeout` passes (at most [`MAX_RESPONSE`] bytes kept in flight). Dropping a socket whose
+/// receive queue holds unread answers sends a reset instead, and a reset makes the target's
+/// kernel discard requests its process has not read yet: a slow target would never see the
+/// last request of a reproducer.
+async fn close_gently(mut stream: TcpStream, timeout: Duration) {
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let deadline = Instant::now() + timeout;
+    let mut chunk = [0u8; 4096];
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return;
+        }
+        match tokio::time::timeout(deadline - now, stream.read(&mut chunk)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return,
+            Ok(Ok(_)) => {}
+        }
+    }
+}
+
 /// Whether the target still serves after a sequence: the connection the sequence went over
 /// is closed first (nothing is added to the sequence, and a target serving one client at a
 /// time is free to answer), then the health probe goes on new connections for up to
@@ -1644,7 +1668,9 @@ async fn still_serves(
     grace: Duration,
     stream: Option<TcpStream>,
 ) -> Result<(), String> {
-    drop(stream);
+    if let Some(s) = stream {
+        close_gently(s, timeout).await;
+    }
     let deadline = Instant::now() + grace;
     loop {
         match probe(model, target, timeout, 0xFFFE).await {
