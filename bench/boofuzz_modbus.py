@@ -2,7 +2,7 @@
 for bench/fuzz_vs_boofuzz.sh. Counts test cases into a file; the script stops it after the
 wall time.
 
-usage: boofuzz_modbus.py HOST PORT COUNT_FILE
+usage: boofuzz_modbus.py HOST PORT COUNT_FILE [RECV_TIMEOUT_S]
 """
 import sys
 
@@ -12,6 +12,7 @@ from boofuzz import (
 )
 
 host, port, count_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+recv_timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 5.0
 count = 0
 
 
@@ -46,7 +47,7 @@ with s_block("pdu"):
     s_bytes(b"\x00\x01\x00\x02", name="values", fuzzable=True)
 
 session = Session(
-    target=Target(connection=TCPSocketConnection(host, port)),
+    target=Target(connection=TCPSocketConnection(host, port, recv_timeout=recv_timeout)),
     web_port=None,
     console_gui=False,
     fuzz_loggers=[],
