@@ -2,27 +2,15 @@
 then PUBLISH QoS 1 and SUBSCRIBE after it), for bench/fuzz_vs_boofuzz.sh. Counts test cases
 into a file; the script stops it after the wall time.
 
-usage: boofuzz_mqtt.py HOST PORT COUNT_FILE RECV_TIMEOUT_S
+usage: boofuzz_mqtt.py HOST PORT COUNT_FILE [RECV_TIMEOUT_S]
 """
+import os
 import sys
 
-from boofuzz import (
-    Session, Target, TCPSocketConnection, s_block, s_byte, s_get, s_initialize, s_size,
-    s_static, s_string, s_word,
-)
+from boofuzz import s_block, s_byte, s_initialize, s_size, s_string, s_word
 
-host, port, count_file = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-recv_timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 5.0
-count = 0
-
-
-def counted(target, fuzz_data_logger, session, *args, **kwargs):
-    global count
-    count += 1
-    if count % 50 == 0:
-        with open(count_file, "w") as f:
-            f.write(str(count))
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from boofuzz_common import run  # noqa: E402
 
 s_initialize("connect")
 s_byte(0x10, name="type_flags", fuzzable=True)
@@ -54,20 +42,4 @@ with s_block("subscribe_body"):
     s_string("a/#", name="filter", fuzzable=True)
     s_byte(1, name="qos", fuzzable=True)
 
-session = Session(
-    target=Target(connection=TCPSocketConnection(host, port, recv_timeout=recv_timeout)),
-    web_port=None,
-    console_gui=False,
-    fuzz_loggers=[],
-    receive_data_after_fuzz=True,
-    post_test_case_callbacks=[counted],
-    restart_threshold=1,
-    keep_web_open=False,
-    db_filename=count_file + ".db",
-)
-session.connect(s_get("connect"))
-session.connect(s_get("connect"), s_get("publish"))
-session.connect(s_get("connect"), s_get("subscribe"))
-session.fuzz()
-with open(count_file, "w") as f:
-    f.write(str(count))
+run([["connect"], ["connect", "publish"], ["connect", "subscribe"]])

@@ -7,6 +7,9 @@
 #   otproof 1 / otproof K: cases per second with --concurrency 1 and K;
 #   boofuzz: one session with its default 5 s receive timeout, and tuned (50 ms).
 #   BENCH_SECONDS=20 (per measurement)   BENCH_K=4 (connections / otproof concurrency)
+#   BENCH_SERVERS="pymodbus-3.8.6 libmodbus libmodbus-100us mosquitto" (the rows)
+# boofuzz and pymodbus go into folders of their own under ~/.cache/otproof-bench (their
+# pinned dependencies stay out of the Python the tests use).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 T="${BENCH_SECONDS:-20}"
@@ -14,14 +17,14 @@ K="${BENCH_K:-4}"
 WORK="$(mktemp -d)"
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 pipq() { python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@"; }
-python3 -c "import boofuzz" 2>/dev/null || pipq boofuzz==0.4.2
-# pymodbus 3.8.6 in its own folder: the tests use another version.
+BOOF="$HOME/.cache/otproof-bench/boofuzz-0.4.2"
+[ -d "$BOOF/boofuzz" ] || pipq --target "$BOOF" boofuzz==0.4.2
 PYMB="$HOME/.cache/otproof-bench/pymodbus-3.8.6"
 [ -d "$PYMB/pymodbus" ] || pipq --target "$PYMB" pymodbus==3.8.6
 dpkg -s libmodbus-dev >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libmodbus-dev pkg-config; }
 command -v mosquitto >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq mosquitto; }
 cargo build --release -q -p otproof-cli --bin otproof
-cargo build --release -q -p otproof-fuzz --example modbus_load --example mqtt_load
+cargo build --release -q -p otproof-fuzz --example load
 cc -O2 -o "$WORK/libmodbus_server" crates/fuzz/tests/servers/libmodbus_server.c $(pkg-config --cflags --libs libmodbus)
 OTPROOF=target/release/otproof
 
@@ -48,7 +51,7 @@ proto() { [ "$1" = mosquitto ] && echo mqtt || echo modbus; }
 ceiling() { # server connections
     local P PID out
     P=$(port); PID=$(start "$1" "$P"); wait_port "$P"
-    out=$("target/release/examples/$(proto "$1")_load" "127.0.0.1:$P" "$T" "$2")
+    out=$(target/release/examples/load "$(proto "$1")" "127.0.0.1:$P" "$T" "$2")
     stop "$PID"; echo "$out"
 }
 
@@ -56,7 +59,7 @@ boofuzz() { # server recv_timeout
     local P PID
     P=$(port); PID=$(start "$1" "$P"); wait_port "$P"
     rm -f "$WORK/bf.count"*
-    timeout "$T" python3 "bench/boofuzz_$(proto "$1").py" 127.0.0.1 "$P" "$WORK/bf.count" "$2" >/dev/null 2>&1 || true
+    PYTHONPATH="$BOOF" timeout "$T" python3 "bench/boofuzz_$(proto "$1").py" 127.0.0.1 "$P" "$WORK/bf.count" "$2" >/dev/null 2>&1 || true
     stop "$PID"
     python3 -c "print(round(int(open('$WORK/bf.count').read() or 0)/$T, 1))" 2>/dev/null || echo 0
 }
@@ -72,7 +75,7 @@ otproof() { # server concurrency
 
 printf '%-16s %10s %10s %6s %10s %10s %6s %10s %10s %9s\n' server "ceiling 1" "otproof 1" "%" \
     "ceiling $K" "otproof $K" "%" "boofuzz" "bf 50ms" "ot/bf50"
-for server in pymodbus-3.8.6 libmodbus libmodbus-100us mosquitto; do
+for server in ${BENCH_SERVERS:-pymodbus-3.8.6 libmodbus libmodbus-100us mosquitto}; do
     C1=$(ceiling $server 1); O1=$(otproof $server 1)
     CK=$(ceiling $server "$K"); OK=$(otproof $server "$K")
     BF=$(boofuzz $server 5); BT=$(boofuzz $server 0.05)
