@@ -28,9 +28,11 @@
 
 pub mod campaign;
 pub mod exec;
+pub mod listen;
 pub mod modbus;
 pub mod model;
 pub mod mqtt;
+pub mod mqtt_client;
 pub mod mutate;
 pub mod process;
 pub mod rng;
