@@ -514,6 +514,42 @@ mod tests {
         assert_eq!(m.must_close(&[0x20, 2, 0], &sub), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn client_packets_and_answers_never_panic(
+            frame in proptest::collection::vec(proptest::num::u8::ANY, 0..48),
+            sent in proptest::collection::vec(proptest::num::u8::ANY, 0..48),
+        ) {
+            let m = MqttClient::new();
+            if let Ok(Some(n)) = m.frame_len(&frame) {
+                proptest::prop_assert!(n <= frame.len());
+            }
+            for a in m.answer(&frame) {
+                // What a conforming broker answers is one packet it may send.
+                proptest::prop_assert_eq!(m.frame_len(&a), Ok(Some(a.len())));
+                proptest::prop_assert_eq!(m.must_close(&a, &frame), None);
+            }
+            let _ = m.stage_of(&frame);
+            let _ = m.code_of(&sent);
+            let _ = m.goes_on(&sent);
+            let _ = m.must_close(&sent, &frame);
+            let _ = subscribe_filters(&frame);
+        }
+
+        #[test]
+        fn a_subscribe_round_trips(filters in proptest::collection::vec("[a-z/]{1,8}", 1..4), id in 1u16..) {
+            let fs: Vec<&str> = filters.iter().map(String::as_str).collect();
+            let p = subscribe(id, &fs);
+            let (got_id, got, qos) = subscribe_filters(&p).expect("a SUBSCRIBE");
+            proptest::prop_assert_eq!(got_id, id);
+            proptest::prop_assert_eq!(got.len(), fs.len());
+            proptest::prop_assert!(qos.iter().all(|q| *q == 1));
+            let suback = MqttClient::new().answer(&p);
+            proptest::prop_assert_eq!(suback.len(), 1);
+            proptest::prop_assert_eq!(MqttClient::new().must_close(&suback[0], &p), None);
+        }
+    }
+
     #[test]
     fn cases_use_the_clients_packet_id_and_topic() {
         let m = MqttClient::new();

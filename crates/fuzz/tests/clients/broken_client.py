@@ -2,7 +2,8 @@
 only): it connects to 127.0.0.1:$OTPROOF_PORT, subscribes to 't' and trusts the SUBACK: a
 SUBACK without a return code, or with one it does not know, ends it with a traceback (an
 uncaught IndexError or KeyError), as a crash. Otherwise it acknowledges QoS 1 PUBLISH packets
-until the connection ends."""
+until the connection ends. With --die-on-pingreq it also dies (a RuntimeError) on a PINGREQ
+from the broker."""
 import os
 import socket
 import struct
@@ -48,6 +49,8 @@ if first == 0x90:
     print("subscribed:", GRANTED[body[2]], file=sys.stderr)
 while True:
     first, body = read_packet(s)
+    if first == 0xC0 and "--die-on-pingreq" in sys.argv:
+        raise RuntimeError("a PINGREQ from the broker")
     if first >> 4 == 3 and (first >> 1) & 3 == 1:
         n = struct.unpack(">H", body[:2])[0]
         s.sendall(b"\x40\x02" + body[2 + n:4 + n])
