@@ -254,6 +254,12 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
         (Some(l), Proto::Mqtt) => Some(resolve_opt("--listen", l)?),
         (Some(_), Proto::Modbus(_)) => bail!("--listen: only `fuzz mqtt` has a server mode"),
     };
+    if listen.is_some() && a.concurrency > 1 {
+        bail!(
+            "--concurrency {}: server mode plays one session at a time",
+            a.concurrency
+        );
+    }
     let target = match (listen, &a.target) {
         (Some(l), _) => l,
         (None, Some(t)) => resolve(t)?,

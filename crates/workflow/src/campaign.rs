@@ -701,10 +701,13 @@ pub fn outputs(run: &CampaignRun) -> Result<Vec<OutputFile>, CampaignError> {
             let reqs: Vec<Vec<u8>> = f.reproducer.iter().filter_map(|h| fz::unhex(h)).collect();
             render::pcap(&reqs, r.config.target.port())
         } else {
+            // In a client campaign otproof is the server: what it wrote goes back from the
+            // port, what the client sent goes to it.
+            let server_mode = r.protocol == MqttClient::new().name();
             let segments: Vec<(bool, Vec<u8>)> = f
                 .exchange
                 .iter()
-                .map(|w| (w.to_target, w.bytes.clone()))
+                .map(|w| (w.to_target != server_mode, w.bytes.clone()))
                 .collect();
             render::pcap_exchange(&segments, r.config.target.port())
         };
