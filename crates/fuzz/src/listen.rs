@@ -473,7 +473,11 @@ async fn accept(
     client: Option<&ClientProcess>,
     wait: Duration,
 ) -> Result<(TcpStream, Duration), String> {
-    drain(listener).await;
+    if client.is_some() {
+        // Only connections of a client we launched and stopped can be stale; a client that
+        // connects by itself may already be waiting for this session.
+        drain(listener).await;
+    }
     let addr = listener
         .local_addr()
         .map_err(|e| format!("the listening socket has no address: {e}"))?;

@@ -177,6 +177,52 @@ fn a_client_that_never_connects_gives_no_baseline_and_no_case() {
     assert_eq!(MqttClient::new().name(), "mqtt-3.1.1-client");
 }
 
+#[test]
+fn a_client_that_connects_by_itself_and_stops_coming_back_hangs() {
+    // The client is started here, not by otproof: a shell loop that runs the broken client
+    // three times (the baseline session and two cases), then no more.
+    let port = common::free_port();
+    let client = format!(
+        "for i in 1 2 3; do OTPROOF_PORT={port} {} {}; done",
+        python(),
+        clients_dir().join("broken_client.py").display()
+    );
+    let mut cfg = Config::new(format!("127.0.0.1:{port}").parse().expect("addr"));
+    cfg.cases = Some(5);
+    cfg.timeout = Duration::from_millis(400);
+    let rt = rt();
+    let report = rt.block_on(async {
+        let campaign = tokio::spawn(listen::run(
+            Arc::new(MqttClient::new()),
+            cfg,
+            None,
+            Arc::new(AtomicBool::new(false)),
+            Box::leak(Box::new(|_: &otproof_fuzz::campaign::Progress| {})),
+        ));
+        // Let otproof listen first.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut loop_ = std::process::Command::new("sh")
+            .args(["-c", &client])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("sh");
+        let r = campaign.await.expect("campaign");
+        let _ = loop_.kill();
+        let _ = loop_.wait();
+        r
+    });
+    summary("self-connecting client", &report);
+    assert_eq!(report.cases, 2, "{:?}", report.stopped);
+    let hang = report
+        .findings
+        .iter()
+        .find(|f| f.observed.contains("did not connect again"))
+        .expect("a hang finding");
+    assert_eq!(hang.behaviour, Behaviour::Hang);
+    assert_eq!(hang.case, 1);
+    assert!(report.stopped.is_some());
+}
+
 fn hex_decode(h: &str) -> Vec<u8> {
     (0..h.len())
         .step_by(2)
