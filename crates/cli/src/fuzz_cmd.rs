@@ -6,7 +6,8 @@ use crate::store_cmd::{Failed, Inconclusive, StoreArg};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use otproof_workflow::campaign::{
-    self as wf, Config, Device, ModbusPlan, MqttPlan, OutputFile, Progress, ReplayVerdict, Verdict,
+    self as wf, Config, Device, ModbusPlan, MqttClientPlan, MqttPlan, OutputFile, Progress,
+    ReplayVerdict, Verdict,
 };
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -40,6 +41,16 @@ must get CONNACK 0; cases are PUBLISH QoS 0/1/2, PUBREL, SUBSCRIBE, UNSUBSCRIBE 
 A broker closing the connection on a malformed packet is allowed behaviour, not a finding.
 Accounting, outputs and exit codes are those of `otproof fuzz modbus`.
 
+Client side (otproof plays the broker): --listen instead of --target, and --target-cmd
+launches the client once per case; '{port}' in the command (and OTPROOF_PORT in its
+environment) is the listening port (--listen 127.0.0.1:0 picks a free one):
+  otproof fuzz mqtt --listen 127.0.0.1:0 --target-cmd 'mosquitto_sub -p {port} -t t -C 1' --cases 200 --out c2
+Cases are CONNACK, SUBACK, PUBLISH (good and bad topics), PUBREL/UNSUBACK for unknown ids and
+packets a broker never sends. Crash: the client dies on a signal or exits with a crash report
+(traceback, sanitizer, panic) on stderr; hang: it neither closes nor acknowledges a valid
+PUBLISH QoS 1 after a case; conformance: it goes on after a packet the specification
+requires it to close the connection on.
+
 Exit codes: 0 pass (no finding, cases delivered), 1 findings (see report.html), 2 usage or
 input error, 3 inconclusive (too few cases reached the target).")]
     Mqtt(MqttArgs),
@@ -71,8 +82,12 @@ pub struct MqttArgs {
 #[derive(Debug, Args)]
 pub struct CampaignArgs {
     /// The target (server or broker), HOST:PORT.
-    #[arg(long)]
-    pub target: String,
+    #[arg(long, required_unless_present = "listen")]
+    pub target: Option<String>,
+    /// Server mode (fuzz mqtt only): listen on HOST:PORT and play the broker to the client
+    /// --target-cmd launches for each case.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "target")]
+    pub listen: Option<String>,
     /// Run for this long (e.g. 90s, 10m, 1h).
     #[arg(long, conflicts_with = "cases")]
     pub duration: Option<String>,
@@ -125,8 +140,16 @@ pub struct ReplayArgs {
     /// A finding file written by a campaign (`findings/N.json`).
     pub finding: PathBuf,
     /// The server, HOST:PORT.
-    #[arg(long)]
-    pub target: String,
+    #[arg(long, conflicts_with = "listen")]
+    pub target: Option<String>,
+    /// For a finding of a client campaign (`fuzz mqtt --listen`): listen on HOST:PORT
+    /// (default 127.0.0.1:0, any free port) and play the recorded answers to the client.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    /// For a finding of a client campaign: launch the client with this shell command
+    /// ('{port}' in it, and OTPROOF_PORT, give the listening port).
+    #[arg(long = "target-cmd", value_name = "CMD")]
+    pub target_cmd: Option<String>,
     /// Answer timeout in milliseconds.
     #[arg(long = "timeout-ms", default_value_t = 1000)]
     pub timeout_ms: u64,
@@ -157,11 +180,14 @@ pub fn parse_duration(s: &str) -> Result<Duration> {
 }
 
 fn resolve(target: &str) -> Result<SocketAddr> {
-    target
-        .to_socket_addrs()
-        .with_context(|| format!("--target {target}: expected HOST:PORT"))?
+    resolve_opt("--target", target)
+}
+
+fn resolve_opt(opt: &str, addr: &str) -> Result<SocketAddr> {
+    addr.to_socket_addrs()
+        .with_context(|| format!("{opt} {addr}: expected HOST:PORT"))?
         .next()
-        .with_context(|| format!("--target {target}: the name does not resolve"))
+        .with_context(|| format!("{opt} {addr}: the name does not resolve"))
 }
 
 fn show_progress(p: &Progress, tty: bool, last: &mut Instant) {
@@ -222,7 +248,23 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
-    let target = resolve(&a.target)?;
+    // Server mode: otproof listens and the client under test connects.
+    let listen = match (&a.listen, proto) {
+        (None, _) => None,
+        (Some(l), Proto::Mqtt) => Some(resolve_opt("--listen", l)?),
+        (Some(_), Proto::Modbus(_)) => bail!("--listen: only `fuzz mqtt` has a server mode"),
+    };
+    if listen.is_some() && a.concurrency > 1 {
+        bail!(
+            "--concurrency {}: server mode plays one session at a time",
+            a.concurrency
+        );
+    }
+    let target = match (listen, &a.target) {
+        (Some(l), _) => l,
+        (None, Some(t)) => resolve(t)?,
+        (None, None) => bail!("--target HOST:PORT is required"),
+    };
     if a.concurrency == 0 || a.concurrency > 256 {
         bail!("--concurrency {}: expected 1..256", a.concurrency);
     }
@@ -240,7 +282,7 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
         Some(dir) => Some(wf::read_previous(dir).context("--resume")?),
         None => None,
     };
-    if let Some(cmd) = &a.target_cmd {
+    if let (Some(cmd), None) = (&a.target_cmd, listen) {
         cfg.control = wf::launch_target(cmd, target).context("--target-cmd")?;
     }
     let device = Device {
@@ -268,6 +310,16 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
                 plan.config.seed, plan.config.start_at
             );
             rt.block_on(wf::run_modbus(plan, stop, &mut |p| {
+                show_progress(p, tty, &mut last)
+            }))
+        }
+        Proto::Mqtt if listen.is_some() => {
+            let plan = MqttClientPlan::new(cfg, a.target_cmd.clone(), previous, device);
+            tell!(
+                "listening on {target} as the MQTT broker for the client (mqtt-3.1.1, seed {}, from case {}); Ctrl-C stops and keeps what is done",
+                plan.config.seed, plan.config.start_at
+            );
+            rt.block_on(wf::run_mqtt_client(plan, stop, &mut |p| {
                 show_progress(p, tty, &mut last)
             }))
         }
@@ -344,13 +396,33 @@ fn replay(a: &ReplayArgs) -> Result<()> {
     let text = otproof_workflow::input::read_to_string(&a.finding, "finding")
         .with_context(|| format!("cannot read {}", a.finding.display()))?;
     let file = wf::read_finding_file(&a.finding, &text)?;
-    let target = resolve(&a.target)?;
     let rt = runtime()?;
-    let r = rt.block_on(wf::replay(
-        &file,
-        target,
-        Duration::from_millis(a.timeout_ms.max(10)),
-    ));
+    let timeout = Duration::from_millis(a.timeout_ms.max(10));
+    let (r, whom) = if wf::is_client_finding(&file) {
+        if a.target.is_some() {
+            bail!("--target: this finding comes from a client campaign (fuzz mqtt --listen); replay it with --target-cmd (and --listen)");
+        }
+        let listen = resolve_opt("--listen", a.listen.as_deref().unwrap_or("127.0.0.1:0"))?;
+        if a.target_cmd.is_none() && listen.port() == 0 {
+            bail!("--target-cmd: a client finding is replayed to a client otproof launches (or give --listen with a fixed port the client connects to)");
+        }
+        let r = rt.block_on(wf::replay_client(
+            &file,
+            listen,
+            a.target_cmd.as_deref(),
+            timeout,
+        ));
+        (r, format!("--listen {listen}"))
+    } else {
+        let Some(t) = &a.target else {
+            bail!("--target HOST:PORT is required to replay a finding of a server or broker");
+        };
+        let target = resolve(t)?;
+        (
+            rt.block_on(wf::replay(&file, target, timeout)),
+            format!("--target {t}"),
+        )
+    };
     let f = &file.finding;
     say!(
         "finding:   {} on {} ({} / {})",
@@ -372,7 +444,7 @@ fn replay(a: &ReplayArgs) -> Result<()> {
         }
         ReplayVerdict::NoTarget(why) => {
             say!("verdict:   could not connect: nothing was replayed")?;
-            bail!("--target {}: {why}", a.target)
+            bail!("{whom}: {why}")
         }
     }
 }

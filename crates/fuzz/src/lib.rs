@@ -22,15 +22,25 @@
 //! - **minimizer** (delta debugging on a finding's exact per-connection sequence, each
 //!   candidate replayed exactly against a restarted target).
 //!
+//! **Server mode** ([`listen`]): otproof listens and plays the server to a client under
+//! test, launched once per case; a [`listen::ClientModel`] (MQTT: [`mqtt_client`]) says how a
+//! conforming server answers, where cases go (in place of an answer, or after the session is
+//! set up) and which answers the client must close the connection on; crash (the client's
+//! exit signal or crash report on stderr), hang (no acknowledgement of a liveness probe) and
+//! conformance findings carry the exact answers of their session, replayable.
+//!
 //! Invariants: this crate never writes to the store or to files; it returns a
 //! [`campaign::Report`] that callers turn into evidence. It only connects to the target it is
-//! given. Nothing here panics on what a target sends.
+//! given, or, in server mode, listens where it is told. Nothing here panics on what a target
+//! sends.
 
 pub mod campaign;
 pub mod exec;
+pub mod listen;
 pub mod modbus;
 pub mod model;
 pub mod mqtt;
+pub mod mqtt_client;
 pub mod mutate;
 pub mod process;
 pub mod rng;

@@ -16,9 +16,11 @@ use otproof_evidence::{
     Record, RecordId, Severity, Subject,
 };
 use otproof_fuzz::campaign::{self as fz, Control};
+use otproof_fuzz::listen::ClientModel as _;
 use otproof_fuzz::modbus::{self, Modbus};
 use otproof_fuzz::model::ProtocolModel;
 use otproof_fuzz::mqtt::Mqtt;
+use otproof_fuzz::mqtt_client::MqttClient;
 use otproof_report::campaign as render;
 use otproof_report::ReportError;
 use otproof_store::Store;
@@ -43,6 +45,10 @@ pub const MQTT_OPERATION: &str = "fuzz mqtt";
 
 /// The protocol and specification an MQTT campaign tests, as written in its scope.
 pub const MQTT_SCOPE_PROTOCOL: &str = "MQTT 3.1.1 (OASIS Standard), broker side";
+
+/// The protocol and specification an MQTT client campaign (otproof as the broker) tests.
+pub const MQTT_CLIENT_SCOPE_PROTOCOL: &str =
+    "MQTT 3.1.1 (OASIS Standard), client side (otproof plays the broker)";
 
 /// The protocol and specification a Modbus/TCP campaign tests, as written in its scope.
 pub const MODBUS_SCOPE_PROTOCOL: &str = "Modbus/TCP (MBAP), Modbus Application Protocol V1.1b3";
@@ -84,6 +90,14 @@ pub enum CampaignError {
         target: SocketAddr,
         /// Answer timeout.
         timeout_ms: u128,
+    },
+    /// No MQTT client opened a session on the listening address (server mode).
+    #[error("no MQTT client opened a session on {listen}: {reason}")]
+    NoClient {
+        /// The listening address.
+        listen: SocketAddr,
+        /// Why, in words.
+        reason: String,
     },
     /// A campaign evidence or finding file is not what it should be.
     #[error("{}: {reason}", path.display())]
@@ -309,6 +323,141 @@ pub async fn run_mqtt(
     };
     let campaign = campaign_of(&report, scope);
     Ok(CampaignRun { report, campaign })
+}
+
+/// An MQTT 3.1.1 campaign against a client, otproof listening and playing the broker.
+#[derive(Debug, Clone)]
+pub struct MqttClientPlan {
+    /// Settings; `config.target` is the address to listen on (port 0: any free port).
+    pub config: Config,
+    /// The shell command that launches the client for each session (`{port}` in it, and
+    /// `OTPROOF_PORT` in its environment, give the listening port); `None`: the client
+    /// connects, and reconnects, by itself.
+    pub client_cmd: Option<String>,
+    /// The campaign this one continues (its counts, coverage and findings are folded in).
+    pub previous: Option<Report>,
+    /// The device under test.
+    pub device: Device,
+}
+
+impl MqttClientPlan {
+    /// A plan; a resumed campaign keeps its seed and starts after its last case.
+    pub fn new(
+        mut config: Config,
+        client_cmd: Option<String>,
+        previous: Option<Report>,
+        device: Device,
+    ) -> Self {
+        if let Some(prev) = &previous {
+            config.seed = prev.config.seed;
+            config.start_at = prev.next_case;
+        }
+        MqttClientPlan {
+            config,
+            client_cmd,
+            previous,
+            device,
+        }
+    }
+}
+
+/// Run an MQTT 3.1.1 campaign against a client (server mode, see `otproof_fuzz::listen`).
+/// `stop` ends it early (what is done is kept); `progress` is called after every session.
+pub async fn run_mqtt_client(
+    plan: MqttClientPlan,
+    stop: Arc<AtomicBool>,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<CampaignRun, CampaignError> {
+    let listen = plan.config.target;
+    let model = Arc::new(MqttClient::new());
+    let codes: Vec<u16> = model.messages().iter().map(|m| m.code).collect();
+    let client = plan
+        .client_cmd
+        .as_deref()
+        .map(|c| Arc::new(otproof_fuzz::listen::ClientProcess::new(c)));
+    let mut report = otproof_fuzz::listen::run(model, plan.config, client, stop, progress).await;
+    if report.baseline.is_none() {
+        return Err(CampaignError::NoClient {
+            listen,
+            reason: report
+                .stopped
+                .unwrap_or_else(|| "the client did not connect".into()),
+        });
+    }
+    if let Some(prev) = plan.previous {
+        report.merge_previous(prev);
+    }
+    let d = &plan.device;
+    let scope = CampaignScope {
+        protocol: MQTT_CLIENT_SCOPE_PROTOCOL.into(),
+        target: report.config.target.to_string(),
+        unit_id: None,
+        vendor: d.vendor.clone().unwrap_or_else(|| "unknown".into()),
+        product: d.product.clone().unwrap_or_else(|| match &plan.client_cmd {
+            Some(c) => format!("MQTT client launched by {}", otproof_text::quote(c)),
+            None => format!("MQTT client connecting to {}", report.config.target),
+        }),
+        version: d.version.clone(),
+        function_codes: codes,
+    };
+    let campaign = campaign_of(&report, scope);
+    Ok(CampaignRun { report, campaign })
+}
+
+/// Whether a finding file comes from a client campaign (server mode): it is replayed by
+/// listening and launching the client ([`replay_client`]), not by connecting.
+pub fn is_client_finding(f: &FindingFile) -> bool {
+    f.protocol == MqttClient::new().name()
+}
+
+/// Replay a client finding: listen on `listen` (port 0: any free port), launch the client
+/// with `client_cmd` (or wait for it to connect), and send the recorded answers as the
+/// campaign did, each once the client has sent as many packets as it had before it.
+pub async fn replay_client(
+    f: &FindingFile,
+    listen: SocketAddr,
+    client_cmd: Option<&str>,
+    timeout: Duration,
+) -> Replay {
+    let exchange = if f.finding.exchange.is_empty() {
+        // Only the answers were kept: each after one more client packet, the last the case.
+        let n = f.requests.len();
+        f.requests
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                [
+                    otproof_fuzz::exec::Wire {
+                        to_target: false,
+                        bytes: Vec::new(),
+                        case: None,
+                    },
+                    otproof_fuzz::exec::Wire {
+                        to_target: true,
+                        bytes: r.clone(),
+                        case: (i + 1 == n).then_some(f.finding.case),
+                    },
+                ]
+            })
+            .collect()
+    } else {
+        f.finding.exchange.clone()
+    };
+    let client = client_cmd.map(otproof_fuzz::listen::ClientProcess::new);
+    let (shown, outcome) = otproof_fuzz::listen::replay(
+        &MqttClient::new(),
+        listen,
+        client.as_ref(),
+        timeout,
+        &exchange,
+    )
+    .await;
+    let verdict = match shown {
+        fz::Replayed::Reproduced(v) => ReplayVerdict::Reproduced(v),
+        fz::Replayed::NotReproduced | fz::Replayed::Empty => ReplayVerdict::NotReproduced,
+        fz::Replayed::NoTarget(why) => ReplayVerdict::NoTarget(why),
+    };
+    Replay { outcome, verdict }
 }
 
 /// The scope of a Modbus/TCP campaign: the device as given, else as the target reports it.
@@ -552,10 +701,13 @@ pub fn outputs(run: &CampaignRun) -> Result<Vec<OutputFile>, CampaignError> {
             let reqs: Vec<Vec<u8>> = f.reproducer.iter().filter_map(|h| fz::unhex(h)).collect();
             render::pcap(&reqs, r.config.target.port())
         } else {
+            // In a client campaign otproof is the server: what it wrote goes back from the
+            // port, what the client sent goes to it.
+            let server_mode = r.protocol == MqttClient::new().name();
             let segments: Vec<(bool, Vec<u8>)> = f
                 .exchange
                 .iter()
-                .map(|w| (w.to_target, w.bytes.clone()))
+                .map(|w| (w.to_target != server_mode, w.bytes.clone()))
                 .collect();
             render::pcap_exchange(&segments, r.config.target.port())
         };
@@ -636,7 +788,7 @@ pub fn record(
                 .push(attach_bytes(store, name, media_type_of(&f.path), &f.bytes)?);
         }
     }
-    let operation = if run.report.protocol == Mqtt::new().name() {
+    let operation = if run.report.protocol.starts_with("mqtt") {
         MQTT_OPERATION
     } else {
         OPERATION
