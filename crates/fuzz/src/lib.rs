@@ -28,6 +28,7 @@
 
 pub mod campaign;
 pub mod exec;
+pub mod feedback;
 pub mod modbus;
 pub mod model;
 pub mod mqtt;
