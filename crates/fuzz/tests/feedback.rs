@@ -416,6 +416,36 @@ fn a_quantity_over_127_crash_is_found_by_the_limit_cases() {
         "{f:?}"
     );
     assert_eq!(f.field, "quantity");
+    // Reports written before feedback (no `learned`, no `sanitizer`) still parse.
+    let mut v = serde_json::to_value(&report).expect("json");
+    if let Some(o) = v.as_object_mut() {
+        assert!(o.remove("learned").is_some());
+    }
+    for f in v["findings"].as_array_mut().expect("findings") {
+        if let Some(o) = f.as_object_mut() {
+            o.remove("sanitizer");
+        }
+    }
+    let old: Report = serde_json::from_value(v).expect("an old report parses");
+    assert!(old.learned.is_empty());
+    assert!(old.findings.iter().all(|f| f.sanitizer.is_none()));
+}
+
+/// Without learning the end-of-range overflow is out of reach: over as many cases as the
+/// learning campaign runs, the plain schedule (case i from the seed and i alone) sends no FC 3
+/// read that starts inside 4000..4099 and crosses its end.
+#[test]
+fn without_learning_no_case_reads_across_the_end_of_the_map() {
+    let model = Modbus::new(1);
+    let fb = Feedback::new(&model);
+    let n = fb.limits_start() + fb.limits_len() + 800;
+    for seed in 1..=5 {
+        let hits = (0..n)
+            .filter_map(|i| fc3(&campaign::build_case(&model, seed, i).bytes))
+            .filter(|(a, q)| (4000..4100).contains(a) && u32::from(*a) + u32::from(*q) > 4100)
+            .count();
+        assert_eq!(hits, 0, "seed {seed}");
+    }
 }
 
 /// Answers of a simulated Modbus server with 100 holding registers at 4000 and nothing else.
