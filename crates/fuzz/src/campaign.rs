@@ -363,8 +363,8 @@ pub struct Report {
     /// Target identity, if the protocol can ask (e.g. Modbus FC 43/14).
     pub target_identity: Vec<(String, String)>,
     /// What the campaign learned from the target's answers (mapped address ranges, count
-    /// limits), see [`crate::feedback`].
-    #[serde(default)]
+    /// limits), see [`crate::feedback`]; left out when empty.
+    #[serde(default, skip_serializing_if = "crate::feedback::Learned::is_empty")]
     pub learned: crate::feedback::Learned,
 }
 

@@ -152,9 +152,13 @@ pub struct Learned {
 }
 
 impl Learned {
-    /// Nothing learned.
+    /// Nothing learned, nothing tried.
     pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty() && self.limits.is_empty() && self.values == 0
+        self.ranges.is_empty()
+            && self.limits.is_empty()
+            && self.values == 0
+            && self.discovery_reads == 0
+            && self.learned_cases == 0
     }
 }
 
@@ -163,6 +167,8 @@ const MAX_INTERVALS: usize = 4096;
 const MAX_UNMAPPED: usize = 8192;
 const MAX_VALUES: usize = 256;
 const MAX_MEMO: usize = 4096;
+/// How often one bisection read is asked before its edge is left approximate.
+const BISECT_TRIES: u32 = 4;
 /// Grid steps of discovery, coarse to fine.
 const GRID: [u64; 4] = [4096, 1024, 256, 64];
 
@@ -171,6 +177,9 @@ struct Space {
     /// Mapped intervals as observed (merged when they overlap or touch).
     mapped: BTreeMap<u64, u64>,
     unmapped: BTreeSet<u64>,
+    /// Bisection reads asked [`BISECT_TRIES`] times without an answer that taught anything
+    /// (a target that answers inconsistently): their edges are left approximate.
+    given_up: BTreeSet<u64>,
 }
 
 /// Largest value accepted and smallest rejected above it, of a count field.
@@ -241,17 +250,23 @@ impl Space {
         for &(a, b, lo, hi) in runs {
             if !lo {
                 let below = self.unmapped.range(..a).next_back().copied();
-                return Some(match below {
+                let mid = match below {
                     Some(u) => u + (a - u) / 2,
                     None => a / 2,
-                });
+                };
+                if !self.given_up.contains(&mid) {
+                    return Some(mid);
+                }
             }
             if !hi {
                 let above = self.unmapped.range(b + 1..).next().copied();
-                return Some(match above {
+                let mid = match above {
                     Some(u) => b + (u - b).div_ceil(2),
                     None => b + (size - b) / 2,
-                });
+                };
+                if !self.given_up.contains(&mid) {
+                    return Some(mid);
+                }
             }
         }
         None
@@ -267,6 +282,8 @@ struct Knowledge {
     /// Discovery reads sent and not yet answered: (grid position when sent, space, address,
     /// tries).
     in_flight: VecDeque<(u64, usize, u64, u32)>,
+    /// Bisection reads asked, per (space, address).
+    bisect_tries: BTreeMap<(usize, u64), u32>,
     /// Labels of recent learned cases: (index, field, class).
     memo: VecDeque<(u64, String, MutationClass)>,
 }
@@ -603,7 +620,7 @@ impl Feedback {
         bisect_turn: bool,
     ) -> Option<TestCase> {
         let (runs, bisect, limits, values) = {
-            let k = self.knowledge.lock().ok()?;
+            let mut k = self.knowledge.lock().ok()?;
             let mut runs = Vec::new();
             let mut bisect = None;
             for (i, s) in k.spaces.iter().enumerate() {
@@ -615,6 +632,19 @@ impl Feedback {
                 runs.extend(r.into_iter().map(|r| (i, r)));
             }
             let values: Vec<u64> = k.values.iter().copied().collect();
+            if let (Some((space, address)), true) = (bisect, bisect_turn) {
+                if k.bisect_tries.len() < MAX_MEMO {
+                    let tries = k.bisect_tries.entry((space, address)).or_default();
+                    *tries += 1;
+                    if *tries >= BISECT_TRIES {
+                        if let Some(s) = k.spaces.get_mut(space) {
+                            if s.given_up.len() < MAX_UNMAPPED {
+                                s.given_up.insert(address);
+                            }
+                        }
+                    }
+                }
+            }
             (runs, bisect, k.limits.clone(), values)
         };
         // Bisection on its turns (while an edge is not exact), else boundaries.
@@ -801,6 +831,27 @@ mod tests {
             }
         }
         assert_eq!(s.runs(size), vec![(4000, 4099, true, true)]);
+    }
+
+    #[test]
+    fn a_bisection_read_that_never_teaches_is_given_up() {
+        let model = crate::modbus::Modbus::new(1);
+        let fb = Feedback::new(&model);
+        fb.observe(
+            &model,
+            &[0, 1, 0, 0, 0, 6, 1, 3, 0x10, 0, 0, 1],
+            &[0, 1, 0, 0, 0, 5, 1, 3, 2, 0, 0],
+        );
+        // Nothing answers the bisection reads: each is asked a bounded number of times.
+        let mut reads = BTreeMap::new();
+        for i in 0..400u64 {
+            let c = fb.learned_case(&model, 1, 10_000 + i, true);
+            if let Some(c) = c.filter(|c| c.class == MutationClass::Valid) {
+                *reads.entry(c.bytes[8..10].to_vec()).or_insert(0u32) += 1;
+            }
+        }
+        assert!(!reads.is_empty());
+        assert!(reads.values().all(|n| *n <= BISECT_TRIES), "{reads:?}");
     }
 
     #[test]

@@ -419,7 +419,10 @@ fn a_quantity_over_127_crash_is_found_by_the_limit_cases() {
     // Reports written before feedback (no `learned`, no `sanitizer`) still parse.
     let mut v = serde_json::to_value(&report).expect("json");
     if let Some(o) = v.as_object_mut() {
-        assert!(o.remove("learned").is_some());
+        assert!(
+            o.remove("learned").is_some(),
+            "the campaign learned something"
+        );
     }
     for f in v["findings"].as_array_mut().expect("findings") {
         if let Some(o) = f.as_object_mut() {
