@@ -110,6 +110,9 @@ pub struct Finding {
     /// responses, in order), as recorded; empty when nothing but the reproducer was kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exchange: Vec<Wire>,
+    /// The sanitizer report (AddressSanitizer...) a launched target printed when it died.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanitizer: Option<crate::process::SanitizerReport>,
 }
 
 /// The minimization of a crash or hang finding: delta debugging over the request sequence,
@@ -175,6 +178,11 @@ pub trait TargetControl: Send + Sync {
     fn exited(&self) -> Option<String>;
     /// The process's resident memory in KiB, where the platform tells.
     fn memory_kib(&self) -> Option<u64> {
+        None
+    }
+    /// The sanitizer report the process printed on its standard error (it dies after it),
+    /// if any.
+    fn crash_report(&self) -> Option<crate::process::SanitizerReport> {
         None
     }
 }
@@ -354,6 +362,10 @@ pub struct Report {
     pub stopped: Option<String>,
     /// Target identity, if the protocol can ask (e.g. Modbus FC 43/14).
     pub target_identity: Vec<(String, String)>,
+    /// What the campaign learned from the target's answers (mapped address ranges, count
+    /// limits), see [`crate::feedback`]; left out when empty.
+    #[serde(default, skip_serializing_if = "crate::feedback::Learned::is_empty")]
+    pub learned: crate::feedback::Learned,
 }
 
 /// The share of a campaign's cases that may go undelivered before its verdict is
@@ -427,6 +439,9 @@ impl Report {
         if self.target_identity.is_empty() {
             self.target_identity = prev.target_identity;
         }
+        if self.learned.is_empty() {
+            self.learned = prev.learned;
+        }
     }
 }
 
@@ -490,6 +505,8 @@ struct Shared {
     last_probe: Mutex<(u64, Instant)>,
     /// Baseline health-probe latency.
     baseline: Option<Duration>,
+    /// Learning from answers and the learned schedule (feedback.rs).
+    feedback: crate::feedback::Feedback,
 }
 
 impl Shared {
@@ -543,6 +560,7 @@ fn finding(
         confirmed: false,
         minimization: None,
         exchange: Vec::new(),
+        sanitizer: None,
     }
 }
 
@@ -630,6 +648,13 @@ fn target_failed(cfg: &Config, shared: &Shared, generation: u64, f: Finding) {
         }
         None => f,
     };
+    // A sanitizer report the process printed is part of the finding, and makes it a crash
+    // (a target still writing its report looks hung for a moment) (feedback hook).
+    if let Some(r) = cfg.control.0.as_ref().and_then(|c| c.crash_report()) {
+        f = f.with_behaviour(Behaviour::Crash);
+        f.observed = format!("{}; {}", r.kind, f.observed);
+        f.sanitizer = Some(r);
+    }
     // A target we control can be restarted to re-run the sequence (minimized after the
     // campaign); otherwise the finding says why it is not minimized.
     if cfg.control.0.is_none() {
@@ -790,7 +815,10 @@ impl Worker {
     /// Send case `index`, act on what the target did, and count it as delivered or not.
     async fn run_case(&mut self, index: u64) {
         let model = self.model.clone();
-        let case = build_case(model.as_ref(), self.cfg.seed, index);
+        let case = self
+            .shared
+            .feedback
+            .case(model.as_ref(), self.cfg.seed, index);
         let generation = self.shared.restarts.lock().map(|g| *g).unwrap_or(0);
         let answered = self.shared.answered.load(Ordering::SeqCst);
         let (sentinel, wait) = send_plan(model.as_ref(), &self.cfg, &case.bytes, index);
@@ -799,6 +827,9 @@ impl Worker {
             .session
             .exchange_within(model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
             .await;
+        if let Outcome::Response(r, _) = &outcome {
+            self.shared.feedback.observe(model.as_ref(), &case.bytes, r);
+        }
         let label = outcome_label(model.as_ref(), &outcome);
         if matches!(
             outcome,
@@ -1026,7 +1057,7 @@ impl Worker {
         observed: String,
         sent: (Vec<Wire>, u64),
     ) {
-        let f = connection_finding(
+        let mut f = connection_finding(
             self.model.as_ref(),
             self.cfg.seed,
             case,
@@ -1034,6 +1065,7 @@ impl Worker {
             observed,
             sent,
         );
+        self.shared.feedback.relabel(&mut f);
         target_failed(&self.cfg, &self.shared, generation, f);
         self.session.reset();
     }
@@ -1221,6 +1253,7 @@ pub async fn run(
         answered: AtomicU64::new(0),
         last_probe: Mutex::new((0, Instant::now())),
         baseline,
+        feedback: crate::feedback::Feedback::new(model.as_ref()),
         findings: Mutex::new(Vec::new()),
         coverage: Mutex::new(Coverage {
             pairs_total,
@@ -1306,6 +1339,7 @@ pub async fn run(
         stopped,
         config: (*cfg).clone(),
         target_identity: Vec::new(),
+        learned: shared.feedback.learned(),
     }
 }
 

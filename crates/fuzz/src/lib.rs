@@ -11,6 +11,11 @@
 //!   names its field and class;
 //! - **scheduler** ([`campaign::build_case`]): (message type x class) in order, each case
 //!   derived from the seed and its index, so campaigns are reproducible and resumable;
+//! - **feedback** ([`feedback`]): protocol limits tried after the first round; learning from
+//!   answers (mapped address ranges found by a grid of reads and exact by bisection, count
+//!   limits, a value dictionary) and cases placed at the learned boundaries;
+//! - **CRCs** as derived fields ([`model::Rule::Crc`], [`model::Rule::CrcBlocks`]:
+//!   CRC-16/MODBUS, CRC-16/DNP, per block);
 //! - **executor** ([`exec::Session`]): async TCP with per-case timeouts, reconnects and a cap
 //!   on what a hostile target can make us read; it records what each connection carried, both
 //!   ways ([`exec::Wire`]);
@@ -18,7 +23,8 @@
 //!   undelivered (or none delivered) without a finding is inconclusive, never a pass;
 //! - **monitors and oracles** ([`campaign`]): crash (target gone), hang (no answer and the
 //!   health probe, on the case connection, fails), degradation (probe latency over a
-//!   baseline), conformance (the model's oracle);
+//!   baseline), conformance (the model's oracle); a launched target's sanitizer report
+//!   ([`process::SanitizerReport`]) is attached to its crash finding;
 //! - **minimizer** (delta debugging on a finding's exact per-connection sequence, each
 //!   candidate replayed exactly against a restarted target).
 //!
@@ -36,6 +42,7 @@
 
 pub mod campaign;
 pub mod exec;
+pub mod feedback;
 pub mod listen;
 pub mod modbus;
 pub mod model;

@@ -788,6 +788,7 @@ fn finding_of(
             .collect(),
         occurrences: 1,
         confirmed: false,
+        sanitizer: None,
         minimization: None,
         exchange: log,
     }
@@ -830,6 +831,7 @@ pub async fn run(
         },
         stopped: None,
         target_identity: Vec::new(),
+        learned: Default::default(),
     };
     let listener = match TcpListener::bind(cfg.target).await {
         Ok(l) => l,

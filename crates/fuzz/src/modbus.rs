@@ -3,7 +3,8 @@
 //! echoes, lengths, and the exceptions the specification requires for invalid requests).
 
 use crate::model::{
-    BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, ProtocolModel, Rule, Value,
+    AddressSpace, Addressing, BytesLen, Domain, FieldDef, FieldType::*, LimitCase, Message,
+    MessageDef, Observation, ProtocolModel, Rule, Value,
 };
 
 /// Exception codes a server may answer with (01-04 are the conformance core; 05, 06, 08, 0A,
@@ -532,11 +533,288 @@ impl ProtocolModel for Modbus {
         }
     }
 
+    fn learn(&self, req: &[u8], resp: &[u8]) -> Vec<Observation> {
+        learn(req, resp)
+    }
+
+    fn address_spaces(&self) -> Vec<AddressSpace> {
+        SPACES
+            .iter()
+            .map(|name| AddressSpace {
+                name,
+                size: 0x1_0000,
+            })
+            .collect()
+    }
+
+    fn addressing(&self) -> Vec<Addressing> {
+        // Reads first: discovery reads each space with the first entry.
+        let table: [(u16, usize, &'static str, Option<&'static str>); 11] = [
+            (1, COILS, "start_address", Some("quantity")),
+            (2, DISCRETE, "start_address", Some("quantity")),
+            (3, HOLDING, "start_address", Some("quantity")),
+            (4, INPUT, "start_address", Some("quantity")),
+            (5, COILS, "output_address", None),
+            (15, COILS, "start_address", Some("quantity")),
+            (6, HOLDING, "register_address", None),
+            (16, HOLDING, "start_address", Some("quantity")),
+            (22, HOLDING, "reference_address", None),
+            (
+                23,
+                HOLDING,
+                "read_starting_address",
+                Some("quantity_to_read"),
+            ),
+            (23, HOLDING, "write_starting_address", Some("quantity")),
+        ];
+        table
+            .iter()
+            .filter_map(|&(code, space, address, count)| {
+                let def = self.messages.iter().position(|m| m.code == code)?;
+                Some(Addressing {
+                    def,
+                    space,
+                    address,
+                    count,
+                })
+            })
+            .collect()
+    }
+
+    fn limit_cases(&self) -> Vec<LimitCase> {
+        limit_cases(&self.messages)
+    }
+
     fn probe_ok(&self, probe: &[u8], response: &[u8]) -> bool {
         response.len() >= 9
             && response[..2] == probe[..2]
             && (response[7] == 3 || response[7] == 0x83)
     }
+}
+
+/// The four Modbus tables, as address spaces.
+const SPACES: [&str; 4] = [
+    "coils",
+    "discrete inputs",
+    "holding registers",
+    "input registers",
+];
+const COILS: usize = 0;
+const DISCRETE: usize = 1;
+const HOLDING: usize = 2;
+const INPUT: usize = 3;
+
+/// The table a function code reads or writes, and where its address and quantity are in the
+/// PDU (offsets after the function code; no quantity: one unit).
+fn table_of(fc: u8) -> Option<(usize, usize, Option<usize>)> {
+    Some(match fc {
+        1 => (COILS, 1, Some(3)),
+        2 => (DISCRETE, 1, Some(3)),
+        3 => (HOLDING, 1, Some(3)),
+        4 => (INPUT, 1, Some(3)),
+        5 => (COILS, 1, None),
+        6 | 22 => (HOLDING, 1, None),
+        15 => (COILS, 1, Some(3)),
+        16 | 23 => (HOLDING, 1, Some(3)),
+        _ => return None,
+    })
+}
+
+/// What an answer to a request teaches (see [`ProtocolModel::learn`]): a normal answer maps
+/// the addresses the request named and accepts its quantity; exception 02 to a one-unit
+/// request unmaps that address; exception 03 rejects the quantity; register contents are
+/// values for the dictionary. Only answers that echo a well-framed request's transaction id,
+/// unit and function code count.
+pub fn learn(req: &[u8], resp: &[u8]) -> Vec<Observation> {
+    let mut out = Vec::new();
+    if !framed(req) || resp.len() < 9 || resp.get(..2) != req.get(..2) || resp[6] != req[6] {
+        return out;
+    }
+    let fc = req[7];
+    let Some((space, a_at, q_at)) = table_of(fc) else {
+        return out;
+    };
+    let pdu = &req[7..];
+    let Some(address) = u16at(pdu, a_at) else {
+        return out;
+    };
+    let q = match q_at {
+        Some(i) => match u16at(pdu, i) {
+            Some(q) => q,
+            None => return out,
+        },
+        None => 1,
+    };
+    let (address, q) = (u64::from(address), u64::from(q));
+    let field = if fc == 23 {
+        "quantity_to_read"
+    } else {
+        "quantity"
+    };
+    if resp[7] == fc {
+        if q >= 1 && address + q <= 0x1_0000 {
+            out.push(Observation::Mapped {
+                space,
+                first: address,
+                last: address + q - 1,
+            });
+        }
+        if q_at.is_some() {
+            out.push(Observation::Count {
+                code: u16::from(fc),
+                field,
+                value: q,
+                accepted: true,
+            });
+        }
+        if fc == 23 {
+            if let (Some(w), Some(n)) = (u16at(pdu, 5), u16at(pdu, 7)) {
+                let (w, n) = (u64::from(w), u64::from(n));
+                if n >= 1 && w + n <= 0x1_0000 {
+                    out.push(Observation::Mapped {
+                        space,
+                        first: w,
+                        last: w + n - 1,
+                    });
+                }
+            }
+        }
+        // Register contents (FC 3, 4, 23): byte count, then words.
+        if matches!(fc, 3 | 4 | 23) {
+            let data = &resp[9..];
+            out.extend(
+                data.chunks_exact(2)
+                    .take(16)
+                    .map(|w| Observation::Value(u64::from(u16::from_be_bytes([w[0], w[1]])))),
+            );
+        }
+    } else if resp[7] == fc | 0x80 {
+        match resp[8] {
+            // FC 23: the illegal address may be the write address; nothing to learn.
+            0x02 if q == 1 && fc != 23 => out.push(Observation::Unmapped { space, address }),
+            0x03 if q_at.is_some() => out.push(Observation::Count {
+                code: u16::from(fc),
+                field,
+                value: q,
+                accepted: false,
+            }),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The protocol limits tried in every campaign: for each function code with a quantity, the
+/// quantities 0, 1, its maximum and one past it, 127 and 128 (signed-byte arithmetic), 0xFFFF
+/// (at address 0); the address wrap (0xFFFF with one unit, with two, with the maximum
+/// quantity: address + quantity past 65536); single writes at 0xFFFF with edge values; file
+/// record lengths and numbers at their limits; device identification codes past theirs.
+fn limit_cases(messages: &[MessageDef]) -> Vec<LimitCase> {
+    let def = |code: u16| messages.iter().position(|m| m.code == code);
+    let mut out = Vec::new();
+    let mut add = |code: u16, field: &'static str, set: Vec<(&'static str, u64)>| {
+        if let Some(d) = def(code) {
+            out.push(LimitCase { def: d, set, field });
+        }
+    };
+    for (code, max) in [
+        (1u16, 2000u64),
+        (2, 2000),
+        (3, 125),
+        (4, 125),
+        (15, 1968),
+        (16, 123),
+    ] {
+        for q in [0, 1, max, max + 1, 127, 128, 0xFFFF] {
+            add(
+                code,
+                "quantity",
+                vec![("start_address", 0), ("quantity", q)],
+            );
+        }
+        for q in [1, 2, max] {
+            add(
+                code,
+                "start_address",
+                vec![("start_address", 0xFFFF), ("quantity", q)],
+            );
+        }
+        add(
+            code,
+            "start_address",
+            vec![("start_address", 0x1_0000 - max), ("quantity", max)],
+        );
+    }
+    for q in [0, 1, 125, 126, 127, 128] {
+        add(
+            23,
+            "quantity_to_read",
+            vec![
+                ("read_starting_address", 0),
+                ("quantity_to_read", q),
+                ("write_starting_address", 0),
+                ("quantity", 1),
+            ],
+        );
+    }
+    for q in [0, 1, 121, 122, 127, 128] {
+        add(
+            23,
+            "quantity",
+            vec![
+                ("read_starting_address", 0),
+                ("quantity_to_read", 1),
+                ("write_starting_address", 0),
+                ("quantity", q),
+            ],
+        );
+    }
+    add(
+        23,
+        "read_starting_address",
+        vec![("read_starting_address", 0xFFFF), ("quantity_to_read", 2)],
+    );
+    add(
+        23,
+        "write_starting_address",
+        vec![("write_starting_address", 0xFFFF), ("quantity", 2)],
+    );
+    for v in [0x0000, 0xFF00, 0x00FF, 0xFFFF, 0x0001] {
+        add(
+            5,
+            "output_value",
+            vec![("output_address", 0xFFFF), ("output_value", v)],
+        );
+    }
+    for v in [0, 0x7FFF, 0x8000, 0xFFFF] {
+        add(
+            6,
+            "register_value",
+            vec![("register_address", 0xFFFF), ("register_value", v)],
+        );
+    }
+    add(22, "reference_address", vec![("reference_address", 0xFFFF)]);
+    add(
+        24,
+        "fifo_pointer_address",
+        vec![("fifo_pointer_address", 0xFFFF)],
+    );
+    for (code, max) in [(20u16, 120u64), (21, 60)] {
+        for l in [0, 1, max, max + 1, 127, 128] {
+            add(code, "record_length", vec![("record_length", l)]);
+        }
+        for r in [0x270F, 0x2710, 0xFFFF] {
+            add(code, "record_number", vec![("record_number", r)]);
+        }
+        add(code, "file_number", vec![("file_number", 0)]);
+    }
+    for c in [0, 4, 5, 0xFF] {
+        add(43, "read_device_id_code", vec![("read_device_id_code", c)]);
+    }
+    for o in [0x7F, 0x80, 0xFF] {
+        add(43, "object_id", vec![("object_id", o)]);
+    }
+    out
 }
 
 #[cfg(test)]

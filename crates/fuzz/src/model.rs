@@ -2,6 +2,7 @@
 //! that tie length and count fields to other fields. The engine generates, mutates and
 //! encodes messages without knowing the protocol.
 
+pub use crate::feedback::{AddressSpace, Addressing, LimitCase, Observation};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +113,68 @@ pub enum Rule {
     RestLength,
     /// The length in bytes of the named byte field.
     ByteLengthOf(&'static str),
+    /// A checksum (a two-byte integer field) over the encoded bytes from the start of the
+    /// first named field to the end of the second, written least significant byte first as
+    /// Modbus RTU and DNP3 put CRCs on the wire. A fixed value is written the same way, so a
+    /// mutation can keep a wrong CRC on purpose.
+    Crc {
+        /// The CRC.
+        algorithm: CrcAlgorithm,
+        /// First and last field covered (inclusive, in wire order).
+        over: (&'static str, &'static str),
+    },
+    /// On a byte field: its bytes are written in blocks of `block` bytes (the last may be
+    /// shorter), each followed by its two-byte CRC, least significant byte first (DNP3 link
+    /// frames: 16-byte blocks with CRC-16/DNP). Length rules of other fields see the bytes as
+    /// written (CRCs included). A fixed byte field is written as is (its CRCs are the
+    /// mutation's).
+    CrcBlocks {
+        /// The CRC after each block.
+        algorithm: CrcAlgorithm,
+        /// Data bytes per block (0: one block).
+        block: usize,
+    },
+}
+
+/// A CRC of a derived checksum field ([`Rule::Crc`], [`Rule::CrcBlocks`]), computed with the
+/// `crc` crate's catalogue (parameters from the CRC RevEng catalogue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CrcAlgorithm {
+    /// CRC-16/DNP (DNP3 link layer; check value 0xEA82).
+    Dnp,
+    /// CRC-16/MODBUS (Modbus RTU; check value 0x4B37).
+    Modbus,
+}
+
+const CRC_DNP: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_DNP);
+const CRC_MODBUS: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_MODBUS);
+
+impl CrcAlgorithm {
+    /// The CRC of `data`.
+    pub fn checksum(self, data: &[u8]) -> u16 {
+        match self {
+            CrcAlgorithm::Dnp => CRC_DNP.checksum(data),
+            CrcAlgorithm::Modbus => CRC_MODBUS.checksum(data),
+        }
+    }
+
+    /// `data` split into blocks of `block` bytes (0: one block), each followed by its CRC,
+    /// least significant byte first.
+    pub fn blocks(self, data: &[u8], block: usize) -> Vec<u8> {
+        let block = if block == 0 { data.len().max(1) } else { block };
+        let mut out = Vec::with_capacity(data.len() + 2 * data.len().div_ceil(block));
+        for chunk in data.chunks(block) {
+            out.extend_from_slice(chunk);
+            out.extend_from_slice(&self.checksum(chunk).to_le_bytes());
+        }
+        out
+    }
+}
+
+/// Bytes a field with CRC blocks takes on the wire for `n` data bytes.
+fn blocked_len(n: usize, block: usize) -> usize {
+    let block = if block == 0 { n.max(1) } else { block };
+    n + 2 * n.div_ceil(block)
 }
 
 /// The length of a byte field.
@@ -312,10 +375,15 @@ impl MessageDef {
             .fields
             .iter()
             .zip(&m.values)
-            .map(|(f, v)| match v {
-                Value::Bytes(b) => b.len(),
-                Value::Int(v) if f.ty == FieldType::VarInt => encode_varint(*v).len(),
-                Value::Int(_) => f.ty.width(),
+            .enumerate()
+            .map(|(i, (f, v))| match (v, &f.rule) {
+                (Value::Bytes(b), Rule::CrcBlocks { block, .. }) if !m.fixed[i] => {
+                    blocked_len(b.len(), *block)
+                }
+                (Value::Bytes(b), _) => b.len(),
+                (Value::Int(v), _) if f.ty == FieldType::VarInt => encode_varint(*v).len(),
+                (Value::Int(_), Rule::Crc { .. }) => 2,
+                (Value::Int(_), _) => f.ty.width(),
             })
             .collect();
         let mut out = Vec::with_capacity(widths.iter().sum());
@@ -323,7 +391,17 @@ impl MessageDef {
         for (i, f) in self.fields.iter().enumerate() {
             let start = out.len();
             match &m.values[i] {
-                Value::Bytes(b) => out.extend_from_slice(b),
+                Value::Bytes(b) => match f.rule {
+                    Rule::CrcBlocks { algorithm, block } if !m.fixed[i] => {
+                        out.extend(algorithm.blocks(b, block));
+                    }
+                    _ => out.extend_from_slice(b),
+                },
+                Value::Int(v) if matches!(f.rule, Rule::Crc { .. }) => {
+                    // Written in the second pass, once the bytes it covers are known.
+                    let v = if m.fixed[i] { *v as u16 } else { 0 };
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
                 Value::Int(v) => {
                     let v = if m.fixed[i] {
                         *v
@@ -334,6 +412,7 @@ impl MessageDef {
                             Rule::ByteLengthOf(name) => {
                                 self.field(name).map_or(0, |j| widths[j] as u64)
                             }
+                            Rule::Crc { .. } | Rule::CrcBlocks { .. } => *v,
                         }
                     };
                     out.extend_from_slice(&f.ty.encode_int(v));
@@ -345,7 +424,36 @@ impl MessageDef {
                 end: out.len(),
             });
         }
+        // Checksums over the encoded bytes.
+        for (i, f) in self.fields.iter().enumerate() {
+            if let (Rule::Crc { algorithm, over }, false) = (&f.rule, m.fixed[i]) {
+                let from = self
+                    .field(over.0)
+                    .and_then(|j| spans.get(j))
+                    .map(|s| s.start);
+                let to = self.field(over.1).and_then(|j| spans.get(j)).map(|s| s.end);
+                let crc = match (from, to) {
+                    (Some(a), Some(b)) if a <= b => algorithm.checksum(&out[a..b]),
+                    _ => 0,
+                };
+                if let Some(s) = spans.get(i).filter(|s| s.end - s.start == 2) {
+                    out[s.start..s.end].copy_from_slice(&crc.to_le_bytes());
+                }
+            }
+        }
         (out, spans)
+    }
+
+    /// The integer a field's encoded bytes hold (a CRC is read least significant byte first,
+    /// as it is written; other integers big-endian).
+    pub fn read_int(&self, field: usize, bytes: &[u8]) -> u64 {
+        match self.fields.get(field).map(|f| &f.rule) {
+            Some(Rule::Crc { .. }) => bytes
+                .iter()
+                .rev()
+                .fold(0u64, |acc, x| (acc << 8) | u64::from(*x)),
+            _ => bytes.iter().fold(0u64, |acc, x| (acc << 8) | u64::from(*x)),
+        }
     }
 }
 
@@ -417,5 +525,27 @@ pub trait ProtocolModel: Send + Sync {
     fn answer_label(&self, response: &[u8]) -> &'static str {
         let _ = response;
         "response"
+    }
+    /// Learning from answers (see [`crate::feedback`]): what the answer `response` to
+    /// `request` tells about the target (mapped and unmapped addresses, accepted and rejected
+    /// counts, values). Nothing by default.
+    fn learn(&self, request: &[u8], response: &[u8]) -> Vec<Observation> {
+        let _ = (request, response);
+        Vec::new()
+    }
+    /// The address spaces the protocol's messages address (Modbus: coils, discrete inputs,
+    /// holding and input registers), for learning their mapped ranges. None by default.
+    fn address_spaces(&self) -> Vec<AddressSpace> {
+        Vec::new()
+    }
+    /// Which fields of which message types address which space. The first entry for a space
+    /// is the one discovery reads it with (one unit at a time): a harmless read.
+    fn addressing(&self) -> Vec<Addressing> {
+        Vec::new()
+    }
+    /// Protocol limits always tried (quantity limits, address wrap), each a message type and
+    /// field values set on a generated message; scheduled early in every campaign.
+    fn limit_cases(&self) -> Vec<LimitCase> {
+        Vec::new()
     }
 }

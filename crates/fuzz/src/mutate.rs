@@ -16,7 +16,7 @@ pub enum MutationClass {
     Boundary,
     /// Just outside the domain: min - 1, max + 1.
     OffByOne,
-    /// A length or count field that disagrees with the payload.
+    /// A length, count or checksum (CRC) field that disagrees with the payload.
     LengthMismatch,
     /// A code or enumerated value the protocol does not define.
     InvalidEnum,
@@ -169,13 +169,10 @@ pub fn mutate(
             };
             let (_, spans) = def.encode(&m);
             let (b0, _) = def.encode(&m);
+            // A CRC field (a derived field too) gets a wrong checksum, kept on purpose.
             let cur = spans
                 .get(i)
-                .map(|s| {
-                    b0[s.start..s.end]
-                        .iter()
-                        .fold(0u64, |acc, x| (acc << 8) | u64::from(*x))
-                })
+                .map(|s| def.read_int(i, &b0[s.start..s.end]))
                 .unwrap_or(0);
             let max = def.fields[i].ty.max();
             let options = [

@@ -1,12 +1,86 @@
 //! A target process that otproof launches (`--target-cmd`): started with `sh -c`, watched for
 //! exit (status or signal), restarted after a crash or hang so a campaign can go on, and
-//! measured (resident memory) for degradation.
+//! measured (resident memory) for degradation. Its standard error is kept (the last
+//! [`STDERR_TAIL`] bytes of each run, never more) so that a sanitizer report it prints when it
+//! dies (AddressSanitizer, UndefinedBehaviorSanitizer, ...) becomes part of the crash finding.
 
 use crate::campaign::TargetControl;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How many bytes of a launched target's standard error are kept (the last ones).
+pub const STDERR_TAIL: usize = 64 * 1024;
+
+/// How many characters of a sanitizer report a finding carries.
+pub const REPORT_MAX: usize = 16 * 1024;
+
+/// A sanitizer report a dying target printed on its standard error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SanitizerReport {
+    /// What it says happened, from its first line (`AddressSanitizer: heap-buffer-overflow`),
+    /// quoted (control characters escaped).
+    pub kind: String,
+    /// The report from its first line on, quoted (control characters escaped, lines joined
+    /// by `\n`), at most [`REPORT_MAX`] characters.
+    pub report: String,
+}
+
+/// The last bytes of a process's standard error.
+#[derive(Debug, Default)]
+struct Tail {
+    bytes: VecDeque<u8>,
+    /// The pipe reached its end (every writer closed it).
+    eof: bool,
+}
+
+/// Keep the last [`STDERR_TAIL`] bytes of `from` in `tail` until it ends.
+fn keep_tail(mut from: impl Read, tail: Arc<Mutex<Tail>>) {
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = match from.read(&mut chunk) {
+            Ok(0) | Err(_) => 0,
+            Ok(n) => n,
+        };
+        let Ok(mut t) = tail.lock() else {
+            return;
+        };
+        if n == 0 {
+            t.eof = true;
+            return;
+        }
+        t.bytes.extend(&chunk[..n]);
+        let over = t.bytes.len().saturating_sub(STDERR_TAIL);
+        t.bytes.drain(..over);
+    }
+}
+
+/// The sanitizer report in a target's standard error, if there is one: from the first
+/// `==PID==ERROR: ...Sanitizer` line (or an UndefinedBehaviorSanitizer `runtime error:` line)
+/// to the end.
+pub fn sanitizer_report(stderr: &str) -> Option<SanitizerReport> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let (at, kind) = lines.iter().enumerate().find_map(|(i, l)| {
+        if let Some(rest) = l.strip_prefix("==").and_then(|r| r.split_once("==ERROR: ")) {
+            let what = rest.1.trim();
+            return what.contains("Sanitizer").then(|| {
+                let short = what.split(" on ").next().unwrap_or(what);
+                (i, short.to_string())
+            });
+        }
+        l.split_once(": runtime error: ")
+            .map(|(_, what)| (i, format!("UndefinedBehaviorSanitizer: {}", what.trim())))
+    })?;
+    let report = lines[at..].join("\n");
+    Some(SanitizerReport {
+        kind: otproof_text::quote_max(&kind, 200),
+        report: otproof_text::quote_max(&report, REPORT_MAX),
+    })
+}
 
 /// A launched target.
 pub struct ProcessTarget {
@@ -14,6 +88,8 @@ pub struct ProcessTarget {
     addr: SocketAddr,
     child: Mutex<Option<Child>>,
     startup: Duration,
+    /// Standard error of the current (or last) run.
+    stderr: Mutex<Arc<Mutex<Tail>>>,
 }
 
 fn describe(status: std::process::ExitStatus) -> String {
@@ -38,6 +114,7 @@ impl ProcessTarget {
             addr,
             child: Mutex::new(None),
             startup,
+            stderr: Mutex::new(Arc::new(Mutex::new(Tail::default()))),
         };
         t.start()?;
         Ok(t)
@@ -49,9 +126,20 @@ impl ProcessTarget {
             .arg(format!("exec {}", self.cmd))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start '{}': {e}", self.cmd))?;
+        let mut child = child;
+        let tail = Arc::new(Mutex::new(Tail::default()));
+        if let Some(err) = child.stderr.take() {
+            let t = tail.clone();
+            std::thread::spawn(move || keep_tail(err, t));
+        } else if let Ok(mut t) = tail.lock() {
+            t.eof = true;
+        }
+        if let Ok(mut s) = self.stderr.lock() {
+            *s = tail;
+        }
         if let Ok(mut c) = self.child.lock() {
             *c = Some(child);
         }
@@ -93,6 +181,28 @@ impl ProcessTarget {
             .ok()
     }
 
+    /// The kept standard error of the current (or last) run, as text (invalid UTF-8
+    /// replaced); waits up to `wait` for the pipe to end (all of a dying process's output).
+    pub fn stderr_tail(&self, wait: Duration) -> String {
+        let Some(tail) = self.stderr.lock().ok().map(|t| t.clone()) else {
+            return String::new();
+        };
+        let deadline = Instant::now() + wait;
+        loop {
+            let Ok(t) = tail.lock() else {
+                return String::new();
+            };
+            if t.eof || Instant::now() >= deadline {
+                let (a, b) = t.bytes.as_slices();
+                let mut v = a.to_vec();
+                v.extend_from_slice(b);
+                return String::from_utf8_lossy(&v).into_owned();
+            }
+            drop(t);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Stop the target.
     pub fn stop(&self) {
         if let Ok(mut c) = self.child.lock() {
@@ -125,6 +235,18 @@ impl TargetControl for ProcessTarget {
             Ok(Some(status)) => Some(describe(status)),
             _ => None,
         }
+    }
+
+    fn crash_report(&self) -> Option<SanitizerReport> {
+        // A sanitizer prints its first line at once, then symbolizes the stack (which can
+        // take a while) and exits: once a report has begun, wait for the process to end it.
+        let now = self.stderr_tail(Duration::ZERO);
+        let wait = if self.exited().is_some() || sanitizer_report(&now).is_some() {
+            Duration::from_secs(3)
+        } else {
+            return None;
+        };
+        sanitizer_report(&self.stderr_tail(wait))
     }
 }
 

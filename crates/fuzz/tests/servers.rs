@@ -378,6 +378,7 @@ fn crash_finding(reproducer: &[Vec<u8>]) -> Finding {
         confirmed: false,
         minimization: None,
         exchange: Vec::new(),
+        sanitizer: None,
     }
 }
 

@@ -74,6 +74,7 @@ fn fixture() -> Report {
             note: "1-minimal".into(),
         }),
         exchange: Vec::new(),
+        sanitizer: None,
     };
     let (sev, vec, score) = Behaviour::Conformance.severity();
     let conf = Finding {
@@ -98,6 +99,7 @@ fn fixture() -> Report {
         confirmed: false,
         minimization: None,
         exchange: Vec::new(),
+        sanitizer: None,
     };
     Report {
         protocol: "modbus-tcp".into(),
@@ -114,6 +116,7 @@ fn fixture() -> Report {
             ("vendor".into(), "Example Automation".into()),
             ("version".into(), "4.2.0".into()),
         ],
+        learned: Default::default(),
     }
 }
 
