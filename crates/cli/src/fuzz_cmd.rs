@@ -30,10 +30,17 @@ requirement and exits 3.
 Exit codes: 0 pass (no finding, cases delivered), 1 findings (see report.html), 2 usage or
 input error, 3 inconclusive (too few cases reached the target).")]
     Modbus(ModbusArgs),
-    /// Robustness-test an MQTT 3.1.1 broker (every connection opens with CONNECT).
+    /// Robustness-test an MQTT 3.1.1 or 5.0 broker (every connection opens with CONNECT).
     #[command(after_help = "Examples:
   otproof fuzz mqtt --target 127.0.0.1:1883 --cases 5000 --out campaign-broker
   otproof fuzz mqtt --target 127.0.0.1:1883 --duration 10m --seed 7 --out c1
+  otproof fuzz mqtt --target 127.0.0.1:1883 --mqtt-version 5 --sequences 84 --out c5
+
+With --mqtt-version 5 the CONNECT is MQTT 5.0 and cases carry properties (topic aliases,
+user properties, subscription identifiers), reason codes, subscription options, shared
+subscriptions and AUTH. After the single-packet cases, --sequences two-session cases (each
+session its own CONNECT) check delivery across sessions: subscribe, publish, unsubscribe,
+shared and wildcard filters, QoS 2 with a repeated packet id and PUBREL out of order, a will.
 
 Each connection opens with CONNECT (clean session, its own client id, keep alive 60 s) and
 must get CONNACK 0; cases are PUBLISH QoS 0/1/2, PUBREL, SUBSCRIBE, UNSUBSCRIBE and PINGREQ.
@@ -63,6 +70,13 @@ pub struct ModbusArgs {
 
 #[derive(Debug, Args)]
 pub struct MqttArgs {
+    /// MQTT version to speak: 3 (3.1.1) or 5 (5.0).
+    #[arg(long = "mqtt-version", default_value = "3", value_parser = ["3", "5"])]
+    pub mqtt_version: String,
+    /// Two-session sequence test cases run after the single-packet ones (0: none; 42 runs
+    /// every scenario x edit once).
+    #[arg(long, default_value_t = 0)]
+    pub sequences: u64,
     #[command(flatten)]
     pub campaign: CampaignArgs,
 }
@@ -117,7 +131,7 @@ pub struct CampaignArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Proto {
     Modbus(u8),
-    Mqtt,
+    Mqtt { v5: bool, sequences: u64 },
 }
 
 #[derive(Debug, Args)]
@@ -208,7 +222,14 @@ pub fn write_outputs(out: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>> {
 pub fn run(cmd: &FuzzCmd, s: &StoreArg) -> Result<()> {
     match cmd {
         FuzzCmd::Modbus(a) => campaign(&a.campaign, Proto::Modbus(a.unit), s),
-        FuzzCmd::Mqtt(m) => campaign(&m.campaign, Proto::Mqtt, s),
+        FuzzCmd::Mqtt(m) => campaign(
+            &m.campaign,
+            Proto::Mqtt {
+                v5: m.mqtt_version == "5",
+                sequences: m.sequences,
+            },
+            s,
+        ),
         FuzzCmd::Replay(a) => replay(a),
     }
 }
@@ -271,10 +292,15 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
                 show_progress(p, tty, &mut last)
             }))
         }
-        Proto::Mqtt => {
-            let plan = MqttPlan::new(cfg, previous, device);
+        Proto::Mqtt { v5, sequences } => {
+            let mut plan = MqttPlan::new(cfg, previous, device);
+            if v5 {
+                plan.version = wf::MqttVersion::V5;
+            }
+            plan.sequences = sequences;
             tell!(
-                "fuzzing {target} (mqtt-3.1.1 broker, seed {}, from case {}); Ctrl-C stops and keeps what is done",
+                "fuzzing {target} ({} broker, seed {}, from case {}, then {sequences} two-session sequence(s)); Ctrl-C stops and keeps what is done",
+                if v5 { "mqtt-5.0" } else { "mqtt-3.1.1" },
                 plan.config.seed, plan.config.start_at
             );
             rt.block_on(wf::run_mqtt(plan, stop, &mut |p| {
@@ -297,7 +323,7 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
         c.coverage.pair_percent(),
         match proto {
             Proto::Modbus(_) => "function code",
-            Proto::Mqtt => "packet type",
+            Proto::Mqtt { .. } => "packet type",
         },
         c.findings.len(),
         c.result

@@ -231,6 +231,11 @@ fn valid_filter(f: &str) -> bool {
         })
 }
 
+/// Is `req` exactly one well-formed packet of the 3.1.1 model's kinds?
+pub(crate) fn is_valid(req: &[u8]) -> bool {
+    parse(req).is_some()
+}
+
 /// Parse a request that is exactly one well-formed packet; `None` for anything else.
 fn parse(req: &[u8]) -> Option<Request> {
     if packet_len(req).ok()?? != req.len() {

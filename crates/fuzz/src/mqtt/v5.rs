@@ -509,15 +509,17 @@ impl Mqtt5 {
             Ok(x) => x,
             Err(e) => return prop_error(e),
         };
-        if p.iter().any(|x| x.id == 0x0B) {
-            return error("PUBLISH from a client with a Subscription Identifier ([MQTT-3.3.4-6], Protocol Error)");
-        }
+        // A Subscription Identifier ([MQTT-3.3.4-6]) or a wildcard Response Topic
+        // ([MQTT-3.3.2-14]) in a client's PUBLISH breaks a rule on the sender that names no
+        // reason code for the receiver: not judged.
         let rt = p.iter().find_map(|x| match (&x.value, x.id) {
             (PropValue::Bytes(b), 0x08) => Some(b.clone()),
             _ => None,
         });
-        if rt.is_some_and(|b| b.contains(&b'+') || b.contains(&b'#')) {
-            return error("Response Topic with a wildcard ([MQTT-3.3.2-14], Protocol Error)");
+        if p.iter().any(|x| x.id == 0x0B)
+            || rt.is_some_and(|b| b.contains(&b'+') || b.contains(&b'#'))
+        {
+            return None;
         }
         if let Some(max) = self.limit(&self.limits.max_qos) {
             if u64::from(qos) > max {
@@ -632,9 +634,9 @@ fn list_ack(resp: &[u8], want: u8, codes: &[u8], id: u16, n: usize) -> Result<Ve
             "{name} has {} reason codes for {n} topic filters ({})",
             rcs.len(),
             if want == 0x90 {
-                "[MQTT-3.9.3-1]"
+                "[MQTT-3.9.3-1], [MQTT-3.9.3-2]"
             } else {
-                "[MQTT-3.11.3-1]"
+                "[MQTT-3.11.3-1], [MQTT-3.11.3-2]"
             }
         ));
     }
@@ -992,12 +994,7 @@ mod tests {
         assert_eq!(m.check(&p1, true, &[0xE0, 1, 0x97]), None);
         assert!(m.check(&p1, true, &[0xE0, 1, 0x04]).is_some());
         // Topic alias 0, over the maximum, a duplicate property: the broker must close.
-        for props in [
-            &[3u8, 0x23, 0, 0][..],
-            &[3, 0x23, 0, 11],
-            &[4, 1, 0, 1, 1],
-            &[2, 0x0B, 1],
-        ] {
+        for props in [&[3u8, 0x23, 0, 0][..], &[3, 0x23, 0, 11], &[4, 1, 0, 1, 1]] {
             let mut body = vec![0, 1, b't', 0, 7];
             body.extend_from_slice(props);
             let p = packet(0x32, &body);
@@ -1009,6 +1006,11 @@ mod tests {
             assert_eq!(m.check(&p, true, &[0xE0, 1, 0x94]), None);
             assert_eq!(m.check(&p, true, &[0x40, 3, 0, 7, 0x80]), None);
         }
+        // A client's Subscription Identifier binds the sender only ([MQTT-3.3.4-6]): not judged.
+        assert_eq!(
+            m.judge(&packet(0x32, &[0, 1, b't', 0, 7, 2, 0x0B, 1])),
+            None
+        );
         // Alias within the maximum with a topic: valid; with no topic: not judged.
         let a = packet(0x32, &[0, 1, b't', 0, 7, 3, 0x23, 0, 1]);
         assert!(matches!(m.judge(&a), Some(Judged::Valid(_))));
