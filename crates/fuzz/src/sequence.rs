@@ -552,7 +552,6 @@ pub async fn execute(
         ..Execution::default()
     };
     let mut conns: [Option<Conn>; 2] = [None, None];
-    let mut opened = [false; 2];
     for (k, step) in steps.iter().enumerate() {
         let si = usize::from(step.session.min(1));
         if step.bytes.is_empty() {
@@ -561,10 +560,9 @@ pub async fn execute(
             continue;
         }
         if conns[si].is_none() {
-            if opened[si] {
-                // The target closed it: later steps of this session go on a new connection
-                // that starts without CONNECT, as recorded.
-            }
+            // First use, or the target closed it: later steps of this session go on a new
+            // connection that starts without CONNECT, exactly as recorded (the oracle judges
+            // nothing on such a session).
             match tokio::time::timeout(timeout, TcpStream::connect(target)).await {
                 Ok(Ok(stream)) => {
                     let _ = stream.set_nodelay(true);
@@ -572,7 +570,6 @@ pub async fn execute(
                         stream,
                         buf: Vec::new(),
                     });
-                    opened[si] = true;
                 }
                 Ok(Err(e)) => {
                     ex.undelivered = Some(format!("connect to {target}: {e}"));

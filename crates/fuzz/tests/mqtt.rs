@@ -184,11 +184,11 @@ fn campaign(
         );
         eprintln!("    {:?}", f.reproducer.last());
     }
-    if std::env::var("EXPLORE").is_ok() {
-        return report;
-    }
     assert_eq!(report.stopped, None);
-    assert_eq!((report.cases, report.undelivered), (2 * pairs, 0));
+    // Every case was attempted; a very few may be written into a connection the broker has
+    // just closed after a DISCONNECT (accounted as undelivered, within the limit).
+    assert_eq!(report.cases + report.undelivered, 2 * pairs);
+    assert_ne!(report.verdict(), Verdict::Inconclusive, "{report:?}");
     assert!((report.coverage.pair_percent() - 100.0).abs() < 1e-9);
     assert!(
         report
