@@ -31,10 +31,17 @@ requirement and exits 3.
 Exit codes: 0 pass (no finding, cases delivered), 1 findings (see report.html), 2 usage or
 input error, 3 inconclusive (too few cases reached the target).")]
     Modbus(ModbusArgs),
-    /// Robustness-test an MQTT 3.1.1 broker (every connection opens with CONNECT).
+    /// Robustness-test an MQTT 3.1.1 or 5.0 broker (every connection opens with CONNECT).
     #[command(after_help = "Examples:
   otproof fuzz mqtt --target 127.0.0.1:1883 --cases 5000 --out campaign-broker
   otproof fuzz mqtt --target 127.0.0.1:1883 --duration 10m --seed 7 --out c1
+  otproof fuzz mqtt --target 127.0.0.1:1883 --mqtt-version 5 --sequences 84 --out c5
+
+With --mqtt-version 5 the CONNECT is MQTT 5.0 and cases carry properties (topic aliases,
+user properties, subscription identifiers), reason codes, subscription options, shared
+subscriptions and AUTH. After the single-packet cases, --sequences two-session cases (each
+session its own CONNECT) check delivery across sessions: subscribe, publish, unsubscribe,
+shared and wildcard filters, QoS 2 with a repeated packet id and PUBREL out of order, a will.
 
 Each connection opens with CONNECT (clean session, its own client id, keep alive 60 s) and
 must get CONNACK 0; cases are PUBLISH QoS 0/1/2, PUBREL, SUBSCRIBE, UNSUBSCRIBE and PINGREQ.
@@ -74,6 +81,13 @@ pub struct ModbusArgs {
 
 #[derive(Debug, Args)]
 pub struct MqttArgs {
+    /// MQTT version to speak: 3 (3.1.1) or 5 (5.0).
+    #[arg(long = "mqtt-version", default_value = "3", value_parser = ["3", "5"])]
+    pub mqtt_version: String,
+    /// Two-session sequence test cases run after the single-packet ones (0: none; 42 runs
+    /// every scenario x edit once).
+    #[arg(long, default_value_t = 0)]
+    pub sequences: u64,
     #[command(flatten)]
     pub campaign: CampaignArgs,
 }
@@ -132,7 +146,7 @@ pub struct CampaignArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Proto {
     Modbus(u8),
-    Mqtt,
+    Mqtt { v5: bool, sequences: u64 },
 }
 
 #[derive(Debug, Args)]
@@ -234,7 +248,14 @@ pub fn write_outputs(out: &Path, files: &[OutputFile]) -> Result<Vec<PathBuf>> {
 pub fn run(cmd: &FuzzCmd, s: &StoreArg) -> Result<()> {
     match cmd {
         FuzzCmd::Modbus(a) => campaign(&a.campaign, Proto::Modbus(a.unit), s),
-        FuzzCmd::Mqtt(m) => campaign(&m.campaign, Proto::Mqtt, s),
+        FuzzCmd::Mqtt(m) => campaign(
+            &m.campaign,
+            Proto::Mqtt {
+                v5: m.mqtt_version == "5",
+                sequences: m.sequences,
+            },
+            s,
+        ),
         FuzzCmd::Replay(a) => replay(a),
     }
 }
@@ -251,7 +272,13 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
     // Server mode: otproof listens and the client under test connects.
     let listen = match (&a.listen, proto) {
         (None, _) => None,
-        (Some(l), Proto::Mqtt) => Some(resolve_opt("--listen", l)?),
+        (Some(_), Proto::Mqtt { v5: true, .. }) => {
+            bail!("--listen: the client side speaks MQTT 3.1.1 only (no --mqtt-version 5 yet)")
+        }
+        (Some(_), Proto::Mqtt { sequences, .. }) if sequences > 0 => {
+            bail!("--listen: two-session sequences test brokers; leave out --sequences")
+        }
+        (Some(l), Proto::Mqtt { .. }) => Some(resolve_opt("--listen", l)?),
         (Some(_), Proto::Modbus(_)) => bail!("--listen: only `fuzz mqtt` has a server mode"),
     };
     if listen.is_some() && a.concurrency > 1 {
@@ -313,7 +340,7 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
                 show_progress(p, tty, &mut last)
             }))
         }
-        Proto::Mqtt if listen.is_some() => {
+        Proto::Mqtt { .. } if listen.is_some() => {
             let plan = MqttClientPlan::new(cfg, a.target_cmd.clone(), previous, device);
             tell!(
                 "listening on {target} as the MQTT broker for the client (mqtt-3.1.1, seed {}, from case {}); Ctrl-C stops and keeps what is done",
@@ -323,10 +350,15 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
                 show_progress(p, tty, &mut last)
             }))
         }
-        Proto::Mqtt => {
-            let plan = MqttPlan::new(cfg, previous, device);
+        Proto::Mqtt { v5, sequences } => {
+            let mut plan = MqttPlan::new(cfg, previous, device);
+            if v5 {
+                plan.version = wf::MqttVersion::V5;
+            }
+            plan.sequences = sequences;
             tell!(
-                "fuzzing {target} (mqtt-3.1.1 broker, seed {}, from case {}); Ctrl-C stops and keeps what is done",
+                "fuzzing {target} ({} broker, seed {}, from case {}, then {sequences} two-session sequence(s)); Ctrl-C stops and keeps what is done",
+                if v5 { "mqtt-5.0" } else { "mqtt-3.1.1" },
                 plan.config.seed, plan.config.start_at
             );
             rt.block_on(wf::run_mqtt(plan, stop, &mut |p| {
@@ -349,7 +381,7 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
         c.coverage.pair_percent(),
         match proto {
             Proto::Modbus(_) => "function code",
-            Proto::Mqtt => "packet type",
+            Proto::Mqtt { .. } => "packet type",
         },
         c.findings.len(),
         c.result

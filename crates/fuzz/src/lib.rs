@@ -4,8 +4,11 @@
 //! swappable parts:
 //! - **model** ([`model::ProtocolModel`]): message grammar as data (typed fields, domains,
 //!   length and count rules) plus framing and the protocol's conformance oracle; one module
-//!   per protocol ([`modbus`], [`mqtt`]), with an optional session prelude run after every
-//!   connect (the MQTT CONNECT);
+//!   per protocol ([`modbus`], [`mqtt`] for MQTT 3.1.1 and [`mqtt::v5`] for 5.0), with an
+//!   optional session prelude run after every connect (the MQTT CONNECT);
+//! - **sequences** ([`sequence`]): MQTT test cases of several packets on two sessions (each
+//!   its own connection and CONNECT), judged across sessions; run as a phase after the
+//!   single-packet cases;
 //! - **generator** ([`model::MessageDef::generate`]): valid messages from the model;
 //! - **mutators** ([`mutate`]): field-aware classes first, then byte-level havoc; every case
 //!   names its field and class;
@@ -51,3 +54,4 @@ pub mod mqtt_client;
 pub mod mutate;
 pub mod process;
 pub mod rng;
+pub mod sequence;

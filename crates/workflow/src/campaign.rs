@@ -19,8 +19,10 @@ use otproof_fuzz::campaign::{self as fz, Control};
 use otproof_fuzz::listen::ClientModel as _;
 use otproof_fuzz::modbus::{self, Modbus};
 use otproof_fuzz::model::ProtocolModel;
-use otproof_fuzz::mqtt::Mqtt;
+/// The MQTT version a campaign speaks.
+pub use otproof_fuzz::mqtt::Version as MqttVersion;
 use otproof_fuzz::mqtt_client::MqttClient;
+use otproof_fuzz::sequence;
 use otproof_report::campaign as render;
 use otproof_report::ReportError;
 use otproof_store::Store;
@@ -49,6 +51,8 @@ pub const MQTT_SCOPE_PROTOCOL: &str = "MQTT 3.1.1 (OASIS Standard), broker side"
 /// The protocol and specification an MQTT client campaign (otproof as the broker) tests.
 pub const MQTT_CLIENT_SCOPE_PROTOCOL: &str =
     "MQTT 3.1.1 (OASIS Standard), client side (otproof plays the broker)";
+/// The protocol and specification an MQTT 5.0 campaign tests, as written in its scope.
+pub const MQTT5_SCOPE_PROTOCOL: &str = "MQTT 5.0 (OASIS Standard), broker side";
 
 /// The protocol and specification a Modbus/TCP campaign tests, as written in its scope.
 pub const MODBUS_SCOPE_PROTOCOL: &str = "Modbus/TCP (MBAP), Modbus Application Protocol V1.1b3";
@@ -269,10 +273,15 @@ pub struct MqttPlan {
     pub previous: Option<Report>,
     /// The device under test.
     pub device: Device,
+    /// The MQTT version spoken (3.1.1 unless asked).
+    pub version: MqttVersion,
+    /// Two-session sequence cases run after the single-packet cases (0: none).
+    pub sequences: u64,
 }
 
 impl MqttPlan {
-    /// A plan; a resumed campaign keeps its seed and starts after its last case.
+    /// A plan (MQTT 3.1.1, no sequence cases); a resumed campaign keeps its seed and starts
+    /// after its last case.
     pub fn new(mut config: Config, previous: Option<Report>, device: Device) -> Self {
         if let Some(prev) = &previous {
             config.seed = prev.config.seed;
@@ -282,6 +291,8 @@ impl MqttPlan {
             config,
             previous,
             device,
+            version: MqttVersion::V311,
+            sequences: 0,
         }
     }
 }
@@ -295,8 +306,9 @@ pub async fn run_mqtt(
 ) -> Result<CampaignRun, CampaignError> {
     let target = plan.config.target;
     let timeout = plan.config.timeout;
-    let model: Arc<dyn ProtocolModel> = Arc::new(Mqtt::new());
+    let model: Arc<dyn ProtocolModel> = plan.version.model();
     let codes: Vec<u16> = model.messages().iter().map(|m| m.code).collect();
+    let (seed, stop2) = (plan.config.seed, stop.clone());
     let mut report = fz::run(model, plan.config, stop, progress).await;
     if report.baseline.is_none() {
         return Err(CampaignError::NoMqttBaseline {
@@ -304,13 +316,30 @@ pub async fn run_mqtt(
             timeout_ms: timeout.as_millis(),
         });
     }
+    // Two-session sequences (otproof_fuzz::sequence) after the single-packet cases.
+    if plan.sequences > 0 && report.stopped.is_none() {
+        let seq = sequence::run(
+            plan.version,
+            target,
+            timeout,
+            seed,
+            0,
+            plan.sequences,
+            &stop2,
+        )
+        .await;
+        sequence::fold(&mut report, seq);
+    }
     if let Some(prev) = plan.previous {
         report.merge_previous(prev);
     }
     let target = report.config.target;
     let d = &plan.device;
     let scope = CampaignScope {
-        protocol: MQTT_SCOPE_PROTOCOL.into(),
+        protocol: match plan.version {
+            MqttVersion::V311 => MQTT_SCOPE_PROTOCOL.into(),
+            MqttVersion::V5 => MQTT5_SCOPE_PROTOCOL.into(),
+        },
         target: target.to_string(),
         unit_id: None,
         vendor: d.vendor.clone().unwrap_or_else(|| "unknown".into()),
@@ -541,12 +570,17 @@ fn b64(bytes: &[u8]) -> String {
 /// One request of a reproducer: hex as recorded, base64 and length of its bytes (empty when
 /// the hex does not decode).
 pub fn reproducer_request(hex: &str) -> ReproducerRequest {
-    let bytes = fz::unhex(hex).unwrap_or_default();
+    let bytes = request_bytes(hex).unwrap_or_default();
     ReproducerRequest {
         hex: hex.to_string(),
         base64: b64(&bytes),
         length: bytes.len() as u64,
     }
+}
+
+/// The bytes of a reproducer line: hex, or a sequence step (`A:hex`, `B:hex`, `B:close`).
+fn request_bytes(line: &str) -> Option<Vec<u8>> {
+    fz::unhex(line).or_else(|| sequence::Step::parse(line).map(|s| s.bytes))
 }
 
 fn finding(f: &fz::Finding) -> CampaignFinding {
@@ -698,7 +732,12 @@ pub fn outputs(run: &CampaignRun) -> Result<Vec<OutputFile>, CampaignError> {
         // The full exchange on the connection that preceded the behaviour, both ways, when it
         // was recorded; else the reproducer's requests.
         let pcap = if f.exchange.is_empty() {
-            let reqs: Vec<Vec<u8>> = f.reproducer.iter().filter_map(|h| fz::unhex(h)).collect();
+            let reqs: Vec<Vec<u8>> = f
+                .reproducer
+                .iter()
+                .filter_map(|h| request_bytes(h))
+                .filter(|b| !b.is_empty())
+                .collect();
             render::pcap(&reqs, r.config.target.port())
         } else {
             // In a client campaign otproof is the server: what it wrote goes back from the
@@ -926,7 +965,7 @@ pub fn read_finding_file(path: &Path, text: &str) -> Result<FindingFile, Campaig
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            fz::unhex(h).ok_or_else(|| bad(format!("field 'finding.reproducer[{i}]': not hex")))
+            request_bytes(h).ok_or_else(|| bad(format!("field 'finding.reproducer[{i}]': not hex")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     if requests.is_empty() {
@@ -970,9 +1009,29 @@ pub struct Replay {
 /// (a CONNECT first unless the reproducer starts with one), else Modbus/TCP (the unit from
 /// its first request).
 pub async fn replay(f: &FindingFile, target: SocketAddr, timeout: Duration) -> Replay {
-    let mqtt = Mqtt::new();
-    let model: Box<dyn ProtocolModel> = if f.protocol == mqtt.name() {
-        Box::new(mqtt)
+    let version = MqttVersion::of_protocol(&f.protocol);
+    if let Some(v) = version.filter(|_| sequence::is_sequence(&f.finding.reproducer)) {
+        // A two-session sequence: each line on its session, judged by the sequence oracle.
+        let shown =
+            sequence::replay(v, target, timeout, f.finding.case, &f.finding.reproducer).await;
+        let (outcome, verdict) = match shown {
+            Ok(v) if v.is_empty() => (
+                "sequence delivered".to_string(),
+                ReplayVerdict::NotReproduced,
+            ),
+            Ok(v) => (
+                format!("sequence delivered, {} violation(s)", v.len()),
+                ReplayVerdict::Reproduced(v.join("; ")),
+            ),
+            Err(why) => (
+                "nothing delivered".to_string(),
+                ReplayVerdict::NoTarget(why),
+            ),
+        };
+        return Replay { outcome, verdict };
+    }
+    let model: Arc<dyn ProtocolModel> = if let Some(v) = version {
+        v.model()
     } else {
         let unit = f
             .requests
@@ -980,7 +1039,7 @@ pub async fn replay(f: &FindingFile, target: SocketAddr, timeout: Duration) -> R
             .and_then(|r| r.get(6))
             .copied()
             .unwrap_or(1);
-        Box::new(Modbus::new(unit))
+        Arc::new(Modbus::new(unit))
     };
     let (outcome, shown) = fz::replay(model.as_ref(), target, timeout, &f.requests).await;
     let verdict = match shown {

@@ -1,3 +1,6 @@
+//! MQTT broker models: [`Mqtt`] for 3.1.1 (this module) and [`v5::Mqtt5`] for 5.0 (with its
+//! property codec in [`props`]); [`Version`] picks one.
+//!
 //! MQTT 3.1.1 (OASIS Standard, 29 October 2014), broker side: the control packets a client
 //! sends after CONNECT (PUBLISH QoS 0/1/2, PUBREL, SUBSCRIBE, UNSUBSCRIBE, PINGREQ) as
 //! message grammars, the remaining-length framing, the session prelude (CONNECT, CONNACK
@@ -12,6 +15,47 @@ use crate::model::{
     Rule, Value,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+pub mod props;
+pub mod v5;
+
+/// The MQTT protocol version a campaign speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Version {
+    /// MQTT 3.1.1 (protocol level 4).
+    #[default]
+    V311,
+    /// MQTT 5.0 (protocol level 5).
+    V5,
+}
+
+impl Version {
+    /// The broker model of this version.
+    pub fn model(self) -> Arc<dyn ProtocolModel> {
+        match self {
+            Version::V311 => Arc::new(Mqtt::new()),
+            Version::V5 => Arc::new(v5::Mqtt5::new()),
+        }
+    }
+
+    /// The version whose model has this name (`mqtt-3.1.1`, `mqtt-5.0`).
+    pub fn of_protocol(name: &str) -> Option<Version> {
+        match name {
+            "mqtt-3.1.1" => Some(Version::V311),
+            "mqtt-5.0" => Some(Version::V5),
+            _ => None,
+        }
+    }
+
+    /// The specification, in words.
+    pub fn spec(self) -> &'static str {
+        match self {
+            Version::V311 => "MQTT 3.1.1 (OASIS Standard)",
+            Version::V5 => "MQTT 5.0 (OASIS Standard)",
+        }
+    }
+}
 
 /// Topic names generated for PUBLISH (valid: no wildcards, no control characters).
 const TOPICS: &[&str] = &["otproof/t", "otproof/a/b", "otproof/x", "o"];
@@ -185,6 +229,11 @@ fn valid_filter(f: &str) -> bool {
                 || *l == "+"
                 || (!l.contains('#') && !l.contains('+'))
         })
+}
+
+/// Is `req` exactly one well-formed packet of the 3.1.1 model's kinds?
+pub(crate) fn is_valid(req: &[u8]) -> bool {
+    parse(req).is_some()
 }
 
 /// Parse a request that is exactly one well-formed packet; `None` for anything else.
