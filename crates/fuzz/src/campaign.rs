@@ -449,7 +449,7 @@ fn abstract_numbers(text: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
-        let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '.');
+        let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         let is_range = core.contains("..")
             && core
                 .split("..")
@@ -657,6 +657,9 @@ pub struct Report {
     pub stopped: Option<String>,
     /// Target identity, if the protocol can ask (e.g. Modbus FC 43/14).
     pub target_identity: Vec<(String, String)>,
+    /// When this run started, milliseconds since the Unix epoch (the system clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_unix_ms: Option<u64>,
 }
 
 /// The share of a campaign's cases that may go undelivered before its verdict is
@@ -1707,6 +1710,10 @@ pub async fn run(
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Report {
     let started = Instant::now();
+    let started_unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_millis()).ok());
     let mut cfg = cfg;
     let baseline = baseline_latency(model.as_ref(), &cfg).await;
     if cfg.case_timeout.is_none() {
@@ -1829,6 +1836,7 @@ pub async fn run(
         stopped,
         config: (*cfg).clone(),
         target_identity: Vec::new(),
+        started_unix_ms,
     }
 }
 
@@ -2645,6 +2653,18 @@ mod tests {
             "output value # is neither"
         );
         assert_eq!(abstract_numbers("MQTT 3.1.1 CONNACK"), "MQTT 3.1.1 CONNACK");
+        assert_eq!(abstract_numbers("length 17."), "length #.");
+    }
+
+    proptest::proptest! {
+        /// Whatever the oracle's words hold (numbers from a hostile target's answer), the
+        /// abstraction does not panic, keeps no hex or decimal number outside a range, and
+        /// is stable (abstracting twice changes nothing).
+        #[test]
+        fn abstraction_is_total_and_stable(text in "[ -~]{0,80}") {
+            let once = abstract_numbers(&text);
+            proptest::prop_assert_eq!(abstract_numbers(&once), once.clone());
+        }
     }
 
     fn conformance_of(code: u8, qty: u16, class: MutationClass, index: u64, seen: Seen) -> Finding {

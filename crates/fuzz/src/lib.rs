@@ -20,7 +20,13 @@
 //!   health probe, on the case connection, fails), degradation (probe latency over a
 //!   baseline), conformance (the model's oracle);
 //! - **minimizer** (delta debugging on a finding's exact per-connection sequence, each
-//!   candidate replayed exactly against a restarted target).
+//!   candidate replayed exactly against a restarted target; when several connections were in
+//!   flight as the target failed, each is tried and the finding names the one that
+//!   reproduced);
+//! - **findings** ([`campaign::Finding`]): one per root cause ([`campaign::signature`]:
+//!   observed behaviour x response pattern, variable parts abstracted), variants counted,
+//!   severity from the observed effect ([`campaign::Effect`], [`campaign::SEVERITY_RULE`]),
+//!   and a [`campaign::Confirmation`] saying why it is or is not confirmed.
 //!
 //! Invariants: this crate never writes to the store or to files; it returns a
 //! [`campaign::Report`] that callers turn into evidence. It only connects to the target it is
