@@ -1307,6 +1307,14 @@ impl Worker {
             && self.shared.answered.load(Ordering::SeqCst) > answered_before
     }
 
+    /// Whether this worker's connection may be queued behind others': with several sessions,
+    /// a connection the target has not answered yet may wait while the target serves another
+    /// (one client at a time), so a slow first answer on it measures that wait, not the
+    /// target's latency.
+    fn queued(&self) -> bool {
+        self.cfg.concurrency > 1 && !(self.session.connected() && self.session.served())
+    }
+
     /// Whether the target was restarted since this worker sent its case (generation
     /// `generation`): another connection's failure did it, so this connection was in flight
     /// when the target failed, and what it carried (`sent`) becomes a candidate reproducer of
@@ -1408,6 +1416,9 @@ impl Worker {
             return;
         }
         let model = self.model.clone();
+        if self.queued() {
+            return;
+        }
         let sent = self.sent();
         if let Ok(d) =
             probe_within(&mut self.session, model.as_ref(), 0xFF00, self.cfg.timeout).await
@@ -1633,7 +1644,8 @@ impl Worker {
                 if self.overtaken(generation, &sent) {
                     return Delivery::Delivered;
                 }
-                if let Some(base) = self.shared.baseline {
+                let queued = self.cfg.concurrency > 1 && !sent.0.iter().any(|w| !w.to_target);
+                if let (Some(base), false) = (self.shared.baseline, queued) {
                     self.check_latency(base, d, case, sent);
                 }
                 if let Some(why) = model.required_answer(&case.bytes) {
