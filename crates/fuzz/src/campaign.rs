@@ -272,6 +272,12 @@ pub struct Finding {
     /// answer as the model labels it, a malformed frame, silence, or a closed connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer_shape: Option<String>,
+    /// How the triggering request of a crash or hang is framed when it is not exactly one
+    /// frame (`an incomplete frame`, `a frame with trailing bytes`, `bytes that are not a
+    /// frame`): such a request is read by the target's framing layer before any message
+    /// handler, so its message code does not name the code that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framing: Option<String>,
     /// How the launched target's process ended, for a crash in which it exited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_end: Option<String>,
@@ -338,6 +344,9 @@ impl Finding {
     /// behaviour) is, read from the bytes.
     fn label_from_reproducer(&mut self, model: &dyn ProtocolModel) {
         let last = self.reproducer.last().and_then(|h| unhex(h));
+        if let Some(b) = &last {
+            self.framing = framing_of(model, b);
+        }
         if let Some((code, name)) = last.and_then(|b| message_of(model, &b)) {
             self.code = code;
             self.message = name;
@@ -378,6 +387,17 @@ impl Finding {
     }
 }
 
+/// How a request is framed when it is not exactly one frame of the protocol (see
+/// [`Finding::framing`]); `None` for one complete frame.
+fn framing_of(model: &dyn ProtocolModel, bytes: &[u8]) -> Option<String> {
+    match model.frame_len(bytes) {
+        Ok(Some(n)) if n == bytes.len() => None,
+        Ok(Some(_)) => Some("a frame with trailing bytes".into()),
+        Ok(None) => Some("an incomplete frame".into()),
+        Err(_) => Some("bytes that are not a frame".into()),
+    }
+}
+
 /// Size of a reproducer, for choosing the representative of a root cause: requests, then
 /// bytes (hex digits).
 fn reproducer_size(f: &Finding) -> (bool, usize, usize) {
@@ -397,7 +417,10 @@ fn reproducer_size(f: &Finding) -> (bool, usize, usize) {
 ///   signal as such, when otproof launched it: a SIGSEGV and an abort are two bugs) and the
 ///   message the triggering request is (the last of the reproducer, read from its bytes: a
 ///   crash in the FC 5 handler and one in the FC 16 handler are two bugs, while every
-///   mutation reaching the FC 5 one is the same);
+///   mutation reaching the FC 5 one is the same); a triggering request that is not exactly
+///   one frame is named by its framing instead (an incomplete frame, trailing bytes...): the
+///   target's framing layer reads it before any message handler, so its code says nothing
+///   about where the target failed;
 /// - degradation: the monitor that saw it (probe latency or memory growth), nothing else: it
 ///   is a state of the whole server, not of one request;
 /// - conformance: the oracle's rule that failed with its variable parts abstracted (every
@@ -415,7 +438,7 @@ pub fn signature(f: &Finding) -> String {
             f.behaviour.name(),
             f.effect.name(),
             f.process_end.as_deref().unwrap_or("no process end seen"),
-            f.message
+            f.framing.as_deref().unwrap_or(&f.message)
         ),
         Behaviour::Degradation => format!(
             "degradation | {}",
@@ -911,6 +934,7 @@ fn finding(
         confirmed: false,
         confirmation: Confirmation::default(),
         answer_shape: None,
+        framing: None,
         process_end: None,
         candidates: Vec::new(),
         minimization: None,
@@ -982,6 +1006,7 @@ fn connection_finding(
         f.message = name;
         f.variants = Variants::of(code, &case.field, case.class, case.index);
     }
+    f.framing = framing_of(model, &case.bytes);
     f.signature = signature(&f);
     f.exchange = log;
     f

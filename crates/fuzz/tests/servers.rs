@@ -438,6 +438,7 @@ fn crash_finding(reproducer: &[Vec<u8>]) -> Finding {
         confirmed: false,
         confirmation: Default::default(),
         answer_shape: None,
+        framing: None,
         process_end: None,
         candidates: Vec::new(),
         minimization: None,

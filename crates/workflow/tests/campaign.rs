@@ -86,6 +86,7 @@ fn fixture() -> Report {
             note: "reproduced: sent on one connection to the restarted target, the sequence gave the crash again".into(),
         },
         answer_shape: None,
+        framing: None,
         process_end: None,
         candidates: Vec::new(),
         minimization: Some(Minimization {
@@ -130,6 +131,7 @@ fn fixture() -> Report {
             note: "not reproduced: sent alone on a fresh connection, the request no longer gave \"answered quantity 126 instead of exception 3\"".into(),
         },
         answer_shape: Some("answered (response)".into()),
+        framing: None,
         process_end: None,
         candidates: Vec::new(),
         minimization: None,
