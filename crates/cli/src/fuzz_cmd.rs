@@ -390,6 +390,33 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
             .map(|s| format!("; stopped: {s}"))
             .unwrap_or_default()
     );
+    for f in &c.findings {
+        let variants = f
+            .variants
+            .as_ref()
+            .map(|v| format!(", codes {:?}", v.codes))
+            .unwrap_or_default();
+        tell!(
+            "  [{}] {} on {} ({} case(s){variants}){}",
+            format!("{:?}", f.severity).to_lowercase(),
+            f.behaviour.name(),
+            otproof_text::quote(&f.message),
+            f.occurrences,
+            f.confirmation
+                .as_ref()
+                .map(|x| format!(": {}", x.note))
+                .unwrap_or_default()
+        );
+    }
+    for v in &c.requirement_verdicts {
+        tell!(
+            "{}: {} ({} executed cases): {}",
+            v.requirement,
+            v.verdict.name(),
+            v.executed_cases,
+            v.shown
+        );
+    }
     tell!("wrote {} files into {}", written.len(), a.out.display());
     if let Some(mut store) = s.open_if_any()? {
         let subject = wf::subject_of(&c.scope);
@@ -401,9 +428,10 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
     match verdict {
         Verdict::Pass => Ok(()),
         Verdict::Inconclusive => Err(Inconclusive(format!(
-            "{} of {} cases could not be delivered to the target (the limit is 5 %); the campaign shows no requirement (see {})",
+            "{} of {} cases could not be delivered to the target (the limit is {} %); the campaign shows no requirement (see {})",
             c.result.undelivered,
             c.result.cases + c.result.undelivered,
+            c.result.undelivered_limit_percent.unwrap_or_default(),
             a.out.join("report.html").display()
         ))
         .into()),

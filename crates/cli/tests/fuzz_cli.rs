@@ -1,8 +1,8 @@
 //! `otproof fuzz` end to end against a real pymodbus server on 127.0.0.1: outputs, evidence in
 //! the store, resume, replay, and input errors; against a server that serves one client at a
-//! time (inconclusive, exit 3) and one that dies on one FC 5 request (a one-request
-//! reproducer that `fuzz replay` reproduces, exit 1, and cannot replay to a closed port, exit
-//! 2).
+//! time (inconclusive, exit 3) and one that dies on one FC 5 request, served alone or among
+//! four sessions (a one-request reproducer that `fuzz replay` reproduces, exit 1, and cannot
+//! replay to a closed port, exit 2).
 
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -385,6 +385,107 @@ fn a_crash_on_one_request_replays_exactly_and_a_closed_port_is_no_target() {
     assert_eq!(out.status.code(), Some(2), "{said}{}", text(&out.stderr));
     assert!(said.contains("could not connect"), "{said}");
     assert!(!said.contains("reproduced"), "{said}");
+}
+
+/// Four sessions against a launched server that serves many clients at once and dies on one
+/// FC 5 request: the crash finding's reproducer is that one request (the connection that
+/// carried it, minimized against the restarted server), its confirmation says how it was
+/// confirmed, the evidence states the per-requirement verdicts, and `fuzz replay` against a
+/// fresh server reproduces it (exit 1).
+#[test]
+fn at_concurrency_four_a_crash_on_one_request_replays_exactly() {
+    let port = free_port();
+    let target = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let d = dir.path();
+    let cmd = format!(
+        "{} {} {port} {FATAL_ADDRESS}",
+        python(),
+        script("dies_on_request.py").display()
+    );
+    let out = otproof(
+        &[
+            "fuzz",
+            "modbus",
+            "--target",
+            &target,
+            "--target-cmd",
+            &cmd,
+            "--seed",
+            "3",
+            "--cases",
+            "16",
+            "--concurrency",
+            "4",
+            "--timeout-ms",
+            "500",
+            "--out",
+            "c",
+        ],
+        d,
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("CR 7.1: fail"), "{err}");
+    let f: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("c/findings/1.json")).expect("read"))
+            .expect("json");
+    let finding = &f["finding"];
+    assert_eq!(finding["behaviour"], "crash", "{finding}");
+    assert_eq!(finding["code"], 5, "{finding}");
+    assert_eq!(finding["effect"], "server-down", "{finding}");
+    assert_eq!(
+        finding["reproducer"],
+        serde_json::json!([FATAL]),
+        "{finding}"
+    );
+    assert_eq!(finding["confirmation"]["how"], "after-restart", "{finding}");
+    let ev: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("c/evidence.json")).expect("read"))
+            .expect("json");
+    let verdicts: Vec<(String, String)> = ev["requirement_verdicts"]
+        .as_array()
+        .expect("per-requirement verdicts")
+        .iter()
+        .map(|v| {
+            (
+                v["requirement"].as_str().unwrap_or_default().to_string(),
+                v["verdict"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        verdicts.contains(&("CR 7.1".into(), "fail".into())),
+        "{verdicts:?}"
+    );
+    assert!(
+        ev["provenance"]["started_at"].is_string(),
+        "{}",
+        ev["provenance"]
+    );
+    let _fresh = {
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec {cmd}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let addr = target.parse().expect("addr");
+        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(Instant::now() < deadline, "the server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Server(child, port)
+    };
+    let out = otproof(
+        &["fuzz", "replay", "c/findings/1.json", "--target", &target],
+        d,
+    );
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}{}", text(&out.stderr));
+    assert!(said.contains("reproduced: crash"), "{said}");
 }
 
 /// Debian's mosquitto (installed by .ci/run) on a free 127.0.0.1 port, anonymous clients

@@ -852,7 +852,11 @@ fn record_campaign(d: &Path, version: &str, open: &[(Behaviour, usize)]) {
             cvss_score: 7.5,
             requirements: vec!["CR 7.1".into()],
             occurrences: 1,
+            effect: None,
+            signature: String::new(),
+            variants: None,
             confirmed: true,
+            confirmation: None,
             minimization: None,
             status: FindingStatus::Open,
         })
@@ -881,6 +885,7 @@ fn record_campaign(d: &Path, version: &str, open: &[(Behaviour, usize)]) {
         result: CampaignResult {
             cases: 1000,
             undelivered: 0,
+            undelivered_limit_percent: None,
             verdict: None,
             next_case: 1000,
             elapsed_s: 10.0,
@@ -890,8 +895,11 @@ fn record_campaign(d: &Path, version: &str, open: &[(Behaviour, usize)]) {
             target_identity: vec![],
         },
         coverage: CampaignCoverage::default(),
+        provenance: None,
         rules: vec![],
+        severity_rule: String::new(),
         requirements: vec!["CR 3.5".into()],
+        requirement_verdicts: vec![],
         findings,
     };
     let root = otproof_store::Store::discover(d).expect("store");

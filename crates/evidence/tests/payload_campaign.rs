@@ -46,6 +46,7 @@ fn realistic() -> RobustnessCampaign {
         result: CampaignResult {
             cases: 41_213,
             undelivered: 0,
+            undelivered_limit_percent: None,
             verdict: Some(CampaignVerdict::Fail),
             next_case: 41_213,
             elapsed_s: 20.004,
@@ -58,6 +59,11 @@ fn realistic() -> RobustnessCampaign {
             }],
         },
         coverage,
+        provenance: Some(CampaignProvenance {
+            tool: "otproof".into(),
+            tool_version: "0.1.0".into(),
+            started_at: Some("2026-12-07T15:00:00Z".into()),
+        }),
         rules: vec![BehaviourRule {
             behaviour: Behaviour::Crash,
             severity: Severity::High,
@@ -65,7 +71,16 @@ fn realistic() -> RobustnessCampaign {
             cvss_score: 7.5,
             requirements: vec!["CR 3.5".into(), "CR 7.1".into(), "SVV-3".into()],
         }],
+        severity_rule: "Severity follows the observed effect.".into(),
         requirements: vec!["CR 3.5".into(), "CR 7.1".into(), "SVV-3".into()],
+        requirement_verdicts: vec![RequirementVerdict {
+            requirement: "CR 7.1".into(),
+            checks: "denial-of-service protection".into(),
+            verdict: RequirementOutcome::Fail,
+            shown: "1 root cause bears on it".into(),
+            executed_cases: 36,
+            findings: 1,
+        }],
         findings: vec![
             CampaignFinding {
                 behaviour: Behaviour::Crash,
@@ -86,7 +101,19 @@ fn realistic() -> RobustnessCampaign {
                 cvss_score: 7.5,
                 requirements: vec!["CR 3.5".into(), "CR 7.1".into(), "SVV-3".into()],
                 occurrences: 3,
+                effect: Some(Effect::ServerDown),
+                signature: "crash | server-down | exited with status 3 | after FC16".into(),
+                variants: Some(FindingVariants {
+                    codes: vec![16],
+                    fields: vec!["byte count".into()],
+                    classes: vec![MutationClass::LengthMismatch, MutationClass::Havoc],
+                    examples: vec![4711, 4790],
+                }),
                 confirmed: true,
+                confirmation: Some(FindingConfirmation {
+                    how: ConfirmedBy::AfterRestart,
+                    note: "reproduced after a restart".into(),
+                }),
                 minimization: Some(Minimization {
                     runs: 12,
                     elapsed_ms: 3400,
@@ -110,7 +137,11 @@ fn realistic() -> RobustnessCampaign {
                 cvss_score: f64::from(5.3f32),
                 requirements: vec!["CR 3.5".into(), "SVV-3".into()],
                 occurrences: 1,
+                effect: None,
+                signature: String::new(),
+                variants: None,
                 confirmed: false,
+                confirmation: None,
                 minimization: None,
                 status: FindingStatus::Open,
             },

@@ -50,24 +50,176 @@ impl Behaviour {
         }
     }
 
-    /// Rule-based severity and a suggested CVSS v3.1 vector.
+    /// The effect a finding of this class has unless the monitor saw more precisely (a
+    /// conformance finding on a closed connection is [`Effect::ConnectionLost`]).
+    pub fn effect(self) -> Effect {
+        match self {
+            Behaviour::Crash | Behaviour::Hang => Effect::ServerDown,
+            Behaviour::Degradation => Effect::ServerDegraded,
+            Behaviour::Conformance => Effect::WrongAnswer,
+        }
+    }
+}
+
+/// The severity rule, as stated in the evidence: severity follows the observed effect, not
+/// the behaviour class or the mutation that provoked it.
+pub const SEVERITY_RULE: &str = "Severity follows the observed effect on the target: the whole server crashed or hung (other clients not served: CVSS A:H, high 7.5) > the whole server degraded (slower answers or memory growth: A:L, medium 5.3) = one connection dropped without the answer the specification requires, others still served (A:L, medium 5.3) > a wrong or nonconforming answer, the connection and the server still working (I:L with AC:H, since harm needs a client that relies on the wrong part: low 3.7). All vectors are AV:N/PR:N/UI:N/S:U: one unauthenticated request or sequence over the network.";
+
+/// What a finding did to the target, from which its severity follows ([`SEVERITY_RULE`]).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// The whole server crashed or stopped answering: no client is served.
+    ServerDown,
+    /// The whole server answers far slower than its baseline, or its memory grew.
+    ServerDegraded,
+    /// One connection was dropped without the answer the specification requires; the server
+    /// still serves others.
+    ConnectionLost,
+    /// A wrong or nonconforming answer; connection and server still work.
+    #[default]
+    WrongAnswer,
+}
+
+impl Effect {
+    /// All effects, most severe first.
+    pub const ALL: [Effect; 4] = [
+        Effect::ServerDown,
+        Effect::ServerDegraded,
+        Effect::ConnectionLost,
+        Effect::WrongAnswer,
+    ];
+
+    /// kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::ServerDown => "server-down",
+            Effect::ServerDegraded => "server-degraded",
+            Effect::ConnectionLost => "connection-lost",
+            Effect::WrongAnswer => "wrong-answer",
+        }
+    }
+
+    /// Severity name, CVSS v3.1 vector and its base score ([`SEVERITY_RULE`]).
     pub fn severity(self) -> (&'static str, &'static str, f32) {
         match self {
-            Behaviour::Crash | Behaviour::Hang => {
-                ("high", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5)
-            }
-            Behaviour::Degradation => (
+            Effect::ServerDown => ("high", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5),
+            Effect::ServerDegraded | Effect::ConnectionLost => (
                 "medium",
                 "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:L",
                 5.3,
             ),
-            Behaviour::Conformance => (
-                "medium",
-                "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:L/A:N",
-                5.3,
-            ),
+            Effect::WrongAnswer => ("low", "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:L/A:N", 3.7),
         }
     }
+}
+
+/// Whether a finding's reproducer was re-run, and what that showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Confirmed {
+    /// Sent alone on a fresh connection, it gave the same behaviour again.
+    AloneOnFreshConnection,
+    /// Sent on one connection to the restarted target, it gave the same behaviour again.
+    AfterRestart,
+    /// Re-run, it did not give the behaviour again.
+    NotReproduced,
+    /// Not re-run.
+    NotTried,
+}
+
+/// Why a finding is or is not confirmed: how its reproducer was re-run, and in words what
+/// happened or why it was not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// How it was re-run, or not.
+    pub how: Confirmed,
+    /// In words.
+    pub note: String,
+}
+
+impl Confirmation {
+    fn new(how: Confirmed, note: impl Into<String>) -> Confirmation {
+        Confirmation {
+            how,
+            note: note.into(),
+        }
+    }
+
+    /// Not re-run (yet).
+    fn not_tried(note: impl Into<String>) -> Confirmation {
+        Confirmation::new(Confirmed::NotTried, note)
+    }
+}
+
+impl Default for Confirmation {
+    fn default() -> Confirmation {
+        Confirmation::not_tried("not re-run")
+    }
+}
+
+/// The cases a root cause showed up in besides its representative: how many, which message
+/// codes, fields and mutation classes, and a few case indexes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variants {
+    /// Message codes of the cases (from their bytes).
+    pub codes: std::collections::BTreeSet<u16>,
+    /// Fields the cases exercised.
+    pub fields: std::collections::BTreeSet<String>,
+    /// Mutation classes of the cases.
+    pub classes: std::collections::BTreeSet<MutationClass>,
+    /// The first few case indexes (at most [`Variants::EXAMPLES`]).
+    pub examples: Vec<u64>,
+}
+
+impl Variants {
+    /// How many case indexes are kept as examples.
+    pub const EXAMPLES: usize = 5;
+
+    fn of(code: u16, field: &str, class: MutationClass, case: u64) -> Variants {
+        let mut v = Variants::default();
+        v.add(code, field, class, case);
+        v
+    }
+
+    fn add(&mut self, code: u16, field: &str, class: MutationClass, case: u64) {
+        self.codes.insert(code);
+        if !self.fields.contains(field) {
+            self.fields.insert(field.to_string());
+        }
+        self.classes.insert(class);
+        if self.examples.len() < Variants::EXAMPLES && !self.examples.contains(&case) {
+            self.examples.push(case);
+        }
+    }
+
+    fn merge(&mut self, other: &Variants) {
+        self.codes.extend(other.codes.iter().copied());
+        self.fields.extend(other.fields.iter().cloned());
+        self.classes.extend(other.classes.iter().copied());
+        for c in &other.examples {
+            if self.examples.len() < Variants::EXAMPLES && !self.examples.contains(c) {
+                self.examples.push(*c);
+            }
+        }
+    }
+}
+
+/// Another connection that was in flight when the target failed: what it carried, as a
+/// candidate reproducer tried when minimizing (the connection that triggered a crash is not
+/// known when several were open).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Its requests in order (hex), as [`Finding::reproducer`].
+    pub reproducer: Vec<String>,
+    /// The last test case it carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<u64>,
+    /// Its exchange, both ways.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchange: Vec<Wire>,
 }
 
 /// What a campaign observed, with the input that provokes it.
@@ -91,7 +243,10 @@ pub struct Finding {
     pub reproducer: Vec<String>,
     /// The reproducer before minimization, if it was minimized.
     pub original: Option<Vec<String>>,
-    /// Severity and CVSS suggestion.
+    /// What it did to the target; the severity follows from it ([`SEVERITY_RULE`]).
+    #[serde(default)]
+    pub effect: Effect,
+    /// Severity, from the effect.
     pub severity: String,
     /// CVSS v3.1 vector suggestion.
     pub cvss_vector: String,
@@ -99,10 +254,37 @@ pub struct Finding {
     pub cvss_score: f32,
     /// Catalog requirements.
     pub requirements: Vec<String>,
-    /// How many cases showed the same (behaviour, code, field, class).
+    /// How many cases showed the same root cause (the same [`Finding::signature`]).
     pub occurrences: u64,
-    /// Re-run alone on a fresh connection, the reproducer gave the same behaviour.
+    /// The root-cause signature findings are de-duplicated by (see [`signature`]).
+    #[serde(default)]
+    pub signature: String,
+    /// The cases that showed the same root cause: message codes, fields, mutation classes
+    /// and a few case indexes.
+    #[serde(default)]
+    pub variants: Variants,
+    /// Re-run, the reproducer gave the same behaviour again (see `confirmation`).
     pub confirmed: bool,
+    /// Why the finding is or is not confirmed.
+    #[serde(default)]
+    pub confirmation: Confirmation,
+    /// What the target did to the case, abstracted (conformance findings): the kind of
+    /// answer as the model labels it, a malformed frame, silence, or a closed connection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_shape: Option<String>,
+    /// How the triggering request of a crash or hang is framed when it is not exactly one
+    /// frame (`an incomplete frame`, `a frame with trailing bytes`, `bytes that are not a
+    /// frame`): such a request is read by the target's framing layer before any message
+    /// handler, so its message code does not name the code that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub framing: Option<String>,
+    /// How the launched target's process ended, for a crash in which it exited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_end: Option<String>,
+    /// The other connections in flight when the target failed, tried as reproducers when
+    /// minimizing (emptied once one reproduced).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<Candidate>,
     /// How a crash or hang reproducer was minimized, or why it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimization: Option<Minimization>,
@@ -142,14 +324,22 @@ impl Minimization {
 }
 
 impl Finding {
-    /// The same finding as another behaviour class (severity, CVSS and requirements follow).
+    /// The same finding as another behaviour class (its effect, severity, CVSS and
+    /// requirements follow).
     fn with_behaviour(mut self, b: Behaviour) -> Finding {
-        let (sev, vector, score) = b.severity();
         self.behaviour = b;
+        self.requirements = b.requirements().iter().map(|s| s.to_string()).collect();
+        self.with_effect(b.effect())
+    }
+
+    /// The same finding with another effect (severity and CVSS follow).
+    fn with_effect(mut self, e: Effect) -> Finding {
+        let (sev, vector, score) = e.severity();
+        self.effect = e;
         self.severity = sev.into();
         self.cvss_vector = vector.into();
         self.cvss_score = score;
-        self.requirements = b.requirements().iter().map(|s| s.to_string()).collect();
+        self.signature = signature(&self);
         self
     }
 
@@ -157,16 +347,152 @@ impl Finding {
     /// behaviour) is, read from the bytes.
     fn label_from_reproducer(&mut self, model: &dyn ProtocolModel) {
         let last = self.reproducer.last().and_then(|h| unhex(h));
+        if let Some(b) = &last {
+            self.framing = framing_of(model, b);
+        }
         if let Some((code, name)) = last.and_then(|b| message_of(model, &b)) {
             self.code = code;
             self.message = name;
         }
+        self.signature = signature(self);
     }
 
-    /// The de-duplication key.
-    pub fn key(&self) -> (Behaviour, u16, String, MutationClass) {
-        (self.behaviour, self.code, self.field.clone(), self.class)
+    /// The de-duplication key: the root-cause signature.
+    pub fn key(&self) -> &str {
+        &self.signature
     }
+
+    /// Fold another finding of the same root cause into this one: its cases are counted as
+    /// variants; the smaller reproducer (fewer requests, then fewer bytes) represents both.
+    fn absorb(&mut self, other: Finding) {
+        self.occurrences += other.occurrences;
+        let mut variants = std::mem::take(&mut self.variants);
+        variants.merge(&other.variants);
+        if reproducer_size(&other) < reproducer_size(self) && (other.confirmed || !self.confirmed) {
+            let occurrences = self.occurrences;
+            *self = other;
+            self.occurrences = occurrences;
+        }
+        self.variants = variants;
+    }
+
+    /// A finding read from an older campaign file: fill in what it did not record.
+    fn complete_legacy(&mut self) {
+        if self.behaviour != Behaviour::Conformance && self.effect == Effect::WrongAnswer {
+            self.effect = self.behaviour.effect();
+        }
+        if self.signature.is_empty() {
+            self.signature = signature(self);
+        }
+        if self.variants.codes.is_empty() {
+            self.variants = Variants::of(self.code, &self.field, self.class, self.case);
+        }
+    }
+}
+
+/// How a request is framed when it is not exactly one frame of the protocol (see
+/// [`Finding::framing`]); `None` for one complete frame.
+fn framing_of(model: &dyn ProtocolModel, bytes: &[u8]) -> Option<String> {
+    match model.frame_len(bytes) {
+        Ok(Some(n)) if n == bytes.len() => None,
+        Ok(Some(_)) => Some("a frame with trailing bytes".into()),
+        Ok(None) => Some("an incomplete frame".into()),
+        Err(_) => Some("bytes that are not a frame".into()),
+    }
+}
+
+/// Size of a reproducer, for choosing the representative of a root cause: requests, then
+/// bytes (hex digits).
+fn reproducer_size(f: &Finding) -> (bool, usize, usize) {
+    (
+        !f.confirmed,
+        f.reproducer.len(),
+        f.reproducer.iter().map(String::len).sum(),
+    )
+}
+
+/// The root-cause signature of a finding: observed behaviour x response pattern. Findings
+/// with the same signature are one root cause (one representative, its variants counted);
+/// the mutation class and the field are never part of it (one bug is reached by many
+/// mutations), what the target did always is:
+///
+/// - crash and hang: the behaviour, its effect, how the process ended (its exit status or
+///   signal as such, when otproof launched it: a SIGSEGV and an abort are two bugs) and the
+///   message the triggering request is (the last of the reproducer, read from its bytes: a
+///   crash in the FC 5 handler and one in the FC 16 handler are two bugs, while every
+///   mutation reaching the FC 5 one is the same); a triggering request that is not exactly
+///   one frame is named by its framing instead (an incomplete frame, trailing bytes...): the
+///   target's framing layer reads it before any message handler, so its code says nothing
+///   about where the target failed;
+/// - degradation: the monitor that saw it (probe latency or memory growth), nothing else: it
+///   is a state of the whole server, not of one request;
+/// - conformance: the oracle's rule that failed with its variable parts abstracted (every
+///   number or hex value in its words, such as transaction ids, addresses, quantities and
+///   lengths, becomes `#`; a range `1..125` is the rule's own constant and is kept) x the
+///   shape of what the target did (the kind of answer as the model labels it, a malformed
+///   frame, silence, or a closed connection). The message code is not part of it: a framing
+///   or echo bug shows on every function code and is one root cause, listed with its codes
+///   in the variants; a check whose words differ per message (its range, its field) still
+///   tells them apart.
+pub fn signature(f: &Finding) -> String {
+    match f.behaviour {
+        Behaviour::Crash | Behaviour::Hang => format!(
+            "{} | {} | {} | after {}",
+            f.behaviour.name(),
+            f.effect.name(),
+            f.process_end.as_deref().unwrap_or("no process end seen"),
+            f.framing.as_deref().unwrap_or(&f.message)
+        ),
+        Behaviour::Degradation => format!(
+            "degradation | {}",
+            if f.observed.contains("memory") {
+                "memory growth"
+            } else {
+                "probe latency"
+            }
+        ),
+        Behaviour::Conformance => {
+            let rule = f.observed.split(';').next().unwrap_or_default();
+            let shape = f.answer_shape.as_deref().unwrap_or(match f.effect {
+                Effect::ConnectionLost => "connection closed",
+                _ => "answered",
+            });
+            format!(
+                "conformance | {} | {} | {shape}",
+                f.effect.name(),
+                abstract_numbers(rule)
+            )
+        }
+    }
+}
+
+/// `text` with every number or hex value replaced by `#`, except ranges (`1..125`), which
+/// are a rule's constants.
+fn abstract_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let words: Vec<&str> = text.split(' ').collect();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let core = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        let is_range = core.contains("..")
+            && core
+                .split("..")
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        let numeric = !core.is_empty()
+            && core.chars().any(|c| c.is_ascii_digit())
+            && core
+                .trim_start_matches("0x")
+                .chars()
+                .all(|c| c.is_ascii_hexdigit());
+        if numeric && !is_range {
+            out.push_str(&w.replace(core, "#"));
+        } else {
+            out.push_str(w);
+        }
+    }
+    out
 }
 
 /// Control of a target that otproof launched (`--target-cmd`): restart it after a crash or a
@@ -366,6 +692,9 @@ pub struct Report {
     /// limits), see [`crate::feedback`]; left out when empty.
     #[serde(default, skip_serializing_if = "crate::feedback::Learned::is_empty")]
     pub learned: crate::feedback::Learned,
+    /// When this run started, milliseconds since the Unix epoch (the system clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_unix_ms: Option<u64>,
 }
 
 /// The share of a campaign's cases that may go undelivered before its verdict is
@@ -429,9 +758,10 @@ impl Report {
         for (k, v) in prev.coverage.outcomes {
             *self.coverage.outcomes.entry(k).or_default() += v;
         }
-        for f in prev.findings {
+        for mut f in prev.findings {
+            f.complete_legacy();
             if let Some(x) = self.findings.iter_mut().find(|x| x.key() == f.key()) {
-                x.occurrences += f.occurrences;
+                x.absorb(f);
             } else {
                 self.findings.push(f);
             }
@@ -493,8 +823,17 @@ struct Shared {
     done: AtomicU64,
     stop: Arc<AtomicBool>,
     stopped_why: Mutex<Option<String>>,
-    recent: Mutex<Vec<Vec<u8>>>,
+    /// Restarts of a launched target so far: the generation of the target process.
     restarts: Mutex<u64>,
+    /// The failure (crash or hang) recorded for each generation of the target, as an index
+    /// into `findings`: the connections that see the same failure later become its
+    /// candidates instead of findings of their own.
+    failures: Mutex<BTreeMap<u64, usize>>,
+    /// A memory growth the monitor saw, for the next worker to record with its own
+    /// connection's sequence.
+    memory_grew: Mutex<Option<String>>,
+    /// `memory_grew` holds a growth to record.
+    memory_flag: AtomicBool,
     /// Cases delivered and not.
     delivered: AtomicU64,
     undelivered: AtomicU64,
@@ -509,16 +848,64 @@ struct Shared {
     feedback: crate::feedback::Feedback,
 }
 
+/// The most failure events (crashes and hangs, one per generation of the target) kept apart
+/// until minimization; beyond it a new one is folded into an earlier one of the same
+/// signature (and only then kept apart).
+const MAX_FAILURES: usize = 64;
+
 impl Shared {
+    /// Record a finding: one of a root cause already recorded is counted as its variant.
     fn record(&self, f: Finding) {
         let Ok(mut all) = self.findings.lock() else {
             return;
         };
         if let Some(existing) = all.iter_mut().find(|x| x.key() == f.key()) {
-            existing.occurrences += 1;
+            existing.absorb(f);
         } else {
             all.push(f);
         }
+    }
+
+    /// Record the failure of target generation `generation`, seen first by the connection
+    /// of `f`. Each failure stays a finding of its own until minimization has found which
+    /// connection triggered it (up to [`MAX_FAILURES`]).
+    fn record_failure(&self, generation: u64, f: Finding) {
+        let (Ok(mut all), Ok(mut failures)) = (self.findings.lock(), self.failures.lock()) else {
+            return;
+        };
+        if failures.len() >= MAX_FAILURES {
+            if let Some(existing) = all.iter_mut().find(|x| x.key() == f.key()) {
+                existing.absorb(f);
+                return;
+            }
+        }
+        failures.insert(generation, all.len());
+        all.push(f);
+    }
+
+    /// Whether the failure of target generation `generation` is recorded.
+    fn failure_recorded(&self, generation: u64) -> bool {
+        self.failures
+            .lock()
+            .is_ok_and(|f| f.contains_key(&generation))
+    }
+
+    /// Another connection saw the failure of generation `generation`: what it carried
+    /// becomes a candidate reproducer of that failure's finding.
+    fn add_candidate(&self, generation: u64, c: Candidate) {
+        let (Ok(mut all), Ok(failures)) = (self.findings.lock(), self.failures.lock()) else {
+            return;
+        };
+        let Some(f) = failures.get(&generation).and_then(|i| all.get_mut(*i)) else {
+            return;
+        };
+        if c.reproducer.is_empty()
+            || f.reproducer == c.reproducer
+            || f.candidates.iter().any(|x| x.reproducer == c.reproducer)
+        {
+            return;
+        }
+        f.candidates.push(c);
     }
 
     fn halt(&self, why: String) {
@@ -537,30 +924,121 @@ fn finding(
     observed: String,
     repro: Vec<Vec<u8>>,
 ) -> Finding {
-    let (sev, vector, score) = behaviour.severity();
-    Finding {
+    Finding::new(
         behaviour,
-        message: case.message.clone(),
-        code: case.code,
-        field: case.field.clone(),
-        class: case.class,
+        Origin {
+            message: case.message.clone(),
+            code: case.code,
+            field: case.field.clone(),
+            class: case.class,
+            case: case.index,
+        },
         observed,
-        case: case.index,
-        reproducer: repro.iter().map(hex::encode).collect(),
-        original: None,
-        severity: sev.into(),
-        cvss_vector: vector.into(),
-        cvss_score: score,
-        requirements: behaviour
-            .requirements()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        occurrences: 1,
-        confirmed: false,
-        minimization: None,
-        exchange: Vec::new(),
-        sanitizer: None,
+        repro.iter().map(hex::encode).collect(),
+    )
+}
+
+/// The system clock in milliseconds since the Unix epoch (`None` before 1970 or past u64).
+pub fn now_unix_ms() -> Option<u64> {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| u64::try_from(d.as_millis()).ok())
+}
+
+/// The test case a finding came from: its message, code, field, mutation class and index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// Message name.
+    pub message: String,
+    /// Message code.
+    pub code: u16,
+    /// Field the case exercised.
+    pub field: String,
+    /// Mutation class.
+    pub class: MutationClass,
+    /// Case index.
+    pub case: u64,
+}
+
+impl Finding {
+    /// A finding of `behaviour` on the case `origin`, with its reproducer lines as recorded:
+    /// severity from the behaviour's effect ([`SEVERITY_RULE`]), requirements from the
+    /// behaviour, its root-cause signature, one occurrence, not (yet) confirmed. Every engine
+    /// (campaign, server mode, sequences) makes its findings here, so they all carry the same
+    /// fields.
+    pub fn new(
+        behaviour: Behaviour,
+        origin: Origin,
+        observed: String,
+        reproducer: Vec<String>,
+    ) -> Finding {
+        let effect = behaviour.effect();
+        let (sev, vector, score) = effect.severity();
+        let mut f = Finding {
+            behaviour,
+            message: origin.message,
+            code: origin.code,
+            variants: Variants::of(origin.code, &origin.field, origin.class, origin.case),
+            field: origin.field,
+            class: origin.class,
+            observed,
+            case: origin.case,
+            reproducer,
+            original: None,
+            effect,
+            severity: sev.into(),
+            cvss_vector: vector.into(),
+            cvss_score: score,
+            requirements: behaviour
+                .requirements()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            occurrences: 1,
+            signature: String::new(),
+            confirmed: false,
+            confirmation: Confirmation::default(),
+            answer_shape: None,
+            framing: None,
+            process_end: None,
+            candidates: Vec::new(),
+            minimization: None,
+            exchange: Vec::new(),
+            sanitizer: None,
+        };
+        f.signature = signature(&f);
+        f
+    }
+
+    /// Set whether re-running the reproducer gave the behaviour again, and how it was re-run.
+    pub fn set_confirmation(&mut self, how: Confirmed, note: impl Into<String>) {
+        self.confirmed = matches!(
+            how,
+            Confirmed::AloneOnFreshConnection | Confirmed::AfterRestart
+        );
+        self.confirmation = Confirmation::new(how, note);
+    }
+}
+
+/// What one connection carried, as `log` recorded it (`dropped` earlier messages were not
+/// kept): its requests in order (hex) and the last test case among them.
+fn connection_requests(log: &[Wire]) -> (Vec<String>, Option<u64>) {
+    let sent = log
+        .iter()
+        .filter(|w| w.to_target)
+        .map(|w| hex::encode(&w.bytes))
+        .collect();
+    (sent, log.iter().rev().find_map(|w| w.case))
+}
+
+/// A connection's record as a candidate reproducer.
+fn candidate((log, _): (Vec<Wire>, u64)) -> Candidate {
+    let (reproducer, case) = connection_requests(&log);
+    Candidate {
+        reproducer,
+        case,
+        exchange: log,
     }
 }
 
@@ -576,7 +1054,7 @@ fn connection_finding(
     observed: String,
     (log, dropped): (Vec<Wire>, u64),
 ) -> Finding {
-    let trigger = log.iter().rev().find_map(|w| w.case);
+    let (sent, trigger) = connection_requests(&log);
     let built;
     let case = match trigger {
         Some(i) if i != case.index => {
@@ -585,30 +1063,34 @@ fn connection_finding(
         }
         _ => case,
     };
-    let sent: Vec<Vec<u8>> = log
-        .iter()
-        .filter(|w| w.to_target)
-        .map(|w| w.bytes.clone())
-        .collect();
     let (repro, observed) = if sent.is_empty() {
         (vec![case.bytes.clone()], observed)
     } else if dropped > 0 {
         let n = sent.len();
         (
-            sent,
+            Vec::new(),
             format!("{observed}; the reproducer is the last {n} requests sent on the connection ({dropped} earlier messages were not kept)"),
         )
     } else {
-        (sent, observed)
+        (Vec::new(), observed)
     };
     let mut f = finding(case, behaviour, observed, repro);
+    if !sent.is_empty() {
+        f.reproducer = sent;
+    }
     if let Some((code, name)) = message_of(model, &case.bytes) {
         f.code = code;
         f.message = name;
+        f.variants = Variants::of(code, &case.field, case.class, case.index);
     }
+    f.framing = framing_of(model, &case.bytes);
+    f.signature = signature(&f);
     f.exchange = log;
     f
 }
+
+/// Why a crash or hang of a target otproof did not launch is not re-run.
+const NO_CONTROL: &str = "not re-run: otproof does not control the target (no --target-cmd), so it cannot restart it to re-run the reproducer";
 
 /// The target failed (crash or hang) as finding `f` says: record it, then restart the target
 /// if we control it, else stop the campaign. `generation` is the restart count the worker saw
@@ -618,7 +1100,17 @@ fn target_failed(cfg: &Config, shared: &Shared, generation: u64, f: Finding) {
     let Ok(mut restarts) = shared.restarts.lock() else {
         return;
     };
-    if *restarts != generation {
+    if *restarts != generation || shared.failure_recorded(generation) {
+        // The failure this connection saw is recorded already (another connection saw it
+        // first): this connection was in flight too, and may be the one that triggered it.
+        shared.add_candidate(
+            generation,
+            Candidate {
+                reproducer: f.reproducer,
+                case: f.exchange.iter().rev().find_map(|w| w.case),
+                exchange: f.exchange,
+            },
+        );
         return;
     }
     // A process that stopped accepting connections is usually exiting: give it a moment to be
@@ -640,11 +1132,19 @@ fn target_failed(cfg: &Config, shared: &Shared, generation: u64, f: Finding) {
     });
     let mut f = match exited {
         Some(how) => {
-            let observed = format!("{}; the target process {how}", f.observed);
-            Finding {
+            let end = format!("the target process {how}");
+            let observed = if f.observed.contains(&end) {
+                f.observed.clone()
+            } else {
+                format!("{}; {end}", f.observed)
+            };
+            let mut f = Finding {
                 observed,
-                ..f.with_behaviour(Behaviour::Crash)
-            }
+                process_end: Some(how),
+                ..f
+            };
+            f = f.with_behaviour(Behaviour::Crash);
+            f
         }
         None => f,
     };
@@ -656,12 +1156,13 @@ fn target_failed(cfg: &Config, shared: &Shared, generation: u64, f: Finding) {
         f.sanitizer = Some(r);
     }
     // A target we control can be restarted to re-run the sequence (minimized after the
-    // campaign); otherwise the finding says why it is not minimized.
+    // campaign); otherwise the finding says why it is neither minimized nor confirmed.
     if cfg.control.0.is_none() {
         f.minimization = Some(Minimization::uncontrolled());
+        f.confirmation = Confirmation::not_tried(NO_CONTROL);
     }
     let behaviour = f.behaviour;
-    shared.record(f);
+    shared.record_failure(generation, f);
     match &cfg.control.0 {
         Some(c) => match c.restart() {
             Ok(()) => *restarts += 1,
@@ -717,10 +1218,6 @@ async fn alone(model: &dyn ProtocolModel, cfg: &Config, bytes: &[u8], d: Duratio
     }
 }
 
-/// How many of the last requests sent (by any worker) are kept for memory-growth findings,
-/// which no single connection explains.
-const RECENT: usize = 32;
-
 /// One executor: sends cases on its own session and classifies what the target did. It holds
 /// one connection at a time: health probes go over the case connection (or, when that is
 /// gone, a new one that becomes the case connection), so a target that serves one client at
@@ -761,6 +1258,7 @@ async fn worker(
         }
         w.run_case(index).await;
         w.last = index;
+        w.memory_growth(index);
         let done = w.shared.done.fetch_add(1, Ordering::SeqCst) + 1;
         w.latency(done).await;
     }
@@ -796,6 +1294,31 @@ fn outcome_label(model: &dyn ProtocolModel, outcome: &Outcome) -> &'static str {
         Outcome::ConnectFailed(_) => "connect-failed",
         Outcome::NotSent(_) => "not-sent",
         Outcome::Silent(_) => "silent",
+    }
+}
+
+/// What the target did to a case that broke a conformance rule.
+#[derive(Debug, Clone, Copy)]
+enum Seen<'a> {
+    /// A complete answer.
+    Answer(&'a [u8]),
+    /// Bytes that cannot be a frame of the protocol.
+    Malformed(&'a [u8]),
+    /// No answer, the connection kept.
+    Silent,
+    /// The connection closed without an answer.
+    Closed,
+}
+
+impl Seen<'_> {
+    /// The shape of what the target did, variable parts left out (part of the signature).
+    fn shape(self, model: &dyn ProtocolModel) -> String {
+        match self {
+            Seen::Answer(a) => format!("answered ({})", model.answer_label(a)),
+            Seen::Malformed(_) => "malformed answer".into(),
+            Seen::Silent => "no answer".into(),
+            Seen::Closed => "connection closed".into(),
+        }
     }
 }
 
@@ -866,7 +1389,6 @@ impl Worker {
         match delivery {
             Delivery::Delivered => {
                 self.shared.delivered.fetch_add(1, Ordering::SeqCst);
-                self.remember_sent(&case.bytes);
                 self.count_coverage(&case, label);
             }
             Delivery::Undelivered(why) => {
@@ -900,15 +1422,62 @@ impl Worker {
             && self.shared.answered.load(Ordering::SeqCst) > answered_before
     }
 
-    /// Keep the last [`RECENT`] requests sent (by any worker).
-    fn remember_sent(&self, bytes: &[u8]) {
-        if let Ok(mut r) = self.shared.recent.lock() {
-            r.push(bytes.to_vec());
-            let len = r.len();
-            if len > RECENT {
-                r.drain(..len - RECENT);
-            }
+    /// Whether this worker's connection may be queued behind others': with several sessions,
+    /// a connection the target has not answered yet may wait while the target serves another
+    /// (one client at a time), so a slow first answer on it measures that wait, not the
+    /// target's latency.
+    fn queued(&self) -> bool {
+        self.cfg.concurrency > 1 && !(self.session.connected() && self.session.served())
+    }
+
+    /// Whether the target was restarted since this worker sent its case (generation
+    /// `generation`): another connection's failure did it, so this connection was in flight
+    /// when the target failed, and what it carried (`sent`) becomes a candidate reproducer of
+    /// that failure instead of a finding of its own.
+    fn overtaken(&self, generation: u64, sent: &(Vec<Wire>, u64)) -> bool {
+        let now = self
+            .shared
+            .restarts
+            .lock()
+            .map(|g| *g)
+            .unwrap_or(generation);
+        if now == generation {
+            return false;
         }
+        self.shared
+            .add_candidate(generation, candidate(sent.clone()));
+        true
+    }
+
+    /// Record the memory growth the monitor saw, if any, with what this connection carried
+    /// (a growth no single connection explains: the reproducer is one connection's sequence,
+    /// and the finding says so).
+    fn memory_growth(&self, index: u64) {
+        if !self.shared.memory_flag.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let Some(observed) = self
+            .shared
+            .memory_grew
+            .lock()
+            .ok()
+            .and_then(|mut m| m.take())
+        else {
+            return;
+        };
+        let case = build_case(self.model.as_ref(), self.cfg.seed, index);
+        let mut f = connection_finding(
+            self.model.as_ref(),
+            self.cfg.seed,
+            &case,
+            Behaviour::Degradation,
+            format!("{observed}; the reproducer is what one of the campaign's connections carried until then (the growth may come from all of them)"),
+            self.sent(),
+        );
+        f.confirmation = Confirmation::not_tried(
+            "not re-run: memory growth is a trend over many cases, not the effect of one sequence",
+        );
+        self.shared.record(f);
     }
 
     /// Count an executed case in the coverage.
@@ -962,6 +1531,9 @@ impl Worker {
             return;
         }
         let model = self.model.clone();
+        if self.queued() {
+            return;
+        }
         let sent = self.sent();
         if let Ok(d) =
             probe_within(&mut self.session, model.as_ref(), 0xFF00, self.cfg.timeout).await
@@ -979,7 +1551,7 @@ impl Worker {
             .mul_f64(self.cfg.degradation_factor)
             .max(Duration::from_millis(50));
         if d > limit {
-            self.shared.record(connection_finding(
+            let mut f = connection_finding(
                 self.model.as_ref(),
                 self.cfg.seed,
                 case,
@@ -989,7 +1561,11 @@ impl Worker {
                     self.cfg.degradation_factor
                 ),
                 sent,
-            ));
+            );
+            f.confirmation = Confirmation::not_tried(
+                "not re-run: a slow answer is a state of the target at the time, not the effect of one sequence",
+            );
+            self.shared.record(f);
         }
     }
 
@@ -1021,22 +1597,28 @@ impl Worker {
 
     /// Record a conformance finding whose reproducer is the case alone (and, when known, its
     /// exchange: the case and the answer).
-    fn conformance(&self, case: &TestCase, observed: String, answer: Option<&[u8]>) {
+    fn conformance(&self, case: &TestCase, observed: String, seen: Seen<'_>) {
+        let model = self.model.as_ref();
         let mut f = finding(
             case,
             Behaviour::Conformance,
             observed,
             vec![case.bytes.clone()],
         );
-        if let Some((code, name)) = message_of(self.model.as_ref(), &case.bytes) {
+        if let Some((code, name)) = message_of(model, &case.bytes) {
             f.code = code;
             f.message = name;
+            f.variants = Variants::of(code, &case.field, case.class, case.index);
         }
         f.exchange = vec![Wire {
             to_target: true,
             bytes: case.bytes.clone(),
             case: Some(case.index),
         }];
+        let answer = match seen {
+            Seen::Answer(a) | Seen::Malformed(a) => Some(a),
+            Seen::Silent | Seen::Closed => None,
+        };
         if let Some(a) = answer.filter(|a| !a.is_empty()) {
             f.exchange.push(Wire {
                 to_target: false,
@@ -1044,6 +1626,11 @@ impl Worker {
                 case: None,
             });
         }
+        f.answer_shape = Some(seen.shape(model));
+        let f = f.with_effect(match seen {
+            Seen::Closed => Effect::ConnectionLost,
+            _ => Effect::WrongAnswer,
+        });
         self.shared.record(f);
     }
 
@@ -1081,7 +1668,7 @@ impl Worker {
                     self.conformance(
                         case,
                         format!("{why}; response {}", hex::encode(&resp)),
-                        Some(&resp),
+                        Seen::Answer(&resp),
                     );
                 }
             }
@@ -1091,7 +1678,7 @@ impl Worker {
                     "malformed response frame: {why}; bytes {}",
                     hex::encode(&resp[..resp.len().min(64)])
                 ),
-                Some(&resp),
+                Seen::Malformed(&resp),
             ),
             Outcome::Closed => self.on_closed(case, generation).await,
             Outcome::Silent(_) => {
@@ -1099,7 +1686,7 @@ impl Worker {
                     self.conformance(
                         case,
                         format!("no answer where the specification requires one: {why} (the target answered the request sent right after it)"),
-                        None,
+                        Seen::Silent,
                     );
                 }
             }
@@ -1119,6 +1706,8 @@ impl Worker {
                         format!("target refuses connections: {e}; {why}"),
                         sent,
                     );
+                } else {
+                    self.overtaken(generation, &sent);
                 }
             }
         }
@@ -1130,12 +1719,12 @@ impl Worker {
         let model = self.model.clone();
         let sent = self.sent();
         let down = target_down(&self.cfg, model.as_ref(), &mut self.session).await;
-        if down.is_none() {
+        if down.is_none() && !self.overtaken(generation, &sent) {
             if let Some(why) = model.required_answer(&case.bytes) {
                 self.conformance(
                     case,
                     format!("connection closed without an answer where the specification requires one: {why}"),
-                    None,
+                    Seen::Closed,
                 );
             }
         }
@@ -1168,7 +1757,11 @@ impl Worker {
         match probe_within(&mut self.session, model.as_ref(), index, self.cfg.timeout).await {
             Ok(d) => {
                 self.shared.answered.fetch_add(1, Ordering::SeqCst);
-                if let Some(base) = self.shared.baseline {
+                if self.overtaken(generation, &sent) {
+                    return Delivery::Delivered;
+                }
+                let queued = self.cfg.concurrency > 1 && !sent.0.iter().any(|w| !w.to_target);
+                if let (Some(base), false) = (self.shared.baseline, queued) {
                     self.check_latency(base, d, case, sent);
                 }
                 if let Some(why) = model.required_answer(&case.bytes) {
@@ -1182,14 +1775,19 @@ impl Worker {
                                 self.conformance(
                                     case,
                                     format!("{bad}; response {}", hex::encode(&r)),
-                                    Some(&r),
+                                    Seen::Answer(&r),
                                 );
                             }
                         }
-                        Outcome::Timeout(_) | Outcome::Closed => self.conformance(
+                        Outcome::Timeout(_) => self.conformance(
                             case,
                             format!("no answer where the specification requires one: {why}"),
-                            None,
+                            Seen::Silent,
+                        ),
+                        Outcome::Closed => self.conformance(
+                            case,
+                            format!("connection closed without an answer where the specification requires one: {why}"),
+                            Seen::Closed,
                         ),
                         _ => {}
                     }
@@ -1240,6 +1838,7 @@ pub async fn run(
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Report {
     let started = Instant::now();
+    let started_unix_ms = now_unix_ms();
     let mut cfg = cfg;
     let baseline = baseline_latency(model.as_ref(), &cfg).await;
     if cfg.case_timeout.is_none() {
@@ -1263,8 +1862,10 @@ pub async fn run(
         done: AtomicU64::new(0),
         stop: stop.clone(),
         stopped_why: Mutex::new(None),
-        recent: Mutex::new(Vec::new()),
         restarts: Mutex::new(0),
+        failures: Mutex::new(BTreeMap::new()),
+        memory_grew: Mutex::new(None),
+        memory_flag: AtomicBool::new(false),
     });
     if baseline.is_none() {
         shared.halt(format!(
@@ -1283,7 +1884,6 @@ pub async fn run(
         )));
     }
     let mut monitor = Monitor {
-        model: model.as_ref(),
         cfg: &cfg,
         shared: &shared,
         memory_start: cfg.control.0.as_ref().and_then(|c| c.memory_kib()),
@@ -1291,7 +1891,10 @@ pub async fn run(
     };
     loop {
         let finished = tasks.iter().all(|t| t.is_finished());
-        monitor.memory();
+        if !finished {
+            // (A growth is recorded by a worker, with its connection's sequence.)
+            monitor.memory();
+        }
         progress(&progress_of(&shared, started.elapsed()));
         if finished {
             break;
@@ -1309,8 +1912,28 @@ pub async fn run(
         .unwrap_or_default();
     if cfg.minimize && !stop.load(Ordering::SeqCst) {
         minimize_findings(model.as_ref(), &cfg, &stop, &mut findings).await;
+    } else {
+        for f in findings.iter_mut().filter(|f| {
+            f.behaviour != Behaviour::Degradation && f.confirmation.how == Confirmed::NotTried
+        }) {
+            if !(cfg.control.0.is_none() && f.behaviour != Behaviour::Conformance) {
+                f.confirmation = Confirmation::not_tried(if cfg.minimize {
+                    "not re-run: the campaign was interrupted"
+                } else {
+                    "not re-run: re-running and minimizing findings was turned off"
+                });
+            }
+        }
     }
-    findings.sort_by(|a, b| a.behaviour.cmp(&b.behaviour).then(a.code.cmp(&b.code)));
+    let mut findings = by_root_cause(findings);
+    findings.sort_by(|a, b| {
+        (a.effect, a.behaviour, a.code, &a.signature).cmp(&(
+            b.effect,
+            b.behaviour,
+            b.code,
+            &b.signature,
+        ))
+    });
     let done = shared.done.load(Ordering::SeqCst);
     let delivered = shared.delivered.load(Ordering::SeqCst);
     let undelivered = shared.undelivered.load(Ordering::SeqCst);
@@ -1340,7 +1963,22 @@ pub async fn run(
         config: (*cfg).clone(),
         target_identity: Vec::new(),
         learned: shared.feedback.learned(),
+        started_unix_ms,
     }
+}
+
+/// One finding per root cause ([`signature`]): findings that share a signature (failures
+/// kept apart until minimization labelled them by their triggering message) are folded into
+/// the one with the smallest reproducer, their cases counted as its variants.
+pub fn by_root_cause(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::new();
+    for f in findings {
+        match out.iter_mut().find(|x| x.signature == f.signature) {
+            Some(x) => x.absorb(f),
+            None => out.push(f),
+        }
+    }
+    out
 }
 
 /// The median of five health-probe latencies; `None` when the target answers none.
@@ -1393,7 +2031,6 @@ fn progress_of(shared: &Shared, elapsed: Duration) -> Progress {
 /// probed by the workers on their own connections, a process exit is seen by the worker whose
 /// connection it breaks).
 struct Monitor<'a> {
-    model: &'a dyn ProtocolModel,
     cfg: &'a Config,
     shared: &'a Shared,
     /// Resident memory of a launched target at the start, KiB.
@@ -1402,23 +2039,6 @@ struct Monitor<'a> {
 }
 
 impl Monitor<'_> {
-    /// The case sent last (by any worker), to which a monitor's finding is attributed.
-    fn last_case(&self) -> TestCase {
-        build_case(
-            self.model,
-            self.cfg.seed,
-            self.shared.next.load(Ordering::SeqCst).saturating_sub(1),
-        )
-    }
-
-    fn recent(&self) -> Vec<Vec<u8>> {
-        self.shared
-            .recent
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default()
-    }
-
     /// Memory monitor (launched targets): growth beyond the factor is degradation (once).
     fn memory(&mut self) {
         let (Some(start), Some(c), false) =
@@ -1431,16 +2051,15 @@ impl Monitor<'_> {
         };
         if now as f64 > start as f64 * self.cfg.memory_factor && now > start + 16 * 1024 {
             self.memory_reported = true;
-            let recent = self.recent();
-            self.shared.record(finding(
-                &self.last_case(),
-                Behaviour::Degradation,
-                format!(
+            // Recorded by the next worker to finish a case, with its own connection's
+            // sequence (see `Worker::memory_growth`).
+            if let Ok(mut m) = self.shared.memory_grew.lock() {
+                *m = Some(format!(
                     "target resident memory grew from {start} KiB to {now} KiB (over {:.0}x) during the campaign",
                     self.cfg.memory_factor
-                ),
-                recent,
-            ));
+                ));
+                self.shared.memory_flag.store(true, Ordering::SeqCst);
+            }
         }
     }
 }
@@ -1461,8 +2080,16 @@ async fn minimize_findings(
         .filter(|f| f.behaviour == Behaviour::Conformance)
     {
         if Instant::now() >= deadline || stop.load(Ordering::SeqCst) {
-            break;
+            f.confirmation = Confirmation::not_tried(if stop.load(Ordering::SeqCst) {
+                "not re-run: the campaign was interrupted"
+            } else {
+                "not re-run: the 10 s for re-running conformance findings were spent on earlier ones"
+            });
+            continue;
         }
+        f.confirmation = Confirmation::not_tried(
+            "not re-run: the 10 s for re-running conformance findings ran out during its re-run",
+        );
         let _ = tokio::time::timeout(
             deadline.saturating_duration_since(Instant::now()),
             minimize_conformance(model, cfg, f),
@@ -1478,9 +2105,13 @@ async fn minimize_findings(
         .filter(|f| matches!(f.behaviour, Behaviour::Crash | Behaviour::Hang))
     {
         if stop.load(Ordering::SeqCst) {
-            break;
+            f.confirmation = Confirmation::not_tried("not re-run: the campaign was interrupted");
+            continue;
         }
         if Instant::now() >= budget {
+            f.confirmation = Confirmation::not_tried(
+                "not re-run: the campaign's minimization time was spent on earlier findings",
+            );
             f.minimization = Some(Minimization {
                 runs: 0,
                 elapsed_ms: 0,
@@ -1526,9 +2157,17 @@ async fn minimize_conformance(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
         .unwrap_or_default()
         .to_string();
     if !reproduces(model, cfg, &last, &kind).await {
+        f.confirmation = Confirmation::new(
+            Confirmed::NotReproduced,
+            format!("not reproduced: sent alone on a fresh connection, the request no longer gave \"{kind}\" (the target answered in conformance, or differently)"),
+        );
         return;
     }
     f.confirmed = true;
+    f.confirmation = Confirmation::new(
+        Confirmed::AloneOnFreshConnection,
+        "reproduced: sent alone on a fresh connection, the request gave the same violation again",
+    );
     let mut cur = last.clone();
     let mut n = 2usize;
     let mut budget = 64u32;
@@ -1837,10 +2476,16 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
     let started = Instant::now();
     let Some(ctl) = cfg.control.0.clone() else {
         f.minimization = Some(Minimization::uncontrolled());
+        f.confirmation = Confirmation::not_tried(NO_CONTROL);
         return;
     };
-    let seq: Option<Vec<Vec<u8>>> = f.reproducer.iter().map(|h| unhex(h)).collect();
-    let Some(seq) = seq.filter(|s| !s.is_empty()) else {
+    let decode = |r: &[String]| -> Option<Vec<Vec<u8>>> {
+        r.iter()
+            .map(|h| unhex(h))
+            .collect::<Option<Vec<_>>>()
+            .filter(|s| !s.is_empty())
+    };
+    let Some(first) = decode(&f.reproducer) else {
         return;
     };
     let mut t = Trial {
@@ -1853,9 +2498,67 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
         cut: None,
     };
     let mut complete = false;
-    let mut note = match t.test(&seq).await {
-        Some(true) => {
+    // Which connection gives the failure again: the one that saw it first, then each other
+    // connection that was in flight when the target failed.
+    let in_flight = f.candidates.len();
+    let mut which = None;
+    for k in 0..=in_flight {
+        let seq = match k {
+            0 => Some(first.clone()),
+            k => f.candidates.get(k - 1).and_then(|c| decode(&c.reproducer)),
+        };
+        let Some(seq) = seq else { continue };
+        match t.test(&seq).await {
+            Some(true) => {
+                which = Some((k, seq));
+                break;
+            }
+            Some(false) => {}
+            None => break,
+        }
+    }
+    let connection = match &which {
+        Some((0, _)) if in_flight > 0 => format!(
+            "{} connections were in flight when the target failed; the one that saw the failure first reproduced it; ",
+            in_flight + 1
+        ),
+        Some((k, _)) if *k > 0 => {
+            let c = f.candidates.remove(k - 1);
+            f.reproducer = c.reproducer;
+            f.exchange = c.exchange;
+            if let Some(i) = c.case {
+                let case = build_case(model, cfg.seed, i);
+                f.case = i;
+                f.field = case.field.clone();
+                f.class = case.class;
+                f.variants = Variants::of(case.code, &case.field, case.class, i);
+            }
+            format!(
+                "{} connections were in flight when the target failed; not the one that saw it first but the one that carried case {} reproduced it; ",
+                in_flight + 1,
+                c.case.map_or("none".to_string(), |i| i.to_string())
+            )
+        }
+        _ => String::new(),
+    };
+    let outcome = match which {
+        Some((_, seq)) => {
+            f.candidates.clear();
+            Some((true, seq))
+        }
+        None if t.cut.is_some() => None,
+        None => Some((false, first)),
+    };
+    let mut note = match outcome {
+        Some((true, seq)) => {
             f.confirmed = true;
+            f.confirmation = Confirmation::new(
+                Confirmed::AfterRestart,
+                format!(
+                    "reproduced: {connection}sent on one connection to the restarted target, the sequence gave the {} again",
+                    f.behaviour.name()
+                ),
+            );
             // The session prelude is not minimized away: `send_exact` sends it first anyway,
             // and the reproducer keeps it in front.
             let steps = model.prelude().len();
@@ -1884,30 +2587,49 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
             if !prelude.is_empty() {
                 min = prelude.iter().cloned().chain(min).collect();
             }
+            let original: Vec<String> = seq.iter().map(hex::encode).collect();
             let (n0, b0) = (seq.len(), seq.last().map_or(0, Vec::len));
             let (n1, b1) = (min.len(), min.last().map_or(0, Vec::len));
             if min != seq {
-                f.original = Some(f.reproducer.clone());
+                f.original = Some(original);
                 f.reproducer = min.iter().map(hex::encode).collect();
             }
             // The request that provokes the behaviour is the last one left.
             f.label_from_reproducer(model);
+            if f.occurrences == 1 {
+                f.variants = Variants::of(f.code, &f.field, f.class, f.case);
+            } else {
+                f.variants.codes.insert(f.code);
+            }
             format!(
-                "minimized from {n0} requests (last {b0} bytes) to {n1} (last {b1} bytes){}",
+                "{connection}minimized from {n0} requests (last {b0} bytes) to {n1} (last {b1} bytes){}",
                 match &t.cut {
                     Some(why) => format!("; stopped early: {why}"),
                     None => String::new(),
                 }
             )
         }
-        Some(false) => format!(
-            "not minimized: the reproducer did not give the {} again on a restarted target",
-            f.behaviour.name()
-        ),
-        None => format!(
-            "not minimized: {}",
-            t.cut.as_deref().unwrap_or("no test run")
-        ),
+        Some((false, _)) => {
+            let what = if in_flight > 0 {
+                format!(
+                    "neither the reproducer nor the sequences of the {in_flight} other connections in flight when the target failed"
+                )
+            } else {
+                "the reproducer".to_string()
+            };
+            let note = format!(
+                "{what} gave the {} again on a restarted target",
+                f.behaviour.name()
+            );
+            f.confirmation =
+                Confirmation::new(Confirmed::NotReproduced, format!("not reproduced: {note}"));
+            format!("not minimized: {note}")
+        }
+        None => {
+            let why = t.cut.clone().unwrap_or_else(|| "no test run".into());
+            f.confirmation = Confirmation::not_tried(format!("not re-run to the end: {why}"));
+            format!("not minimized: {why}")
+        }
     };
     // Leave the target running, whatever the last candidate did to it.
     if t.runs > 0 {
@@ -2067,6 +2789,95 @@ mod tests {
             "{}",
             f.observed
         );
+    }
+
+    #[test]
+    fn variable_parts_of_an_oracle_rule_are_abstracted_and_its_ranges_kept() {
+        assert_eq!(
+            abstract_numbers("transaction id 00A1 does not echo the request's 0002"),
+            "transaction id # does not echo the request's #"
+        );
+        assert_eq!(
+            abstract_numbers("normal response where the specification requires exception 03 (illegal data value): quantity 126 outside 1..125"),
+            "normal response where the specification requires exception # (illegal data value): quantity # outside 1..125"
+        );
+        assert_eq!(
+            abstract_numbers("output value 0x1234 is neither"),
+            "output value # is neither"
+        );
+        assert_eq!(abstract_numbers("MQTT 3.1.1 CONNACK"), "MQTT 3.1.1 CONNACK");
+        assert_eq!(abstract_numbers("length 17."), "length #.");
+    }
+
+    proptest::proptest! {
+        /// Whatever the oracle's words hold (numbers from a hostile target's answer), the
+        /// abstraction does not panic, keeps no hex or decimal number outside a range, and
+        /// is stable (abstracting twice changes nothing).
+        #[test]
+        fn abstraction_is_total_and_stable(text in "[ -~]{0,80}") {
+            let once = abstract_numbers(&text);
+            proptest::prop_assert_eq!(abstract_numbers(&once), once.clone());
+        }
+    }
+
+    fn conformance_of(code: u8, qty: u16, class: MutationClass, index: u64, seen: Seen) -> Finding {
+        let model = Modbus::new(1);
+        let mut case = build_case(&model, 9, index);
+        case.class = class;
+        case.bytes = vec![0, 1, 0, 0, 0, 6, 1, code, 0, 0];
+        case.bytes.extend_from_slice(&qty.to_be_bytes());
+        let mut f = finding(
+            &case,
+            Behaviour::Conformance,
+            format!("normal response where the specification requires exception 03 (illegal data value): quantity {qty} outside 1..125; response 00"),
+            vec![case.bytes.clone()],
+        );
+        f.code = u16::from(code);
+        f.variants = Variants::of(f.code, &case.field, class, index);
+        f.answer_shape = Some(seen.shape(&model));
+        f.with_effect(match seen {
+            Seen::Closed => Effect::ConnectionLost,
+            _ => Effect::WrongAnswer,
+        })
+    }
+
+    #[test]
+    fn findings_fold_by_root_cause_and_count_their_variants() {
+        let answer = [0u8, 1, 0, 0, 0, 5, 1, 3, 2, 0, 0];
+        let a = conformance_of(3, 0, MutationClass::Boundary, 10, Seen::Answer(&answer));
+        let b = conformance_of(4, 200, MutationClass::OffByOne, 21, Seen::Answer(&answer));
+        let c = conformance_of(3, 126, MutationClass::Havoc, 32, Seen::Closed);
+        // Same rule and the same answer shape, other codes, values and classes: one cause.
+        assert_eq!(a.signature, b.signature);
+        // The same rule broken by closing the connection is another cause (another effect).
+        assert_ne!(a.signature, c.signature);
+        assert_eq!(c.effect, Effect::ConnectionLost);
+        assert_eq!(c.severity, "medium");
+        assert_eq!(a.severity, "low");
+        let all = by_root_cause(vec![a.clone(), b, c]);
+        assert_eq!(all.len(), 2);
+        let folded = &all[0];
+        assert_eq!(folded.occurrences, 2);
+        assert_eq!(folded.variants.codes, [3, 4].into_iter().collect());
+        assert_eq!(
+            folded.variants.classes,
+            [MutationClass::Boundary, MutationClass::OffByOne]
+                .into_iter()
+                .collect()
+        );
+        assert_eq!(folded.variants.examples, vec![10, 21]);
+        let total: u64 = all.iter().map(|f| f.occurrences).sum();
+        assert_eq!(total, 3);
+    }
+
+    #[test]
+    fn severity_follows_the_effect() {
+        let scores: Vec<f32> = Effect::ALL.iter().map(|e| e.severity().2).collect();
+        assert_eq!(scores, vec![7.5, 5.3, 5.3, 3.7]);
+        assert_eq!(Behaviour::Crash.effect(), Effect::ServerDown);
+        assert_eq!(Behaviour::Hang.effect(), Effect::ServerDown);
+        assert_eq!(Behaviour::Degradation.effect(), Effect::ServerDegraded);
+        assert_eq!(Behaviour::Conformance.effect(), Effect::WrongAnswer);
     }
 
     #[test]

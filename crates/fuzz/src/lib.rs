@@ -29,7 +29,13 @@
 //!   baseline), conformance (the model's oracle); a launched target's sanitizer report
 //!   ([`process::SanitizerReport`]) is attached to its crash finding;
 //! - **minimizer** (delta debugging on a finding's exact per-connection sequence, each
-//!   candidate replayed exactly against a restarted target).
+//!   candidate replayed exactly against a restarted target; when several connections were in
+//!   flight as the target failed, each is tried and the finding names the one that
+//!   reproduced);
+//! - **findings** ([`campaign::Finding`]): one per root cause ([`campaign::signature`]:
+//!   observed behaviour x response pattern, variable parts abstracted), variants counted,
+//!   severity from the observed effect ([`campaign::Effect`], [`campaign::SEVERITY_RULE`]),
+//!   and a [`campaign::Confirmation`] saying why it is or is not confirmed.
 //!
 //! **Server mode** ([`listen`]): otproof listens and plays the server to a client under
 //! test, launched once per case; a [`listen::ClientModel`] (MQTT: [`mqtt_client`]) says how a

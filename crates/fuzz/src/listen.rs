@@ -27,7 +27,8 @@
 //! client: each answer once the client has sent as many packets as it had before it.
 
 use crate::campaign::{
-    Behaviour, Config, Coverage, Finding, Minimization, Progress, Replayed, Report,
+    Behaviour, Config, Confirmed, Coverage, Finding, Minimization, Origin, Progress, Replayed,
+    Report,
 };
 use crate::exec::{Wire, MAX_LOG, MAX_RESPONSE};
 use crate::model::{Message, MessageDef};
@@ -748,7 +749,6 @@ fn finding_of(
     log: Vec<Wire>,
     dropped: u64,
 ) -> Finding {
-    let (sev, vector, score) = behaviour.severity();
     let observed = if dropped > 0 {
         format!("{observed}; the first {dropped} messages of the connection were not kept")
     } else {
@@ -764,34 +764,25 @@ fn finding_of(
         ),
         None => (case.code, case.message.clone()),
     };
-    Finding {
+    let reproducer = log
+        .iter()
+        .filter(|w| w.to_target)
+        .map(|w| hex::encode(&w.bytes))
+        .collect();
+    let mut f = Finding::new(
         behaviour,
-        message,
-        code,
-        field: case.field.clone(),
-        class: case.class,
+        Origin {
+            message,
+            code,
+            field: case.field.clone(),
+            class: case.class,
+            case: case.index,
+        },
         observed,
-        case: case.index,
-        reproducer: log
-            .iter()
-            .filter(|w| w.to_target)
-            .map(|w| hex::encode(&w.bytes))
-            .collect(),
-        original: None,
-        severity: sev.into(),
-        cvss_vector: vector.into(),
-        cvss_score: score,
-        requirements: behaviour
-            .requirements()
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-        occurrences: 1,
-        confirmed: false,
-        sanitizer: None,
-        minimization: None,
-        exchange: log,
-    }
+        reproducer,
+    );
+    f.exchange = log;
+    f
 }
 
 fn record(findings: &mut Vec<Finding>, f: Finding) {
@@ -832,6 +823,7 @@ pub async fn run(
         stopped: None,
         target_identity: Vec::new(),
         learned: Default::default(),
+        started_unix_ms: crate::campaign::now_unix_ms(),
     };
     let listener = match TcpListener::bind(cfg.target).await {
         Ok(l) => l,
@@ -971,6 +963,10 @@ pub async fn run(
             report.findings.sort_by_key(|f| f.behaviour);
             for (i, f) in report.findings.iter_mut().enumerate() {
                 if i >= MAX_CONFIRM {
+                    f.set_confirmation(
+                        Confirmed::NotTried,
+                        format!("not replayed: only the first {MAX_CONFIRM} findings (crashes, then hangs) are replayed"),
+                    );
                     f.minimization = Some(Minimization {
                         runs: 0,
                         elapsed_ms: 0,
@@ -984,7 +980,25 @@ pub async fn run(
                     replay_on(model.as_ref(), &listener, Some(c), &cfg, &f.exchange).await;
                 let back =
                     matches!(&shown, Replayed::Reproduced(b) if b.starts_with(f.behaviour.name()));
-                f.confirmed = back;
+                if back {
+                    f.set_confirmation(
+                        Confirmed::AfterRestart,
+                        "its session's answers, replayed to a freshly launched client, gave the same behaviour again",
+                    );
+                } else {
+                    f.set_confirmation(
+                        Confirmed::NotReproduced,
+                        format!(
+                            "not reproduced: its session's answers, replayed to a freshly launched client, gave {}",
+                            match &shown {
+                                Replayed::Reproduced(b) => format!("another behaviour: {b}"),
+                                Replayed::NotReproduced => "nothing: the client behaved".into(),
+                                Replayed::NoTarget(e) => format!("no session: {e}"),
+                                Replayed::Empty => "nothing: no answer to send".into(),
+                            }
+                        ),
+                    );
+                }
                 f.minimization = Some(Minimization {
                     runs: 1,
                     elapsed_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),

@@ -26,7 +26,7 @@
 //! - a will message is published when its connection is closed without DISCONNECT
 //!   ([MQTT-3.1.2-8]).
 
-use crate::campaign::{Behaviour, Finding, Report};
+use crate::campaign::{Behaviour, Confirmed, Finding, Origin, Report};
 use crate::model::{decode_varint, encode_varint, ProtocolModel};
 use crate::mqtt::{packet, packet_len, v5::Mqtt5, Mqtt, Version};
 use crate::mutate::MutationClass;
@@ -1190,51 +1190,50 @@ pub async fn run(
         }
         // Confirmed: the case, run again on fresh connections, violates again.
         let again = execute(v, target, timeout, &case.steps).await;
-        let confirmed = again.undelivered.is_none()
-            && !judge(v, index, &case.steps, &again).violations.is_empty();
         let mut f = finding(&case, first, verdict.violations.len());
-        f.confirmed = confirmed;
+        match &again.undelivered {
+            Some(why) => f.set_confirmation(
+                Confirmed::NotTried,
+                format!("not confirmed: run again on fresh connections, the sequence could not be delivered: {why}"),
+            ),
+            None if !judge(v, index, &case.steps, &again).violations.is_empty() => f
+                .set_confirmation(
+                    Confirmed::AloneOnFreshConnection,
+                    "run again on fresh connections, the sequence gave the violation again",
+                ),
+            None => f.set_confirmation(
+                Confirmed::NotReproduced,
+                "not reproduced: run again on fresh connections, the sequence gave no violation",
+            ),
+        }
         out.findings.push(f);
     }
     out
 }
 
 fn finding(case: &SequenceCase, first: &str, n: usize) -> Finding {
-    let (severity, vector, score) = Behaviour::Conformance.severity();
     let class = match case.edit {
         "none" => MutationClass::Valid,
         "duplicate" => MutationClass::RepeatedField,
         "drop" => MutationClass::DroppedField,
         _ => MutationClass::Havoc,
     };
-    Finding {
-        behaviour: Behaviour::Conformance,
-        message: format!("sequence {}", case.scenario),
-        code: SEQUENCE_CODE,
-        field: case.edit.to_string(),
-        class,
-        observed: if n > 1 {
+    Finding::new(
+        Behaviour::Conformance,
+        Origin {
+            message: format!("sequence {}", case.scenario),
+            code: SEQUENCE_CODE,
+            field: case.edit.to_string(),
+            class,
+            case: case.index,
+        },
+        if n > 1 {
             format!("{first} (and {} more)", n - 1)
         } else {
             first.to_string()
         },
-        case: case.index,
-        reproducer: case.steps.iter().map(Step::line).collect(),
-        original: None,
-        severity: severity.to_string(),
-        cvss_vector: vector.to_string(),
-        cvss_score: score,
-        requirements: Behaviour::Conformance
-            .requirements()
-            .into_iter()
-            .map(String::from)
-            .collect(),
-        occurrences: 1,
-        confirmed: false,
-        sanitizer: None,
-        minimization: None,
-        exchange: Vec::new(),
-    }
+        case.steps.iter().map(Step::line).collect(),
+    )
 }
 
 /// Fold a sequence phase into a campaign report: its cases count as executed (or not

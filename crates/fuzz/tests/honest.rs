@@ -45,8 +45,21 @@ fn show(report: &Report) {
             f.observed,
             f.reproducer.join(" ")
         );
+        eprintln!(
+            "  signature {:?}, {} occurrence(s), variants {:?}, {:?}, {:?}, {} candidate(s)",
+            f.signature,
+            f.occurrences,
+            f.variants,
+            f.confirmation,
+            f.minimization,
+            f.candidates.len()
+        );
     }
 }
+
+/// The tests that restart a launched server many times while minimizing run one at a time
+/// (their minimization is bounded in time: two at once on a loaded machine could cut it).
+static RESTARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The number of message types of the model: that many first cases are its valid messages.
 fn message_types() -> u64 {
@@ -124,6 +137,7 @@ fn first_fc5(seed: u64) -> (u64, Vec<u8>) {
 /// against a fresh server it reproduces the crash; against a closed port it cannot connect.
 #[test]
 fn a_server_dying_on_one_request_gives_that_request_as_its_reproducer() {
+    let _one_at_a_time = RESTARTING.lock();
     let seed = 3;
     let (index, fatal) = first_fc5(seed);
     let address = u16::from_be_bytes([fatal[8], fatal[9]]);
@@ -188,4 +202,73 @@ fn a_server_dying_on_one_request_gives_that_request_as_its_reproducer() {
         &[fatal],
     ));
     assert!(matches!(shown, Replayed::NoTarget(_)), "{shown:?}");
+}
+
+/// Four sessions against a launched server that serves many clients at once and whose
+/// process exits on one FC 5 request: whichever connection saw the crash first, the finding's
+/// reproducer is the exact sequence of the connection that carried the fatal case (the other
+/// in-flight connections are tried as candidates against the restarted server), labelled FC 5
+/// and minimized to that one request, which replays (the crash comes back).
+#[test]
+fn at_concurrency_four_a_crash_gets_the_triggering_connections_one_request_reproducer() {
+    let _one_at_a_time = RESTARTING.lock();
+    let seed = 3;
+    let (index, fatal) = first_fc5(seed);
+    let address = u16::from_be_bytes([fatal[8], fatal[9]]);
+    let port = common::free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
+    let cmd = common::concurrent_dying_on_fc5(port, address);
+    let target =
+        Arc::new(ProcessTarget::launch(&cmd, addr, Duration::from_secs(10)).expect("starts"));
+    let mut cfg = Config::new(addr);
+    cfg.seed = seed;
+    cfg.cases = Some(index + 12);
+    cfg.concurrency = 4;
+    cfg.timeout = Duration::from_millis(500);
+    cfg.crash_grace = Duration::from_secs(1);
+    cfg.control = Control(Some(target.clone()));
+    let report = run(cfg);
+    show(&report);
+    let crashes: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.behaviour == Behaviour::Crash)
+        .collect();
+    // One root cause: every crash event of this server is the same FC 5 request.
+    assert_eq!(crashes.len(), 1, "{:?}", report.findings);
+    let f = crashes[0];
+    assert_eq!(f.code, 5, "{f:?}");
+    assert!(f.message.starts_with("FC05"), "{f:?}");
+    assert!(f.observed.contains("status 3"), "{f:?}");
+    assert_eq!(
+        f.reproducer,
+        vec![hex::encode(&fatal)],
+        "{:?}",
+        f.minimization
+    );
+    assert!(f.confirmed, "{:?}", f.confirmation);
+    assert_eq!(f.confirmation.how, campaign::Confirmed::AfterRestart);
+    assert!(f.minimization.as_ref().is_some_and(|m| m.complete));
+    assert_eq!(f.effect, campaign::Effect::ServerDown);
+    assert_eq!(f.severity, "high");
+    // The exchange kept is that of the connection that carried the fatal request.
+    assert!(
+        f.exchange.iter().any(|w| w.to_target && w.bytes == fatal),
+        "{:?}",
+        f.exchange
+    );
+    assert!(f.variants.codes.contains(&5));
+    assert!(f.variants.examples.contains(&f.case));
+    let model = Modbus::new(1);
+    let (_, shown) = rt().block_on(campaign::replay(
+        &model,
+        addr,
+        Duration::from_millis(500),
+        std::slice::from_ref(&fatal),
+    ));
+    assert!(
+        matches!(&shown, Replayed::Reproduced(v) if v.starts_with("crash")),
+        "{shown:?}"
+    );
+    target.stop();
 }

@@ -119,6 +119,63 @@ fn pymodbus_bounded_campaign_exercises_every_function_code_and_class() {
     bounded(server.addr, Control::default(), 2);
 }
 
+/// Findings on pymodbus are one per root cause: no two share a signature, each counts its
+/// cases as variants (the codes, fields and classes it was seen with, a few case indexes),
+/// and many cases fold into few causes.
+#[test]
+fn pymodbus_findings_are_one_per_root_cause_with_their_variants_counted() {
+    let server = Server::pymodbus();
+    let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
+    let pairs = (model.messages().len() * MutationClass::ALL.len()) as u64;
+    let mut cfg = Config::new(server.addr);
+    cfg.cases = Some(pairs * 15);
+    cfg.seed = 7;
+    cfg.concurrency = 2;
+    cfg.timeout = Duration::from_millis(500);
+    let report = rt().block_on(campaign::run(
+        model,
+        cfg,
+        Arc::new(AtomicBool::new(false)),
+        &mut |_| {},
+    ));
+    for f in &report.findings {
+        eprintln!(
+            "root cause: {} x{} codes {:?} fields {:?} classes {:?} examples {:?} [{}] {}",
+            f.signature,
+            f.occurrences,
+            f.variants.codes,
+            f.variants.fields,
+            f.variants.classes,
+            f.variants.examples,
+            f.severity,
+            f.confirmation.note
+        );
+    }
+    assert!(!report.findings.is_empty(), "pymodbus shows findings");
+    let mut signatures: Vec<&str> = report.findings.iter().map(|f| f.key()).collect();
+    signatures.sort();
+    signatures.dedup();
+    assert_eq!(
+        signatures.len(),
+        report.findings.len(),
+        "one finding per root cause"
+    );
+    for f in &report.findings {
+        assert!(!f.signature.is_empty());
+        assert!(f.variants.codes.contains(&f.code), "{f:?}");
+        assert!(!f.variants.examples.is_empty());
+        assert!(f.variants.examples.len() as u64 <= f.occurrences);
+        assert!(f.variants.classes.len() as u64 <= f.occurrences);
+        assert!(f.variants.codes.len() as u64 <= f.occurrences);
+        assert!(!f.confirmation.note.is_empty());
+    }
+    let occurrences: u64 = report.findings.iter().map(|f| f.occurrences).sum();
+    assert!(
+        occurrences > report.findings.len() as u64,
+        "cases fold into causes"
+    );
+}
+
 /// libmodbus launched and controlled by otproof (as with --target-cmd): a target that hangs
 /// or crashes is restarted and the campaign goes on to cover the whole model.
 #[test]
@@ -370,12 +427,20 @@ fn crash_finding(reproducer: &[Vec<u8>]) -> Finding {
         case: 9,
         reproducer: reproducer.iter().map(|b| hex(b)).collect(),
         original: None,
+        effect: campaign::Effect::ServerDown,
         severity: "high".into(),
         cvss_vector: String::new(),
         cvss_score: 7.5,
         requirements: Vec::new(),
         occurrences: 1,
+        signature: String::new(),
+        variants: Default::default(),
         confirmed: false,
+        confirmation: Default::default(),
+        answer_shape: None,
+        framing: None,
+        process_end: None,
+        candidates: Vec::new(),
         minimization: None,
         exchange: Vec::new(),
         sanitizer: None,

@@ -8,7 +8,6 @@ use crate::ReportError;
 use otproof_catalog::Catalog;
 use otproof_evidence::payload::campaign::{
     Behaviour, CampaignFinding, CampaignVerdict, MutationClass, RobustnessCampaign,
-    UNDELIVERED_LIMIT_PERCENT,
 };
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -27,7 +26,8 @@ pub fn methodology() -> Vec<String> {
         "Messages are generated from a data model of the protocol (fields, value domains, length and count rules) and then mutated field by field: boundary and off-by-one values, length and count fields that disagree with the payload, undefined codes, truncation, extension, repeated and dropped fields, type confusion, then random byte-level havoc.".into(),
         "Every case is derived from the seed and its index, so the campaign is reproducible and can be resumed; each case records the message type, field and mutation class it exercises.".into(),
         "After each case the target's answer is checked against the protocol (framing, echoes, exception codes, the exceptions the specification requires for invalid requests). A closed connection or a missing answer triggers a health probe on a fresh connection: a target that does not come back is a crash, one that does not answer is a hang. Probe latency is compared with a baseline measured at the start to detect degradation.".into(),
-        "Conformance findings are minimized by delta debugging against the live target and confirmed by a fresh re-run.".into(),
+        "Conformance findings are minimized by delta debugging against the live target and confirmed by a fresh re-run. Crash and hang findings of a launched target are re-run against the restarted target, trying each connection that was in flight when it failed, and minimized to the smallest sequence that still gives them.".into(),
+        "Findings are de-duplicated by root cause (observed behaviour x response pattern, variable parts such as ids, addresses and lengths abstracted): one representative, the smallest reproducer, with its variants counted.".into(),
     ]
 }
 
@@ -95,6 +95,21 @@ pub fn evidence_json(r: &RobustnessCampaign) -> Result<String, ReportError> {
         "requirements": r.requirements,
         "findings": value_of(&r.findings),
     });
+    let mut doc = doc;
+    if let Some(o) = doc.as_object_mut() {
+        if let Some(p) = &r.provenance {
+            o.insert("provenance".into(), value_of(p));
+        }
+        if !r.severity_rule.is_empty() {
+            o.insert("severity_rule".into(), json!(r.severity_rule));
+        }
+        if !r.requirement_verdicts.is_empty() {
+            o.insert(
+                "requirement_verdicts".into(),
+                value_of(&r.requirement_verdicts),
+            );
+        }
+    }
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
 
@@ -121,7 +136,11 @@ pub fn sarif(r: &RobustnessCampaign) -> Result<String, ReportError> {
                 "level": if f.behaviour == Behaviour::Conformance { "warning" } else { "error" },
                 "message": {"text": format!("{} {} / field {} / {}: {}", protocol, f.message, f.field, f.class.name(), f.observed)},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": format!("tcp://{}", r.configuration.target)}}}],
-                "partialFingerprints": {"otproof/v1": format!("{}/{}/{}/{}", f.behaviour.name(), f.code, f.field, f.class.name())},
+                "partialFingerprints": {"otproof/v1": if f.signature.is_empty() {
+                    format!("{}/{}/{}/{}", f.behaviour.name(), f.code, f.field, f.class.name())
+                } else {
+                    f.signature.clone()
+                }},
                 "properties": {
                     "severity": f.severity,
                     "cvss": f.cvss_vector,
@@ -304,7 +323,10 @@ pub fn html(r: &RobustnessCampaign) -> String {
             "Verdict",
             match v {
                 CampaignVerdict::Inconclusive => format!(
-                    "inconclusive: too few cases reached the target (more than {UNDELIVERED_LIMIT_PERCENT} % undelivered, or none delivered); the campaign shows no requirement"
+                    "inconclusive: too few cases reached the target (more than {} undelivered, or none delivered); the campaign shows no requirement",
+                    r.result
+                        .undelivered_limit_percent
+                        .map_or("the limit".to_string(), |p| format!("{p} %"))
                 ),
                 v => v.name().to_string(),
             },
@@ -349,6 +371,31 @@ pub fn html(r: &RobustnessCampaign) -> String {
         row("Stopped early", s.clone());
     }
     row("Requirements", requirements_line(&r.requirements));
+    for v in &r.requirement_verdicts {
+        row(
+            &format!("{}: {}", v.requirement, v.verdict.name()),
+            format!(
+                "{} ({} executed cases, {} finding(s)); checks {}",
+                v.shown, v.executed_cases, v.findings, v.checks
+            ),
+        );
+    }
+    if !r.severity_rule.is_empty() {
+        row("Severity rule", r.severity_rule.clone());
+    }
+    if let Some(p) = &r.provenance {
+        row(
+            "Made by",
+            format!(
+                "{} {}{}",
+                p.tool,
+                p.tool_version,
+                p.started_at
+                    .as_deref()
+                    .map_or(String::new(), |t| format!(", started {t}"))
+            ),
+        );
+    }
     let _ = writeln!(b, "</tbody></table>");
     let _ = writeln!(b, "<h2>Method</h2><ul>");
     for m in methodology() {
@@ -419,12 +466,30 @@ pub fn html(r: &RobustnessCampaign) -> String {
             "<tr><td>Occurrences</td><td>{} (first at case {}){}</td></tr>",
             f.occurrences,
             f.case,
-            if f.confirmed {
-                ", confirmed by a fresh re-run"
-            } else {
-                ""
+            match &f.confirmation {
+                Some(c) => format!("; {}", c.note),
+                None if f.confirmed => ", confirmed by a fresh re-run".to_string(),
+                None => String::new(),
             }
         );
+        if !f.signature.is_empty() {
+            let _ = writeln!(
+                b,
+                "<tr><td>Root cause</td><td><code>{}</code></td></tr>",
+                esc(&f.signature)
+            );
+        }
+        if let Some(v) = &f.variants {
+            let classes: Vec<&str> = v.classes.iter().map(|c| c.name()).collect();
+            let _ = writeln!(
+                b,
+                "<tr><td>Variants</td><td>codes {:?}, fields {}, classes {}, e.g. cases {:?}</td></tr>",
+                v.codes,
+                esc(&v.fields.join(", ")),
+                esc(&classes.join(", ")),
+                v.examples
+            );
+        }
         for (j, q) in f.reproducer.iter().enumerate() {
             let _ = writeln!(b, "<tr><td>Reproducer {}</td><td><code>{}</code><br><span class=\"muted\">base64 {}</span></td></tr>", j + 1, esc(&q.hex), esc(&q.base64));
         }

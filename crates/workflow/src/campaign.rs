@@ -8,8 +8,9 @@
 use crate::records::{append_idempotent, attach_bytes, media_type_of, RecordsError};
 use otproof_evidence::payload::campaign::{
     self as p, Behaviour, BehaviourRule, CampaignConfiguration, CampaignCoverage, CampaignFinding,
-    CampaignResult, CampaignScope, CampaignVerdict, IdentityObject, MutationClass,
-    ReproducerRequest, RobustnessCampaign, CAMPAIGN_DOCUMENT_FORMAT,
+    CampaignProvenance, CampaignResult, CampaignScope, CampaignVerdict, ConfirmedBy, Effect,
+    FindingConfirmation, FindingVariants, IdentityObject, MutationClass, ReproducerRequest,
+    RequirementOutcome, RequirementVerdict, RobustnessCampaign, CAMPAIGN_DOCUMENT_FORMAT,
 };
 use otproof_evidence::{
     Body, Evidence, EvidenceKind, Finding as EvFinding, FindingStatus, Payload, PayloadError,
@@ -180,8 +181,9 @@ pub struct CampaignRun {
 }
 
 impl CampaignRun {
-    /// What the campaign shows: findings fail; otherwise more than 5 % of the cases
-    /// undelivered (or none delivered) is inconclusive; else a pass.
+    /// What the campaign shows: findings fail; otherwise more than
+    /// [`fz::UNDELIVERED_LIMIT`] of the cases undelivered (or none delivered) is
+    /// inconclusive; else a pass.
     pub fn verdict(&self) -> CampaignVerdict {
         verdict(self.report.verdict())
     }
@@ -596,10 +598,27 @@ fn finding(f: &fz::Finding) -> CampaignFinding {
         original: f.original.clone(),
         severity: severity(&f.severity),
         cvss_vector: f.cvss_vector.clone(),
-        cvss_score: f64::from(f.cvss_score),
+        cvss_score: cvss(f.cvss_score),
         requirements: f.requirements.clone(),
         occurrences: f.occurrences,
+        effect: Some(effect(f.effect)),
+        signature: f.signature.clone(),
+        variants: Some(FindingVariants {
+            codes: f.variants.codes.iter().copied().collect(),
+            fields: f.variants.fields.iter().cloned().collect(),
+            classes: f.variants.classes.iter().map(|c| class(*c)).collect(),
+            examples: f.variants.examples.clone(),
+        }),
         confirmed: f.confirmed,
+        confirmation: Some(FindingConfirmation {
+            how: match f.confirmation.how {
+                fz::Confirmed::AloneOnFreshConnection => ConfirmedBy::AloneOnFreshConnection,
+                fz::Confirmed::AfterRestart => ConfirmedBy::AfterRestart,
+                fz::Confirmed::NotReproduced => ConfirmedBy::NotReproduced,
+                fz::Confirmed::NotTried => ConfirmedBy::NotTried,
+            },
+            note: f.confirmation.note.clone(),
+        }),
         minimization: f.minimization.as_ref().map(|m| p::Minimization {
             runs: m.runs,
             elapsed_ms: m.elapsed_ms,
@@ -607,6 +626,20 @@ fn finding(f: &fz::Finding) -> CampaignFinding {
             note: m.note.clone(),
         }),
         status: FindingStatus::Open,
+    }
+}
+
+/// A CVSS base score (one decimal) as recorded: 3.7, not the f32's 3.700000047683716.
+fn cvss(score: f32) -> f64 {
+    (f64::from(score) * 10.0).round() / 10.0
+}
+
+fn effect(e: fz::Effect) -> Effect {
+    match e {
+        fz::Effect::ServerDown => Effect::ServerDown,
+        fz::Effect::ServerDegraded => Effect::ServerDegraded,
+        fz::Effect::ConnectionLost => Effect::ConnectionLost,
+        fz::Effect::WrongAnswer => Effect::WrongAnswer,
     }
 }
 
@@ -630,13 +663,15 @@ fn requirements_shown(v: CampaignVerdict) -> Vec<String> {
     }
 }
 
+/// The rule of a behaviour class, rated by the most severe effect a finding of the class
+/// can have.
 fn rule(b: fz::Behaviour) -> BehaviourRule {
-    let (sev, vector, score) = b.severity();
+    let (sev, vector, score) = b.effect().severity();
     BehaviourRule {
         behaviour: behaviour(b),
         severity: severity(sev),
         cvss_vector: vector.into(),
-        cvss_score: f64::from(score),
+        cvss_score: cvss(score),
         requirements: b.requirements().iter().map(|s| s.to_string()).collect(),
     }
 }
@@ -662,6 +697,7 @@ pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
         result: CampaignResult {
             cases: r.cases,
             undelivered: r.undelivered,
+            undelivered_limit_percent: Some(fz::UNDELIVERED_LIMIT * 100.0),
             verdict: Some(shows),
             next_case: r.next_case,
             elapsed_s,
@@ -692,9 +728,158 @@ pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
         .into_iter()
         .map(rule)
         .collect(),
+        severity_rule: fz::SEVERITY_RULE.into(),
         requirements: requirements_shown(shows),
+        requirement_verdicts: requirement_verdicts(r),
+        provenance: Some(CampaignProvenance {
+            tool: "otproof".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: r
+                .started_unix_ms
+                .and_then(|ms| i64::try_from(ms).ok())
+                .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                .map(|t| t.to_string()),
+        }),
         findings: r.findings.iter().map(finding).collect(),
     }
+}
+
+/// What a campaign checks of each requirement it bears on, in the order of
+/// `otproof_catalog::traces::ROBUSTNESS` (CR 3.5, CR 7.1, SVV-3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// CR 3.5, input validation.
+    InputValidation,
+    /// CR 7.1, denial-of-service protection.
+    DosProtection,
+    /// SVV-3, robustness testing done.
+    TestingDone,
+}
+
+impl Check {
+    const ORDER: [Check; 3] = [
+        Check::InputValidation,
+        Check::DosProtection,
+        Check::TestingDone,
+    ];
+
+    fn checks(self) -> &'static str {
+        match self {
+            Check::InputValidation => "input validation: malformed and out-of-range requests are rejected or answered as the protocol specifies, never crash the target or get a nonconforming answer",
+            Check::DosProtection => "denial-of-service protection: whatever a client sends, the target keeps serving (no crash, no hang, no lasting slowdown or memory growth)",
+            Check::TestingDone => "robustness testing was done: protocol-aware malformed input delivered to the target over every message type and mutation class of the model",
+        }
+    }
+}
+
+/// The verdict of a campaign per requirement (CR 3.5, CR 7.1, SVV-3), from its executed
+/// cases and findings:
+/// - an inconclusive campaign (too few cases delivered) shows none of them;
+/// - CR 3.5 and CR 7.1 fail when a finding bears on them (crash and conformance findings on
+///   CR 3.5; crash, hang and degradation findings on CR 7.1) and pass otherwise, CR 3.5 only
+///   once malformed cases (every mutation class but `valid`) were delivered;
+/// - SVV-3 asks that robustness testing be done, not that it find nothing: it passes when
+///   every (message type x mutation class) pair of the model was delivered, findings or not,
+///   and is inconclusive with less coverage.
+pub fn requirement_verdicts(r: &Report) -> Vec<RequirementVerdict> {
+    let executed = r.cases;
+    let malformed: u64 = r
+        .coverage
+        .pairs
+        .iter()
+        .filter(|(k, _)| !k.ends_with("/valid"))
+        .map(|(_, n)| n)
+        .sum();
+    let conclusive = r.verdict() != fz::Verdict::Inconclusive;
+    let attempted = r.cases + r.undelivered;
+    otproof_catalog::traces::ROBUSTNESS
+        .iter()
+        .zip(Check::ORDER)
+        .map(|(req, check)| {
+            let bearing: Vec<&fz::Finding> = r
+                .findings
+                .iter()
+                .filter(|f| f.requirements.iter().any(|x| x == *req))
+                .collect();
+            let n = bearing.len() as u64;
+            let causes = || {
+                bearing
+                    .iter()
+                    .map(|f| format!("{} on {} ({} case(s))", f.behaviour.name(), f.message, f.occurrences))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let (verdict, cases, shown) = if !conclusive {
+                (
+                    RequirementOutcome::Inconclusive,
+                    executed,
+                    format!(
+                        "nothing: {} of {attempted} cases could not be delivered (the limit is {} %) and nothing was found",
+                        r.undelivered,
+                        fz::UNDELIVERED_LIMIT * 100.0
+                    ),
+                )
+            } else if check == Check::TestingDone {
+                let pct = r.coverage.pair_percent();
+                if pct >= 100.0 {
+                    (
+                        RequirementOutcome::Pass,
+                        executed,
+                        format!(
+                            "robustness testing ran: {executed} cases delivered, {malformed} of them malformed, covering every one of the model's {} message type x mutation class pairs; {} root cause(s) found",
+                            r.coverage.pairs_total,
+                            r.findings.len()
+                        ),
+                    )
+                } else {
+                    (
+                        RequirementOutcome::Inconclusive,
+                        executed,
+                        format!(
+                            "robustness testing ran on {executed} delivered cases but covered {pct:.1} % of the model's message type x mutation class pairs (all are needed)"
+                        ),
+                    )
+                }
+            } else if n > 0 {
+                (
+                    RequirementOutcome::Fail,
+                    executed,
+                    format!("{n} root cause(s) bear on it: {}", causes()),
+                )
+            } else if check == Check::InputValidation && malformed == 0 {
+                (
+                    RequirementOutcome::Inconclusive,
+                    0,
+                    "no malformed case was delivered".to_string(),
+                )
+            } else if check == Check::InputValidation {
+                (
+                    RequirementOutcome::Pass,
+                    malformed,
+                    format!(
+                        "{malformed} malformed cases delivered: each was rejected or answered as the protocol specifies, none crashed the target"
+                    ),
+                )
+            } else {
+                (
+                    RequirementOutcome::Pass,
+                    executed,
+                    format!(
+                        "{executed} cases delivered: the target kept serving throughout (health probes answered, latency within {}x the baseline)",
+                        r.config.degradation_factor
+                    ),
+                )
+            };
+            RequirementVerdict {
+                requirement: req.to_string(),
+                checks: check.checks().to_string(),
+                verdict,
+                shown,
+                executed_cases: cases,
+                findings: n,
+            }
+        })
+        .collect()
 }
 
 /// Every output of a campaign, in writing order: `campaign.json` (state for resume),

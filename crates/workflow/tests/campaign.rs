@@ -5,7 +5,10 @@
 
 use otproof_evidence::payload::campaign::{CampaignScope, RobustnessCampaign};
 use otproof_evidence::{Body, EvidenceKind, Payload, Severity};
-use otproof_fuzz::campaign::{Behaviour, Config, Coverage, Finding, Minimization, Report};
+use otproof_fuzz::campaign::{
+    Behaviour, Config, Confirmation, Confirmed, Coverage, Effect, Finding, Minimization, Report,
+    Variants,
+};
 use otproof_fuzz::mutate::MutationClass;
 use otproof_workflow::campaign::{self, CampaignError, CampaignRun};
 use std::path::{Path, PathBuf};
@@ -43,7 +46,7 @@ fn fixture() -> Report {
     for (k, v) in [("response", 20u64), ("exception", 14), ("closed", 2)] {
         coverage.outcomes.insert(k.into(), v);
     }
-    let (sev, vec, score) = Behaviour::Crash.severity();
+    let (sev, vec, score) = Effect::ServerDown.severity();
     let crash = Finding {
         behaviour: Behaviour::Crash,
         message: "Write Multiple Registers".into(),
@@ -66,7 +69,26 @@ fn fixture() -> Report {
             .map(|s| s.to_string())
             .collect(),
         occurrences: 3,
+        effect: Effect::ServerDown,
+        signature: "crash | server-down | no process end seen | after Write Multiple Registers"
+            .into(),
+        variants: Variants {
+            codes: [16].into_iter().collect(),
+            fields: ["byte count".to_string()].into_iter().collect(),
+            classes: [MutationClass::LengthMismatch, MutationClass::Havoc]
+                .into_iter()
+                .collect(),
+            examples: vec![4711, 4790, 4802],
+        },
         confirmed: true,
+        confirmation: Confirmation {
+            how: Confirmed::AfterRestart,
+            note: "reproduced: sent on one connection to the restarted target, the sequence gave the crash again".into(),
+        },
+        answer_shape: None,
+        framing: None,
+        process_end: None,
+        candidates: Vec::new(),
         minimization: Some(Minimization {
             runs: 12,
             elapsed_ms: 3400,
@@ -76,7 +98,7 @@ fn fixture() -> Report {
         exchange: Vec::new(),
         sanitizer: None,
     };
-    let (sev, vec, score) = Behaviour::Conformance.severity();
+    let (sev, vec, score) = Effect::WrongAnswer.severity();
     let conf = Finding {
         behaviour: Behaviour::Conformance,
         message: "Read Holding Registers".into(),
@@ -96,7 +118,23 @@ fn fixture() -> Report {
             .map(|s| s.to_string())
             .collect(),
         occurrences: 1,
+        effect: Effect::WrongAnswer,
+        signature: "conformance | wrong-answer | answered quantity # instead of exception # | answered (response)".into(),
+        variants: Variants {
+            codes: [3].into_iter().collect(),
+            fields: ["quantity".to_string()].into_iter().collect(),
+            classes: [MutationClass::OffByOne].into_iter().collect(),
+            examples: vec![90],
+        },
         confirmed: false,
+        confirmation: Confirmation {
+            how: Confirmed::NotReproduced,
+            note: "not reproduced: sent alone on a fresh connection, the request no longer gave \"answered quantity 126 instead of exception 3\"".into(),
+        },
+        answer_shape: Some("answered (response)".into()),
+        framing: None,
+        process_end: None,
+        candidates: Vec::new(),
         minimization: None,
         exchange: Vec::new(),
         sanitizer: None,
@@ -117,6 +155,7 @@ fn fixture() -> Report {
             ("version".into(), "4.2.0".into()),
         ],
         learned: Default::default(),
+        started_unix_ms: Some(1_796_648_400_000),
     }
 }
 
@@ -172,6 +211,10 @@ fn outputs_are_byte_for_byte_the_golden_ones() {
                         &format!("\"version\": \"{version}\""),
                         "\"version\": \"@VERSION@\"",
                     )
+                    .replace(
+                        &format!("\"tool_version\": \"{version}\""),
+                        "\"tool_version\": \"@VERSION@\"",
+                    )
                     .into_bytes()
             };
             let path = golden().join(&f.path);
@@ -189,6 +232,10 @@ fn outputs_are_byte_for_byte_the_golden_ones() {
             .replace(
                 &format!("\"version\": \"{version}\""),
                 "\"version\": \"@VERSION@\"",
+            )
+            .replace(
+                &format!("\"tool_version\": \"{version}\""),
+                "\"tool_version\": \"@VERSION@\"",
             );
         assert_eq!(got, String::from_utf8_lossy(&want), "{}", f.path.display());
     }
@@ -215,7 +262,8 @@ fn the_record_holds_the_typed_payload_and_the_outputs() {
         "crash on Write Multiple Registers (byte count / length-mismatch)"
     );
     assert_eq!(ev.findings[0].severity, Severity::High);
-    assert_eq!(ev.findings[1].severity, Severity::Medium);
+    // A wrong answer is rated below a crash (severity from the effect).
+    assert_eq!(ev.findings[1].severity, Severity::Low);
     assert_eq!(
         ev.findings[0].reproducer.as_ref().expect("reproducer")[0]["base64"],
         "AAEAAAAGAQMAAAAB"
@@ -431,5 +479,106 @@ fn a_recorded_exchange_becomes_the_pcap() {
     assert_eq!(
         pcap.bytes,
         otproof_report::campaign::pcap_exchange(&[(true, req), (false, resp)], 5020)
+    );
+}
+
+/// The record's payload validates against the committed JSON Schema
+/// (docs/schema/payload-robustness-campaign-v1.schema.json, checked by Python's `jsonschema`,
+/// installed by .ci/run) and states the per-requirement verdicts, the severity rule, the tool
+/// version, the date and the target identity.
+#[test]
+fn the_payload_validates_against_its_schema_and_states_per_requirement_verdicts() {
+    let run = run();
+    let payload = run.campaign.to_value().expect("payload");
+    let dir = tempfile::tempdir().expect("tmp");
+    let doc = dir.path().join("payload.json");
+    std::fs::write(&doc, serde_json::to_vec(&payload).expect("json")).expect("write");
+    let schema = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/schema/payload-robustness-campaign-v1.schema.json");
+    let python = std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg("import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))); print('valid')")
+        .arg(&doc)
+        .arg(&schema)
+        .output()
+        .unwrap_or_else(|e| panic!("{python} not runnable ({e}); .ci/run installs jsonschema"));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
+
+    let c = &run.campaign;
+    let verdicts: Vec<(&str, &str)> = c
+        .requirement_verdicts
+        .iter()
+        .map(|v| (v.requirement.as_str(), v.verdict.name()))
+        .collect();
+    // A crash and a wrong answer: input validation and DoS protection fail; testing ran but
+    // covered 5 of 33 pairs, so SVV-3 is not shown.
+    assert_eq!(
+        verdicts,
+        [
+            ("CR 3.5", "fail"),
+            ("CR 7.1", "fail"),
+            ("SVV-3", "inconclusive")
+        ]
+    );
+    for v in &c.requirement_verdicts {
+        assert_eq!(v.executed_cases, 36, "{v:?}");
+        assert!(!v.shown.is_empty() && !v.checks.is_empty());
+    }
+    assert_eq!(
+        c.requirement_verdicts[1].findings, 1,
+        "the crash alone bears on CR 7.1"
+    );
+    assert!(c.severity_rule.contains("effect"), "{}", c.severity_rule);
+    let p = c.provenance.as_ref().expect("provenance");
+    assert_eq!(p.tool_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(p.started_at.as_deref(), Some("2026-12-07T13:00:00Z"));
+    assert_eq!(c.result.target_identity.len(), 2);
+    assert_eq!(c.result.undelivered_limit_percent, Some(5.0));
+    // Severity differs by effect; the confirmation says why.
+    assert_eq!(
+        c.findings
+            .iter()
+            .map(|f| (f.effect.map(|e| e.name()), f.cvss_score))
+            .collect::<Vec<_>>(),
+        [(Some("server-down"), 7.5), (Some("wrong-answer"), 3.7)]
+    );
+    assert!(c
+        .findings
+        .iter()
+        .all(|f| f.confirmation.as_ref().is_some_and(|x| !x.note.is_empty())));
+
+    // An inconclusive campaign shows no requirement, and says so per requirement.
+    let mut report = fixture();
+    report.findings.clear();
+    report.undelivered = 100;
+    let c = campaign::campaign_of(&report, scope());
+    assert!(c.requirements.is_empty());
+    assert!(c
+        .requirement_verdicts
+        .iter()
+        .all(|v| v.verdict.name() == "inconclusive"));
+    // A clean campaign over the whole model passes all three.
+    let mut report = fixture();
+    report.findings.clear();
+    report.coverage.pairs_total = report.coverage.pairs.len() as u64;
+    let c = campaign::campaign_of(&report, scope());
+    assert!(
+        c.requirement_verdicts
+            .iter()
+            .all(|v| v.verdict.name() == "pass"),
+        "{:?}",
+        c.requirement_verdicts
+    );
+    assert_eq!(
+        c.requirement_verdicts[0].executed_cases,
+        36 - 12,
+        "malformed cases alone"
     );
 }

@@ -476,7 +476,11 @@ fn campaign(version: &str, open: &[(Behaviour, usize)]) -> RobustnessCampaign {
             cvss_score: 7.5,
             requirements: vec!["CR 7.1".into()],
             occurrences: 1,
+            effect: None,
+            signature: String::new(),
+            variants: None,
             confirmed: true,
+            confirmation: None,
             minimization: None,
             status: FindingStatus::Open,
         })
@@ -505,6 +509,7 @@ fn campaign(version: &str, open: &[(Behaviour, usize)]) -> RobustnessCampaign {
         result: CampaignResult {
             cases: 1000,
             undelivered: 0,
+            undelivered_limit_percent: None,
             verdict: None,
             next_case: 1000,
             elapsed_s: 10.0,
@@ -514,8 +519,11 @@ fn campaign(version: &str, open: &[(Behaviour, usize)]) -> RobustnessCampaign {
             target_identity: vec![],
         },
         coverage: CampaignCoverage::default(),
+        provenance: None,
         rules: vec![],
+        severity_rule: String::new(),
         requirements: vec!["CR 3.5".into()],
+        requirement_verdicts: vec![],
         findings,
     }
 }

@@ -112,8 +112,9 @@ impl MutationClass {
     }
 }
 
-/// What a campaign shows. More than [`UNDELIVERED_LIMIT_PERCENT`] % of its cases not
-/// delivered to the target (or none delivered) shows nothing: inconclusive, never a pass.
+/// What a campaign shows. More than the limit of its cases not delivered to the target
+/// ([`CampaignResult::undelivered_limit_percent`], or none delivered) shows nothing:
+/// inconclusive, never a pass.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
@@ -138,9 +139,6 @@ impl CampaignVerdict {
         }
     }
 }
-
-/// The share of undelivered cases, in percent, beyond which a campaign is inconclusive.
-pub const UNDELIVERED_LIMIT_PERCENT: f64 = 5.0;
 
 /// What was tested: the protocol as specified, the target and the device under test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -208,6 +206,10 @@ pub struct CampaignResult {
     /// target did not serve while it served others).
     #[serde(default)]
     pub undelivered: u64,
+    /// The share of undelivered cases, in percent, beyond which the campaign is
+    /// inconclusive (the fuzzer's limit when it ran); absent in older campaigns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undelivered_limit_percent: Option<f64>,
     /// What the campaign shows; absent only in campaigns recorded before verdicts existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<CampaignVerdict>,
@@ -287,6 +289,76 @@ pub struct Minimization {
     pub note: String,
 }
 
+/// What a finding did to the target; its severity follows from it (see
+/// [`RobustnessCampaign::severity_rule`]).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// The whole server crashed or stopped answering: no client is served.
+    ServerDown,
+    /// The whole server answers far slower than its baseline, or its memory grew.
+    ServerDegraded,
+    /// One connection was dropped without the answer the specification requires; the server
+    /// still serves others.
+    ConnectionLost,
+    /// A wrong or nonconforming answer; connection and server still work.
+    WrongAnswer,
+}
+
+impl Effect {
+    /// kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Effect::ServerDown => "server-down",
+            Effect::ServerDegraded => "server-degraded",
+            Effect::ConnectionLost => "connection-lost",
+            Effect::WrongAnswer => "wrong-answer",
+        }
+    }
+}
+
+/// The cases one root cause showed up in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingVariants {
+    /// Message codes of the cases (read from their bytes).
+    pub codes: Vec<u16>,
+    /// Fields the cases exercised.
+    pub fields: Vec<String>,
+    /// Mutation classes of the cases.
+    pub classes: Vec<MutationClass>,
+    /// A few of the case indexes.
+    pub examples: Vec<u64>,
+}
+
+/// How a finding's reproducer was re-run to confirm it, or why it was not.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfirmedBy {
+    /// Sent alone on a fresh connection, it gave the same behaviour again.
+    AloneOnFreshConnection,
+    /// Sent on one connection to the restarted target, it gave the same behaviour again.
+    AfterRestart,
+    /// Re-run, it did not give the behaviour again.
+    NotReproduced,
+    /// Not re-run (the note says why).
+    NotTried,
+}
+
+/// Why a finding is or is not confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingConfirmation {
+    /// How it was re-run, or not.
+    pub how: ConfirmedBy,
+    /// In words: what happened, or why it was not re-run.
+    pub note: String,
+}
+
 /// A finding: what the target did, and the input that provokes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -309,7 +381,10 @@ pub struct CampaignFinding {
     pub reproducer: Vec<ReproducerRequest>,
     /// The reproducer (hex) before minimization, if it was minimized.
     pub original: Option<Vec<String>>,
-    /// Rule-based severity.
+    /// What it did to the target (absent in older campaigns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// Severity, from the effect.
     pub severity: Severity,
     /// Suggested CVSS v3.1 vector.
     pub cvss_vector: String,
@@ -317,15 +392,83 @@ pub struct CampaignFinding {
     pub cvss_score: f64,
     /// Catalog requirements the finding bears on.
     pub requirements: Vec<String>,
-    /// How many cases showed the same (behaviour, code, field, class).
+    /// How many cases showed the same root cause (older campaigns: the same behaviour,
+    /// code, field and class).
     pub occurrences: u64,
-    /// A fresh re-run of the reproducer alone gave the same behaviour.
+    /// The root-cause signature the findings were de-duplicated by (observed behaviour x
+    /// response pattern, variable parts abstracted); absent in older campaigns.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub signature: String,
+    /// The cases that showed the same root cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<FindingVariants>,
+    /// A re-run of the reproducer gave the same behaviour (see `confirmation`).
     pub confirmed: bool,
+    /// Why it is or is not confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<FindingConfirmation>,
     /// How a crash or hang reproducer was minimized, or why it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimization: Option<Minimization>,
     /// Remediation state.
     pub status: FindingStatus,
+}
+
+/// What a campaign shows for one requirement.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequirementOutcome {
+    /// Shown met on the executed cases.
+    Pass,
+    /// Shown not met: findings bear on it.
+    Fail,
+    /// Not shown either way (too few cases delivered, or none of the kind it needs).
+    Inconclusive,
+}
+
+impl RequirementOutcome {
+    /// kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            RequirementOutcome::Pass => "pass",
+            RequirementOutcome::Fail => "fail",
+            RequirementOutcome::Inconclusive => "inconclusive",
+        }
+    }
+}
+
+/// The verdict of a campaign for one requirement: what it asks, what was shown, on how many
+/// executed (delivered) cases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementVerdict {
+    /// The catalog requirement (`CR 3.5`, `CR 7.1`, `SVV-3`).
+    pub requirement: String,
+    /// What the campaign checks of it.
+    pub checks: String,
+    /// The verdict.
+    pub verdict: RequirementOutcome,
+    /// What was shown, in words.
+    pub shown: String,
+    /// Executed (delivered) cases the verdict rests on.
+    pub executed_cases: u64,
+    /// Findings (root causes) that bear on the requirement.
+    pub findings: u64,
+}
+
+/// Who made the campaign and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignProvenance {
+    /// The tool (`otproof`).
+    pub tool: String,
+    /// Its version.
+    pub tool_version: String,
+    /// When the run started (RFC 3339, UTC), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
 }
 
 /// The rule that rates one behaviour class: severity, CVSS suggestion and requirements.
@@ -334,7 +477,8 @@ pub struct CampaignFinding {
 pub struct BehaviourRule {
     /// The behaviour class.
     pub behaviour: Behaviour,
-    /// Its severity.
+    /// The highest severity a finding of this class gets (a finding's own severity follows
+    /// its effect, see [`RobustnessCampaign::severity_rule`]).
     pub severity: Severity,
     /// Suggested CVSS v3.1 vector.
     pub cvss_vector: String,
@@ -356,11 +500,20 @@ pub struct RobustnessCampaign {
     pub result: CampaignResult,
     /// What it covered.
     pub coverage: CampaignCoverage,
+    /// Who made it and when (absent in older campaigns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<CampaignProvenance>,
     /// How each behaviour class is rated (one rule per class).
     pub rules: Vec<BehaviourRule>,
+    /// How a finding's severity follows from its effect, in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub severity_rule: String,
     /// Catalog requirements the campaign supports.
     pub requirements: Vec<String>,
-    /// Findings, de-duplicated.
+    /// The verdict per requirement: what was shown, on how many executed cases.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirement_verdicts: Vec<RequirementVerdict>,
+    /// Findings, one per root cause.
     pub findings: Vec<CampaignFinding>,
 }
 

@@ -130,6 +130,16 @@ pub fn single_client_dying_on_fc5(port: u16, address: u16) -> String {
     )
 }
 
+/// The shell command that runs a server serving many clients at once on `port`, whose
+/// process exits on an FC 5 request for coil `address` (tests/servers/dies_on_request.py).
+pub fn concurrent_dying_on_fc5(port: u16, address: u16) -> String {
+    format!(
+        "{} {} {port} {address}",
+        python(),
+        servers_dir().join("dies_on_request.py").display()
+    )
+}
+
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
