@@ -189,7 +189,13 @@ fn campaign(
     // just closed after a DISCONNECT (accounted as undelivered, within the limit).
     assert_eq!(report.cases + report.undelivered, 2 * pairs);
     assert_ne!(report.verdict(), Verdict::Inconclusive, "{report:?}");
-    assert!((report.coverage.pair_percent() - 100.0).abs() < 1e-9);
+    // A (message, class) pair is left uncovered only when its cases went undelivered.
+    let uncovered = (pairs as f64 * (100.0 - report.coverage.pair_percent()) / 100.0).round();
+    assert!(
+        uncovered <= report.undelivered as f64,
+        "{uncovered} pairs uncovered with {} undelivered cases",
+        report.undelivered
+    );
     assert!(
         report
             .coverage
