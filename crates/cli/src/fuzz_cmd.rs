@@ -82,8 +82,8 @@ pub struct ModbusArgs {
 #[derive(Debug, Args)]
 pub struct MqttArgs {
     /// MQTT version to speak: 3 (3.1.1) or 5 (5.0).
-    #[arg(long = "mqtt-version", default_value = "3", value_parser = ["3", "5"])]
-    pub mqtt_version: String,
+    #[arg(long = "mqtt-version", value_enum, default_value = "3")]
+    pub mqtt_version: MqttVersionArg,
     /// Two-session sequence test cases run after the single-packet ones (0: none; 42 runs
     /// every scenario x edit once).
     #[arg(long, default_value_t = 0)]
@@ -142,11 +142,34 @@ pub struct CampaignArgs {
     pub out: PathBuf,
 }
 
+/// The MQTT version of `--mqtt-version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MqttVersionArg {
+    /// MQTT 3.1.1.
+    #[value(name = "3")]
+    V311,
+    /// MQTT 5.0.
+    #[value(name = "5")]
+    V5,
+}
+
+impl MqttVersionArg {
+    fn version(self) -> wf::MqttVersion {
+        match self {
+            MqttVersionArg::V311 => wf::MqttVersion::V311,
+            MqttVersionArg::V5 => wf::MqttVersion::V5,
+        }
+    }
+}
+
 /// Which protocol a campaign tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Proto {
     Modbus(u8),
-    Mqtt { v5: bool, sequences: u64 },
+    Mqtt {
+        version: wf::MqttVersion,
+        sequences: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -251,7 +274,7 @@ pub fn run(cmd: &FuzzCmd, s: &StoreArg) -> Result<()> {
         FuzzCmd::Mqtt(m) => campaign(
             &m.campaign,
             Proto::Mqtt {
-                v5: m.mqtt_version == "5",
+                version: m.mqtt_version.version(),
                 sequences: m.sequences,
             },
             s,
@@ -272,7 +295,13 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
     // Server mode: otproof listens and the client under test connects.
     let listen = match (&a.listen, proto) {
         (None, _) => None,
-        (Some(_), Proto::Mqtt { v5: true, .. }) => {
+        (
+            Some(_),
+            Proto::Mqtt {
+                version: wf::MqttVersion::V5,
+                ..
+            },
+        ) => {
             bail!("--listen: the client side speaks MQTT 3.1.1 only (no --mqtt-version 5 yet)")
         }
         (Some(_), Proto::Mqtt { sequences, .. }) if sequences > 0 => {
@@ -350,15 +379,13 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
                 show_progress(p, tty, &mut last)
             }))
         }
-        Proto::Mqtt { v5, sequences } => {
+        Proto::Mqtt { version, sequences } => {
             let mut plan = MqttPlan::new(cfg, previous, device);
-            if v5 {
-                plan.version = wf::MqttVersion::V5;
-            }
+            plan.version = version;
             plan.sequences = sequences;
             tell!(
                 "fuzzing {target} ({} broker, seed {}, from case {}, then {sequences} two-session sequence(s)); Ctrl-C stops and keeps what is done",
-                if v5 { "mqtt-5.0" } else { "mqtt-3.1.1" },
+                version.protocol(),
                 plan.config.seed, plan.config.start_at
             );
             rt.block_on(wf::run_mqtt(plan, stop, &mut |p| {

@@ -39,13 +39,19 @@ impl Version {
         }
     }
 
+    /// The name of this version's model (`mqtt-3.1.1`, `mqtt-5.0`).
+    pub fn protocol(self) -> &'static str {
+        match self {
+            Version::V311 => "mqtt-3.1.1",
+            Version::V5 => "mqtt-5.0",
+        }
+    }
+
     /// The version whose model has this name (`mqtt-3.1.1`, `mqtt-5.0`).
     pub fn of_protocol(name: &str) -> Option<Version> {
-        match name {
-            "mqtt-3.1.1" => Some(Version::V311),
-            "mqtt-5.0" => Some(Version::V5),
-            _ => None,
-        }
+        [Version::V311, Version::V5]
+            .into_iter()
+            .find(|v| v.protocol() == name)
     }
 
     /// The specification, in words.
@@ -347,7 +353,7 @@ fn server_header_ok(first: u8) -> bool {
 
 impl ProtocolModel for Mqtt {
     fn name(&self) -> &'static str {
-        "mqtt-3.1.1"
+        Version::V311.protocol()
     }
 
     fn messages(&self) -> &[MessageDef] {

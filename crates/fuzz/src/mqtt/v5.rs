@@ -684,7 +684,7 @@ fn disconnect(resp: &[u8]) -> Result<u8, String> {
 
 impl ProtocolModel for Mqtt5 {
     fn name(&self) -> &'static str {
-        "mqtt-5.0"
+        super::Version::V5.protocol()
     }
 
     fn messages(&self) -> &[MessageDef] {
