@@ -4,34 +4,12 @@
 //! four sessions (a one-request reproducer that `fuzz replay` reproduces, exit 1, and cannot
 //! replay to a closed port, exit 2).
 
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 mod common;
 
-use common::otproof;
-
-struct Server(Child, u16);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
-}
-
-fn python() -> String {
-    std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into())
-}
+use common::{free_port, otproof, python, serve, text, Server};
 
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -44,24 +22,16 @@ fn pymodbus() -> Server {
 }
 
 fn python_server(name: &str, port: u16) -> Server {
-    let child = Command::new(python())
-        .arg(script(name))
-        .arg(port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs (.ci/run installs pymodbus)");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let addr = format!("127.0.0.1:{port}").parse().expect("addr");
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "{name} did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Server(child, port)
+    let mut cmd = Command::new(python());
+    cmd.arg(script(name)).arg(port.to_string());
+    serve(cmd, port, name)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+/// The shell command line `cmd`, listening on `port`.
+fn shell_server(cmd: &str, port: u16) -> Server {
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(format!("exec {cmd}"));
+    serve(sh, port, cmd)
 }
 
 #[test]
@@ -263,8 +233,15 @@ const MESSAGE_TYPES: &str = "19";
 /// its evidence says so and supports no requirement.
 #[test]
 fn a_campaign_whose_cases_do_not_reach_the_target_is_inconclusive_exit_3() {
-    let server = python_server("single_client.py", free_port());
-    let target = format!("127.0.0.1:{}", server.1);
+    // Each answer takes 20 ms, so the session it serves holds it far longer than the
+    // others' 300 ms timeout (see the engine's test of the same in fuzz/tests/honest.rs).
+    let port = free_port();
+    let mut cmd = Command::new(python());
+    cmd.arg(script("single_client.py"))
+        .arg(port.to_string())
+        .args(["--answer-delay-ms", "20"]);
+    let _server = serve(cmd, port, "single_client.py");
+    let target = format!("127.0.0.1:{port}");
     let dir = tempfile::tempdir().expect("tmp");
     let d = dir.path();
     let out = otproof(
@@ -352,22 +329,7 @@ fn a_crash_on_one_request_replays_exactly_and_a_closed_port_is_no_target() {
     assert!(pcap.len() > 24 + 2 * (16 + 40));
     // otproof stopped its target: start a fresh one and replay.
     {
-        let _fresh = {
-            let child = Command::new("sh")
-                .arg("-c")
-                .arg(format!("exec {cmd}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("starts");
-            let deadline = Instant::now() + Duration::from_secs(20);
-            let addr = target.parse().expect("addr");
-            while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-                assert!(Instant::now() < deadline, "the server did not start");
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Server(child, port)
-        };
+        let _fresh = shell_server(&cmd, port);
         let out = otproof(
             &["fuzz", "replay", "c/findings/1.json", "--target", &target],
             d,
@@ -463,22 +425,7 @@ fn at_concurrency_four_a_crash_on_one_request_replays_exactly() {
         "{}",
         ev["provenance"]
     );
-    let _fresh = {
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("exec {cmd}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let addr = target.parse().expect("addr");
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "the server did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Server(child, port)
-    };
+    let _fresh = shell_server(&cmd, port);
     let out = otproof(
         &["fuzz", "replay", "c/findings/1.json", "--target", &target],
         d,
@@ -502,20 +449,9 @@ fn mosquitto(dir: &std::path::Path) -> Server {
         .into_iter()
         .find(|b| std::path::Path::new(b).exists())
         .unwrap_or("mosquitto");
-    let child = Command::new(bin)
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mosquitto runs (.ci/run installs it)");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let addr = format!("127.0.0.1:{port}").parse().expect("addr");
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Server(child, port)
+    let mut cmd = Command::new(bin);
+    cmd.arg("-c").arg(&conf);
+    serve(cmd, port, "mosquitto")
 }
 
 #[test]

@@ -3,32 +3,14 @@
 //! run, the evidence names MQTT 5.0, and a two-session finding replays with `fuzz replay`
 //! (each line on its session; reproduced: exit 1; no broker: exit 2).
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 mod common;
 
-use common::{otproof, text};
-
-struct Broker(Child);
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
-}
+use common::{free_port, otproof, python, serve, text, Server};
 
 /// iotcore with one MQTT 5.0 listener on 127.0.0.1 (its default is all interfaces).
-fn iotcore(dir: &std::path::Path) -> (Broker, u16) {
+fn iotcore(dir: &std::path::Path) -> (Server, u16) {
     let port = free_port();
     let conf = dir.join("rumqttd.toml");
     std::fs::write(
@@ -42,22 +24,9 @@ fn iotcore(dir: &std::path::Path) -> (Broker, u16) {
         ),
     )
     .expect("broker config");
-    let python = std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into());
-    let child = Command::new(python)
-        .args(["-m", "iotcore", "--config"])
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("iotcore runs (.ci/run installs iotcore==0.4.0)");
-    let broker = Broker(child);
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "iotcore did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (broker, port)
+    let mut cmd = Command::new(python());
+    cmd.args(["-m", "iotcore", "--config"]).arg(&conf);
+    (serve(cmd, port, "iotcore (iotcore==0.4.0)"), port)
 }
 
 #[test]

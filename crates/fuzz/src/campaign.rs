@@ -1535,10 +1535,16 @@ impl Worker {
             return;
         }
         let sent = self.sent();
+        let opened = self.session.opened();
         if let Ok(d) =
             probe_within(&mut self.session, model.as_ref(), 0xFF00, self.cfg.timeout).await
         {
             self.shared.answered.fetch_add(1, Ordering::SeqCst);
+            // The probe had to open a new connection (the target closed the kept one): with
+            // several sessions that one may have waited behind the others', as in `queued`.
+            if self.cfg.concurrency > 1 && self.session.opened() != opened {
+                return;
+            }
             let case = build_case(model.as_ref(), self.cfg.seed, self.last);
             self.check_latency(base, d, &case, sent);
         }

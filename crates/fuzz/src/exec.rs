@@ -86,6 +86,8 @@ pub struct Session {
     /// How long each answer of the session prelude may take (the session's timeout unless
     /// set by [`Session::prelude_timeout`]).
     prelude_timeout: Duration,
+    /// Connections opened so far.
+    opened: u64,
 }
 
 impl Session {
@@ -102,6 +104,7 @@ impl Session {
             served: false,
             case: None,
             prelude_timeout: timeout,
+            opened: 0,
         }
     }
 
@@ -118,6 +121,7 @@ impl Session {
             served: false,
             case: None,
             prelude_timeout: timeout,
+            opened: 0,
         }
     }
 
@@ -148,6 +152,12 @@ impl Session {
     /// Whether the target has sent anything at all on this connection.
     pub fn served(&self) -> bool {
         self.served
+    }
+
+    /// How many connections this session has opened: it changes when a request had to go
+    /// over a new connection.
+    pub fn opened(&self) -> u64 {
+        self.opened
     }
 
     /// Whether a connection is open.
@@ -214,6 +224,7 @@ impl Session {
                 .map_err(|e| format!("connect to {}: {e}", self.addr))?;
             let _ = s.set_nodelay(true);
             self.stream = Some(s);
+            self.opened += 1;
             self.log.clear();
             self.dropped = 0;
             self.served = false;
@@ -296,24 +307,30 @@ impl Session {
         timeout: Duration,
     ) -> Outcome {
         let case = self.case.take();
-        let stream = match self.connect(model).await {
-            Ok(s) => s,
-            Err(e) => return Outcome::ConnectFailed(e),
-        };
-        let start = Instant::now();
-        let written = match sentinel {
-            Some(p) => {
-                let mut both = Vec::with_capacity(bytes.len() + p.len());
-                both.extend_from_slice(bytes);
-                both.extend_from_slice(p);
-                stream.write_all(&both).await
+        let mut out = Vec::with_capacity(bytes.len() + sentinel.map_or(0, <[u8]>::len));
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(sentinel.unwrap_or_default());
+        // A kept connection the target closed just before the write (after the check in
+        // `connect`) takes nothing: the request was not written, so it goes once more on a
+        // new connection rather than being counted as not delivered.
+        let mut tries = if self.stream.is_some() { 2 } else { 1 };
+        let start = loop {
+            tries -= 1;
+            let stream = match self.connect(model).await {
+                Ok(s) => s,
+                Err(e) => return Outcome::ConnectFailed(e),
+            };
+            let start = Instant::now();
+            match stream.write_all(&out).await {
+                Ok(()) => break start,
+                Err(e) => {
+                    self.reset();
+                    if tries == 0 {
+                        return Outcome::NotSent(format!("writing to {}: {e}", self.addr));
+                    }
+                }
             }
-            None => stream.write_all(bytes).await,
         };
-        if let Err(e) = written {
-            self.reset();
-            return Outcome::NotSent(format!("writing to {}: {e}", self.addr));
-        }
         self.note(true, bytes, case);
         if let Some(p) = sentinel {
             self.note(true, p, None);

@@ -93,7 +93,10 @@ fn a_single_client_server_gets_every_case_of_one_session() {
 /// executed count leave them out, and the campaign is inconclusive, not a pass.
 #[test]
 fn more_sessions_than_a_single_client_server_serves_are_inconclusive() {
-    let server = Server::single_client();
+    // Each answer takes 20 ms: the session it serves holds it for the whole campaign, far
+    // longer than the others' 300 ms timeout (with instant answers it may finish its share
+    // within that timeout, and the others are then served and their cases really delivered).
+    let server = Server::single_client_slow(20);
     let mut cfg = Config::new(server.addr);
     // The valid messages only: the server answers them all correctly, so nothing but the
     // undelivered cases can keep the campaign from passing.

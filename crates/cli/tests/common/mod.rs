@@ -53,3 +53,46 @@ pub fn fails(out: &Output, code: i32, needles: &[&str]) {
         assert!(all.contains(n), "output lacks {n:?}: {all}");
     }
 }
+
+/// A third-party server or broker a test started on 127.0.0.1 (its process and port),
+/// killed when dropped.
+pub struct Server(pub std::process::Child, pub u16);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+}
+
+/// The Python the tests run servers with (`OTPROOF_PYTHON`, else `python3`).
+pub fn python() -> String {
+    std::env::var("OTPROOF_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// Start `cmd` (output discarded) and wait up to 20 s until it accepts connections on
+/// 127.0.0.1:`port`; `what` names it in the failure message.
+pub fn serve(mut cmd: Command, port: u16, what: &str) -> Server {
+    use std::time::{Duration, Instant};
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} runs (.ci/run installs it): {e}"));
+    let server = Server(child, port);
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}

@@ -34,8 +34,13 @@ fn servers_dir() -> PathBuf {
 
 impl Server {
     fn spawn(mut cmd: Command, port: u16, what: &str) -> Server {
+        cmd.arg(port.to_string());
+        Server::spawn_on(cmd, port, what)
+    }
+
+    /// Start `cmd` (which already names `port`) and wait until it listens there.
+    fn spawn_on(mut cmd: Command, port: u16, what: &str) -> Server {
         let child = cmd
-            .arg(port.to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -66,6 +71,17 @@ impl Server {
         let mut cmd = Command::new(python());
         cmd.arg(servers_dir().join("single_client.py"));
         Server::spawn(cmd, free_port(), "the single-client server (python3)")
+    }
+
+    /// The single-client server answering each request after `delay_ms` (a slow device: the
+    /// client it serves holds it far longer than another client's short timeout).
+    pub fn single_client_slow(delay_ms: u64) -> Server {
+        let port = free_port();
+        let mut cmd = Command::new(python());
+        cmd.arg(servers_dir().join("single_client.py"))
+            .arg(port.to_string())
+            .args(["--answer-delay-ms", &delay_ms.to_string()]);
+        Server::spawn_on(cmd, port, "the single-client server (python3)")
     }
 
     /// libmodbus 3.1.6 behind a small C harness, compiled once per test process.

@@ -3,15 +3,18 @@ accepts a connection, answers its requests until the client closes it, then acce
 next. Reads (FC 1-4) answer zeros, writes (FC 5, 6, 15, 16) echo, anything else is
 exception 01; a frame with a protocol id other than 0 or a bad length closes the connection.
 
-    python3 single_client.py PORT [--die-on-fc5-address ADDR]
+    python3 single_client.py PORT [--die-on-fc5-address ADDR] [--answer-delay-ms MS]
 
 With --die-on-fc5-address the process exits (status 3) on reading an FC 5 request for that
-coil address, before answering: a crash on one specific request.
+coil address, before answering: a crash on one specific request. With --answer-delay-ms each
+answer takes that long (a slow device): the client it serves holds it far longer than another
+client's short timeout.
 """
 
 import socket
 import struct
 import sys
+import time
 
 
 def answer(unit, pdu):
@@ -34,7 +37,7 @@ def answer(unit, pdu):
     return bytes([fc | 0x80, 1])
 
 
-def serve(conn, die_address):
+def serve(conn, die_address, delay_s):
     buf = b""
     while True:
         data = conn.recv(4096)
@@ -58,14 +61,24 @@ def serve(conn, die_address):
             ):
                 sys.exit(3)
             resp = answer(unit, pdu)
+            if delay_s:
+                time.sleep(delay_s)
             conn.sendall(struct.pack(">HHHB", tid, 0, len(resp) + 1, unit) + resp)
 
 
 def main():
     port = int(sys.argv[1])
     die_address = None
-    if len(sys.argv) >= 4 and sys.argv[2] == "--die-on-fc5-address":
-        die_address = int(sys.argv[3], 0)
+    delay_s = 0.0
+    args = sys.argv[2:]
+    while len(args) >= 2:
+        if args[0] == "--die-on-fc5-address":
+            die_address = int(args[1], 0)
+        elif args[0] == "--answer-delay-ms":
+            delay_s = int(args[1]) / 1000
+        else:
+            sys.exit(f"unknown option {args[0]}")
+        args = args[2:]
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", port))
@@ -73,7 +86,7 @@ def main():
     while True:
         conn, _ = srv.accept()
         try:
-            serve(conn, die_address)
+            serve(conn, die_address, delay_s)
         except (ConnectionError, OSError):
             pass
         finally:
