@@ -858,6 +858,7 @@ fn record_campaign(d: &Path, version: &str, open: &[(Behaviour, usize)]) {
             confirmed: true,
             confirmation: None,
             minimization: None,
+            sanitizer: None,
             status: FindingStatus::Open,
         })
         .collect();
@@ -900,6 +901,7 @@ fn record_campaign(d: &Path, version: &str, open: &[(Behaviour, usize)]) {
         severity_rule: String::new(),
         requirements: vec!["CR 3.5".into()],
         requirement_verdicts: vec![],
+        learned: None,
         findings,
     };
     let root = otproof_store::Store::discover(d).expect("store");

@@ -81,6 +81,23 @@ fn realistic() -> RobustnessCampaign {
             executed_cases: 36,
             findings: 1,
         }],
+        learned: Some(LearnedKnowledge {
+            ranges: vec![LearnedRange {
+                space: "holding registers".into(),
+                first: 4000,
+                last: 4099,
+                exact: true,
+            }],
+            limits: vec![LearnedLimit {
+                code: 3,
+                field: "quantity".into(),
+                max_accepted: Some(125),
+                min_rejected: Some(126),
+            }],
+            values: 12,
+            discovery_reads: 40,
+            learned_cases: 96,
+        }),
         findings: vec![
             CampaignFinding {
                 behaviour: Behaviour::Crash,
@@ -120,6 +137,10 @@ fn realistic() -> RobustnessCampaign {
                     complete: true,
                     note: "1-minimal".into(),
                 }),
+                sanitizer: Some(SanitizerReport {
+                    kind: "AddressSanitizer: heap-buffer-overflow".into(),
+                    report: "==7==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6020\\n    #0 0x4011 in read_registers".into(),
+                }),
                 status: FindingStatus::Open,
             },
             CampaignFinding {
@@ -143,6 +164,7 @@ fn realistic() -> RobustnessCampaign {
                 confirmed: false,
                 confirmation: None,
                 minimization: None,
+                sanitizer: None,
                 status: FindingStatus::Open,
             },
         ],

@@ -625,6 +625,10 @@ fn finding(f: &fz::Finding) -> CampaignFinding {
             complete: m.complete,
             note: m.note.clone(),
         }),
+        sanitizer: f.sanitizer.as_ref().map(|r| p::SanitizerReport {
+            kind: r.kind.clone(),
+            report: r.report.clone(),
+        }),
         status: FindingStatus::Open,
     }
 }
@@ -739,6 +743,33 @@ pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
                 .and_then(|ms| i64::try_from(ms).ok())
                 .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
                 .map(|t| t.to_string()),
+        }),
+        learned: (!r.learned.is_empty()).then(|| p::LearnedKnowledge {
+            ranges: r
+                .learned
+                .ranges
+                .iter()
+                .map(|l| p::LearnedRange {
+                    space: l.space.clone(),
+                    first: l.first,
+                    last: l.last,
+                    exact: l.exact,
+                })
+                .collect(),
+            limits: r
+                .learned
+                .limits
+                .iter()
+                .map(|l| p::LearnedLimit {
+                    code: l.code,
+                    field: l.field.clone(),
+                    max_accepted: l.max_accepted,
+                    min_rejected: l.min_rejected,
+                })
+                .collect(),
+            values: r.learned.values as u64,
+            discovery_reads: r.learned.discovery_reads,
+            learned_cases: r.learned.learned_cases,
         }),
         findings: r.findings.iter().map(finding).collect(),
     }

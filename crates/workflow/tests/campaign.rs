@@ -582,3 +582,49 @@ fn the_payload_validates_against_its_schema_and_states_per_requirement_verdicts(
         "malformed cases alone"
     );
 }
+
+/// What the engine learned (mapped ranges, limits) and a sanitizer report attached to a
+/// crash reach the recorded payload, and it still validates against its schema's types.
+#[test]
+fn learned_knowledge_and_sanitizer_reports_reach_the_evidence() {
+    let mut report = fixture();
+    report
+        .learned
+        .ranges
+        .push(otproof_fuzz::feedback::LearnedRange {
+            space: "holding registers".into(),
+            first: 4000,
+            last: 4099,
+            exact: true,
+        });
+    report.learned.discovery_reads = 40;
+    let crash = report
+        .findings
+        .iter_mut()
+        .find(|f| f.behaviour == Behaviour::Crash)
+        .expect("the fixture has a crash");
+    crash.sanitizer = Some(otproof_fuzz::process::SanitizerReport {
+        kind: "AddressSanitizer: heap-buffer-overflow".into(),
+        report: "==7==ERROR: AddressSanitizer: heap-buffer-overflow".into(),
+    });
+    let c = campaign::campaign_of(&report, scope());
+    let learned = c.learned.as_ref().expect("learned knowledge recorded");
+    assert_eq!(learned.ranges.len(), 1);
+    assert_eq!(
+        (learned.ranges[0].first, learned.ranges[0].last),
+        (4000, 4099)
+    );
+    assert_eq!(learned.discovery_reads, 40);
+    let s = c
+        .findings
+        .iter()
+        .find_map(|f| f.sanitizer.as_ref())
+        .expect("the crash keeps its sanitizer report");
+    assert_eq!(s.kind, "AddressSanitizer: heap-buffer-overflow");
+    // The typed payload survives its own serialization.
+    let json = serde_json::to_string(&c).expect("json");
+    let back: RobustnessCampaign = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back, c);
+    // Nothing learned: nothing recorded (older records look the same).
+    assert!(campaign::campaign_of(&fixture(), scope()).learned.is_none());
+}

@@ -482,6 +482,7 @@ fn campaign(version: &str, open: &[(Behaviour, usize)]) -> RobustnessCampaign {
             confirmed: true,
             confirmation: None,
             minimization: None,
+            sanitizer: None,
             status: FindingStatus::Open,
         })
         .collect();
@@ -524,6 +525,7 @@ fn campaign(version: &str, open: &[(Behaviour, usize)]) -> RobustnessCampaign {
         severity_rule: String::new(),
         requirements: vec!["CR 3.5".into()],
         requirement_verdicts: vec![],
+        learned: None,
         findings,
     }
 }

@@ -410,8 +410,68 @@ pub struct CampaignFinding {
     /// How a crash or hang reproducer was minimized, or why it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimization: Option<Minimization>,
+    /// The sanitizer report (AddressSanitizer, UBSan...) the launched target printed when it
+    /// died, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanitizer: Option<SanitizerReport>,
     /// Remediation state.
     pub status: FindingStatus,
+}
+
+/// A sanitizer report a launched target printed on its standard error when it died.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SanitizerReport {
+    /// What it says happened, from its first line (e.g.
+    /// `AddressSanitizer: heap-buffer-overflow`), control characters escaped.
+    pub kind: String,
+    /// The report from its first line on, control characters escaped, bounded in length.
+    pub report: String,
+}
+
+/// What the campaign learned from the target's answers and used to place cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LearnedKnowledge {
+    /// Runs of mapped addresses per address space.
+    pub ranges: Vec<LearnedRange>,
+    /// Limits of count fields.
+    pub limits: Vec<LearnedLimit>,
+    /// Distinct values taken from answers into the value dictionary.
+    pub values: u64,
+    /// Discovery reads sent to learn the map.
+    pub discovery_reads: u64,
+    /// Cases built from what was learned (bisection and boundary cases).
+    pub learned_cases: u64,
+}
+
+/// A learned run of mapped addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LearnedRange {
+    /// Address space (e.g. `holding registers`).
+    pub space: String,
+    /// First mapped address.
+    pub first: u64,
+    /// Last mapped address.
+    pub last: u64,
+    /// Both edges are exact (the neighbours were answered "illegal address", or are the
+    /// ends of the space).
+    pub exact: bool,
+}
+
+/// A learned limit of a count field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LearnedLimit {
+    /// Message code.
+    pub code: u16,
+    /// Count field.
+    pub field: String,
+    /// Largest value answered normally.
+    pub max_accepted: Option<u64>,
+    /// Smallest value above it rejected as an illegal value.
+    pub min_rejected: Option<u64>,
 }
 
 /// What a campaign shows for one requirement.
@@ -513,6 +573,9 @@ pub struct RobustnessCampaign {
     /// The verdict per requirement: what was shown, on how many executed cases.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requirement_verdicts: Vec<RequirementVerdict>,
+    /// What the campaign learned from the target's answers (absent when nothing was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned: Option<LearnedKnowledge>,
     /// Findings, one per root cause.
     pub findings: Vec<CampaignFinding>,
 }

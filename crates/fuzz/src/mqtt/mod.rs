@@ -63,6 +63,21 @@ impl Version {
     }
 }
 
+/// The model message a request's first byte says it is: the message with exactly that code
+/// (packet type and flags), else the first one of the same packet type (a packet whose flags
+/// were mutated is still that packet, e.g. a PINGREQ with reserved flags 0xC1 is labelled
+/// PINGREQ), else the byte itself.
+pub(crate) fn code_of_first_byte(messages: &[MessageDef], first: u8) -> u16 {
+    let code = u16::from(first);
+    if messages.iter().any(|m| m.code == code) {
+        return code;
+    }
+    messages
+        .iter()
+        .find(|m| m.code >> 4 == code >> 4 && m.code <= 0xFF)
+        .map_or(code, |m| m.code)
+}
+
 /// Topic names generated for PUBLISH (valid: no wildcards, no control characters).
 const TOPICS: &[&str] = &["otproof/t", "otproof/a/b", "otproof/x", "o"];
 
@@ -486,7 +501,7 @@ impl ProtocolModel for Mqtt {
         let first = *request.first()?;
         match parse(request) {
             Some(Request::Subscribe { qos, .. }) if qos.len() == 2 => Some(SUBSCRIBE_TWO),
-            _ => Some(u16::from(first)),
+            _ => Some(code_of_first_byte(&self.messages, first)),
         }
     }
 
@@ -540,6 +555,25 @@ mod tests {
     use crate::model::{encode_varint, FieldType};
     use crate::mutate::{mutate, MutationClass};
     use crate::rng::Rng;
+
+    #[test]
+    fn a_packet_with_mutated_flags_is_labelled_by_its_packet_type() {
+        for model in [Version::V311.model(), Version::V5.model()] {
+            let name = |b: &[u8]| {
+                let code = model.code_of(b).expect("a code");
+                model
+                    .messages()
+                    .iter()
+                    .find(|m| m.code == code)
+                    .map(|m| m.name.clone())
+            };
+            let pingreq = name(&[0xC0, 0x00]).expect("PINGREQ is in the model");
+            assert_eq!(name(&[0xC1, 0x00]).as_deref(), Some(pingreq.as_str()));
+            assert_eq!(name(&[0xCF, 0x00]).as_deref(), Some(pingreq.as_str()));
+            // Packet type 0 is reserved: no message of the model is it.
+            assert_eq!(model.code_of(&[0x00, 0x00]), Some(0));
+        }
+    }
 
     #[test]
     fn remaining_length_encodes_as_the_specification_table() {

@@ -834,7 +834,9 @@ impl ProtocolModel for Mqtt5 {
     }
 
     fn code_of(&self, request: &[u8]) -> Option<u16> {
-        request.first().map(|b| u16::from(*b))
+        request
+            .first()
+            .map(|b| super::code_of_first_byte(&self.messages, *b))
     }
 
     fn prelude(&self) -> Vec<Vec<u8>> {
