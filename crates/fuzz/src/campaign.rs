@@ -829,6 +829,12 @@ struct Shared {
     /// into `findings`: the connections that see the same failure later become its
     /// candidates instead of findings of their own.
     failures: Mutex<BTreeMap<u64, usize>>,
+    /// Connections judged not served (their cases undelivered) in the current target
+    /// generation, kept as candidates in case a failure of that generation is recorded
+    /// after them: a target that dies on a connection's first case before answering it
+    /// looks, from that connection, like one serving someone else. At most
+    /// [`MAX_EARLY_CANDIDATES`], the latest.
+    early: Mutex<(u64, Vec<Candidate>)>,
     /// A memory growth the monitor saw, for the next worker to record with its own
     /// connection's sequence.
     memory_grew: Mutex<Option<String>>,
@@ -852,6 +858,9 @@ struct Shared {
 /// until minimization; beyond it a new one is folded into an earlier one of the same
 /// signature (and only then kept apart).
 const MAX_FAILURES: usize = 64;
+
+/// The most not-served connections kept as early candidates (see `Shared::early`).
+const MAX_EARLY_CANDIDATES: usize = 8;
 
 impl Shared {
     /// Record a finding: one of a root cause already recorded is counted as its variant.
@@ -880,7 +889,39 @@ impl Shared {
             }
         }
         failures.insert(generation, all.len());
+        let mut f = f;
+        if let Ok(mut early) = self.early.lock() {
+            if early.0 == generation {
+                for c in early.1.drain(..) {
+                    if !c.reproducer.is_empty()
+                        && f.reproducer != c.reproducer
+                        && !f.candidates.iter().any(|x| x.reproducer == c.reproducer)
+                    {
+                        f.candidates.push(c);
+                    }
+                }
+            }
+        }
         all.push(f);
+    }
+
+    /// A connection whose case was judged not delivered (not served) in target generation
+    /// `generation`: a candidate of that generation's failure if one is recorded (now or
+    /// later).
+    fn not_served(&self, generation: u64, c: Candidate) {
+        if self.failure_recorded(generation) {
+            self.add_candidate(generation, c);
+            return;
+        }
+        if let Ok(mut early) = self.early.lock() {
+            if early.0 != generation {
+                *early = (generation, Vec::new());
+            }
+            if early.1.len() >= MAX_EARLY_CANDIDATES {
+                early.1.remove(0);
+            }
+            early.1.push(c);
+        }
     }
 
     /// Whether the failure of target generation `generation` is recorded.
@@ -1368,6 +1409,7 @@ impl Worker {
             Outcome::Timeout(ref partial)
                 if self.starved(&case.bytes, sentinel.is_some(), partial, answered) =>
             {
+                self.shared.not_served(generation, candidate(self.sent()));
                 self.session.reset();
                 Delivery::Undelivered(NOT_SERVED)
             }
@@ -1806,6 +1848,7 @@ impl Worker {
                 if self.cfg.concurrency > 1
                     && self.shared.answered.load(Ordering::SeqCst) > answered =>
             {
+                self.shared.not_served(generation, candidate(sent));
                 self.session.reset();
                 Delivery::Undelivered(NOT_SERVED)
             }
@@ -1870,6 +1913,7 @@ pub async fn run(
         stopped_why: Mutex::new(None),
         restarts: Mutex::new(0),
         failures: Mutex::new(BTreeMap::new()),
+        early: Mutex::new((0, Vec::new())),
         memory_grew: Mutex::new(None),
         memory_flag: AtomicBool::new(false),
     });
