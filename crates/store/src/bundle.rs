@@ -640,7 +640,23 @@ pub fn verify_reader(
         .ok_or_else(|| missing("manifest.json"))?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| BundleError::Malformed(format!("manifest.json: {e}")))?;
+    // Only the bytes the writer produces: the same meaning written differently (other
+    // whitespace, key order, escapes) is a changed file.
+    let rewritten = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| BundleError::Malformed(format!("manifest.json: {e}")))?;
+    if rewritten != manifest_bytes {
+        let at = rewritten
+            .iter()
+            .zip(&manifest_bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(rewritten.len().min(manifest_bytes.len()));
+        return Err(BundleError::Malformed(format!(
+            "manifest.json: not in the form otproof writes (first difference at byte {at}); \
+             the file was changed"
+        )));
+    }
     drop(manifest_bytes);
+    drop(rewritten);
     if manifest.format != BUNDLE_FORMAT {
         return Err(BundleError::Malformed(format!(
             "manifest.json: format {}, expected '{BUNDLE_FORMAT}'",
@@ -653,7 +669,16 @@ pub fn verify_reader(
         .map_err(|_| BundleError::Malformed("ledger.vkey is not UTF-8".into()))?;
 
     // 1. The checkpoint signature, and what it says.
-    let bundled = Verifier::from_vkey(vkey_text.trim());
+    let bundled = Verifier::from_vkey(vkey_text.trim()).and_then(|b| {
+        // The writer's form exactly: the key text and one newline.
+        if vkey_text == format!("{}\n", b.vkey_text()) {
+            Ok(b)
+        } else {
+            Err(otproof_ledger::note::NoteError::Key(
+                "not in the form otproof writes (the key text and one newline)".into(),
+            ))
+        }
+    });
     let mut sig_problems = Vec::new();
     let (verifier, source) = match (key, &bundled) {
         (Some(k), Ok(b)) => {
