@@ -114,6 +114,11 @@ pub struct CampaignArgs {
     /// Parallel sessions.
     #[arg(long, default_value_t = 1)]
     pub concurrency: usize,
+    /// Test cases in flight at once on one connection, for protocols whose answers name
+    /// their request (Modbus/TCP); 1 sends them one at a time. Used only when the target
+    /// answers two requests written at once.
+    #[arg(long, default_value_t = 16)]
+    pub pipeline: usize,
     /// Per-case answer timeout in milliseconds.
     #[arg(long = "timeout-ms", default_value_t = 1000)]
     pub timeout_ms: u64,
@@ -324,9 +329,13 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
     if a.concurrency == 0 || a.concurrency > 256 {
         bail!("--concurrency {}: expected 1..256", a.concurrency);
     }
+    if a.pipeline == 0 || a.pipeline > 64 {
+        bail!("--pipeline {}: expected 1..64", a.pipeline);
+    }
     let mut cfg = Config::new(target);
     cfg.seed = a.seed;
     cfg.concurrency = a.concurrency;
+    cfg.pipeline = a.pipeline;
     cfg.timeout = Duration::from_millis(a.timeout_ms.max(10));
     cfg.minimize = !a.no_minimize;
     cfg.cases = a.cases;

@@ -8,7 +8,7 @@ use crate::model::ProtocolModel;
 use crate::mutate::{mutate, MutationClass, TestCase};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -350,6 +350,17 @@ impl Finding {
         if let Some(b) = &last {
             self.framing = framing_of(model, b);
         }
+        // The test case those bytes were, when the connection's record says (a batch's
+        // failure is first labelled with its first unresolved case).
+        if let Some(i) = last.as_ref().and_then(|b| {
+            self.exchange
+                .iter()
+                .rev()
+                .find(|w| w.to_target && w.bytes == *b)
+                .and_then(|w| w.case)
+        }) {
+            self.case = i;
+        }
         if let Some((code, name)) = last.and_then(|b| message_of(model, &b)) {
             self.code = code;
             self.message = name;
@@ -569,6 +580,19 @@ pub struct Config {
     /// is known in one round trip instead of after the case timeout.
     #[serde(default = "yes")]
     pub sentinel: bool,
+    /// The most test cases in flight at once on one connection (with one sentinel behind
+    /// them), for protocols whose answers name their request (a Modbus/TCP transaction
+    /// identifier); 1 sends cases one at a time. Only complete, well-framed cases with
+    /// distinct keys go together; anything unexpected sends the unresolved cases again one
+    /// at a time, so a finding is judged exactly as without pipelining.
+    #[serde(default = "pipeline_depth")]
+    pub pipeline: usize,
+    /// For a target found at the start not to take two requests in one write (it answers
+    /// the first and drops the rest): no pipelining, and a case's sentinel goes in a write of
+    /// its own once the case has gone unanswered this long (twice the baseline latency).
+    /// `None`: sentinels go in the same write as their case.
+    #[serde(default)]
+    pub sentinel_after: Option<Duration>,
     /// Control of a launched target (restart after crash or hang, process exit).
     #[serde(skip)]
     pub control: Control,
@@ -576,6 +600,10 @@ pub struct Config {
 
 fn yes() -> bool {
     true
+}
+
+fn pipeline_depth() -> usize {
+    16
 }
 
 fn memory_factor() -> f64 {
@@ -605,6 +633,8 @@ impl Config {
             start_at: 0,
             case_timeout: None,
             sentinel: true,
+            pipeline: pipeline_depth(),
+            sentinel_after: None,
             control: Control::default(),
         }
     }
@@ -785,7 +815,27 @@ pub fn build_case(model: &dyn ProtocolModel, seed: u64, index: u64) -> TestCase 
     let mut rng = Rng::fork(seed, index);
     let mut msg = def.generate(def_i, &mut rng);
     model.prepare(&mut msg, index);
-    let (bytes, field, valid) = mutate(def, &msg, class, &mut rng);
+    let (mut bytes, field, valid) = mutate(def, &msg, class, &mut rng);
+    // A structural mutation (bytes cut, added, repeated, dropped, widened, flipped) of a
+    // protocol framed by a length leaves that length wrong, so the target only ever sees a
+    // broken frame and its message parser is never reached. Three in four such cases get the
+    // transport length fixed up: a well-framed message whose contents disagree (a byte count
+    // against the data that follows, a field cut short) is what reaches the parser. The rest,
+    // and the length-mismatch class, keep the frame broken.
+    if matches!(
+        class,
+        MutationClass::Truncation
+            | MutationClass::Extension
+            | MutationClass::RepeatedField
+            | MutationClass::DroppedField
+            | MutationClass::TypeConfusion
+            | MutationClass::Havoc
+    ) && rng.below(4) != 0
+    {
+        if let Some(framed) = model.reframe(&bytes) {
+            bytes = framed;
+        }
+    }
     TestCase {
         index,
         message: def.name.clone(),
@@ -862,7 +912,21 @@ const MAX_FAILURES: usize = 64;
 /// The most not-served connections kept as early candidates (see `Shared::early`).
 const MAX_EARLY_CANDIDATES: usize = 8;
 
+/// Occurrences of a conformance root cause, each confirmed by sending its case alone on a
+/// fresh connection, after which further answers of that root cause on the kept connection
+/// are counted without sending them alone again (see `Worker::confirm_alone`).
+const CONFIRMED_ENOUGH: u64 = 5;
+
 impl Shared {
+    /// How many occurrences the root cause `key` has so far.
+    fn occurrences(&self, key: &str) -> u64 {
+        self.findings.lock().map_or(0, |all| {
+            all.iter()
+                .find(|f| f.key() == key)
+                .map_or(0, |f| f.occurrences)
+        })
+    }
+
     /// Record a finding: one of a root cause already recorded is counted as its variant.
     fn record(&self, f: Finding) {
         let Ok(mut all) = self.findings.lock() else {
@@ -1281,27 +1345,32 @@ async fn worker(
 ) {
     let mut w = Worker {
         session: Session::new(cfg.target, cfg.case_timeout.unwrap_or(cfg.timeout))
-            .prelude_timeout(cfg.timeout),
+            .prelude_timeout(cfg.timeout)
+            .sentinel_after(cfg.sentinel_after),
         model,
         cfg,
         shared,
         last: 0,
     };
+    // Cases are claimed a pipeline's worth at a time when the protocol can have several in
+    // flight on one connection.
+    let pipelined = w.cfg.pipeline > 1
+        && w.cfg.sentinel
+        && w.model.transaction_key(&w.model.probe(0)).is_some();
+    let want = if pipelined { w.cfg.pipeline as u64 } else { 1 };
     loop {
         if w.shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
             return;
         }
-        let index = w.shared.next.fetch_add(1, Ordering::SeqCst);
+        let first = w.shared.next.fetch_add(want, Ordering::SeqCst);
+        let mut last = first + want;
         if let Some(n) = w.cfg.cases {
-            if index >= w.cfg.start_at + n {
-                return;
-            }
+            last = last.min(w.cfg.start_at + n);
         }
-        w.run_case(index).await;
-        w.last = index;
-        w.memory_growth(index);
-        let done = w.shared.done.fetch_add(1, Ordering::SeqCst) + 1;
-        w.latency(done).await;
+        if first >= last {
+            return;
+        }
+        w.run_cases(first..last).await;
     }
 }
 
@@ -1376,21 +1445,248 @@ enum Delivery {
 }
 
 impl Worker {
-    /// Send case `index`, act on what the target did, and count it as delivered or not.
-    async fn run_case(&mut self, index: u64) {
+    /// Run cases `range` in order: consecutive cases that can share a connection go as one
+    /// pipelined batch ([`Worker::run_batch`]), the others one at a time
+    /// ([`Worker::run_case`]). A case a batch left unresolved goes again alone, the rest of
+    /// that batch's unresolved cases back into batches.
+    async fn run_cases(&mut self, range: std::ops::Range<u64>) {
         let model = self.model.clone();
-        let case = self
-            .shared
-            .feedback
-            .case(model.as_ref(), self.cfg.seed, index);
+        let mut queue: VecDeque<(TestCase, bool)> = range
+            .map(|i| {
+                let case = self.shared.feedback.case(model.as_ref(), self.cfg.seed, i);
+                (case, false)
+            })
+            .collect();
+        while let Some((case, alone)) = queue.pop_front() {
+            if self.shared.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let mut batch = vec![case];
+            let mut keys = BTreeSet::new();
+            if !alone && self.batchable(&batch[0]) {
+                keys.extend(model.transaction_key(&batch[0].bytes));
+                while batch.len() < self.cfg.pipeline {
+                    let next = match queue.front() {
+                        Some((c, false)) if self.batchable(c) => model.transaction_key(&c.bytes),
+                        _ => None,
+                    };
+                    match (next, queue.pop_front()) {
+                        (Some(k), Some((c, _))) if keys.insert(k) => batch.push(c),
+                        (_, Some(item)) => {
+                            queue.push_front(item);
+                            break;
+                        }
+                        (_, None) => break,
+                    }
+                }
+            }
+            if batch.len() == 1 {
+                let case = batch.remove(0);
+                let index = case.index;
+                self.run_case(case).await;
+                self.after_case(index).await;
+            } else {
+                let rest = self.run_batch(batch).await;
+                for (k, c) in rest.into_iter().enumerate().rev() {
+                    queue.push_front((c, k == 0));
+                }
+            }
+        }
+    }
+
+    /// Whether a case can go in a pipelined batch: pipelining on, the case exactly one
+    /// complete frame (so it cannot swallow what follows it), with a transaction key.
+    fn batchable(&self, case: &TestCase) -> bool {
+        self.cfg.pipeline > 1
+            && self.cfg.sentinel
+            && self.model.frame_len(&case.bytes) == Ok(Some(case.bytes.len()))
+            && self.model.transaction_key(&case.bytes).is_some()
+    }
+
+    /// After case `index` was counted: note it, record memory growth, probe latency.
+    async fn after_case(&mut self, index: u64) {
+        self.last = index;
+        self.memory_growth(index);
+        let done = self.shared.done.fetch_add(1, Ordering::SeqCst) + 1;
+        self.latency(done).await;
+    }
+
+    /// Count a case as delivered (in the coverage) or not.
+    fn count(&self, case: &TestCase, delivery: Delivery, label: &'static str) {
+        match delivery {
+            Delivery::Delivered => {
+                self.shared.delivered.fetch_add(1, Ordering::SeqCst);
+                self.count_coverage(case, label);
+            }
+            Delivery::Undelivered(why) => {
+                self.shared.undelivered.fetch_add(1, Ordering::SeqCst);
+                self.count_outcome(why);
+            }
+        }
+    }
+
+    /// Send several cases in flight at once on the case connection, a sentinel behind them
+    /// ([`Session::exchange_batch`]), and judge each answered or silent case exactly as
+    /// [`Worker::run_case`] would. Returns the cases left unresolved (the batch ended early:
+    /// the connection closed, a timeout, an unexpected frame), the first of which is to go
+    /// alone. A target that is down or hung by then is recorded as failed with this
+    /// connection's exact record (all the batch's requests, for minimization to cut down),
+    /// labelled with the first unresolved case.
+    async fn run_batch(&mut self, batch: Vec<TestCase>) -> Vec<TestCase> {
+        let model = self.model.clone();
+        let m = model.as_ref();
+        let generation = self.shared.restarts.lock().map(|g| *g).unwrap_or(0);
+        let answered = self.shared.answered.load(Ordering::SeqCst);
+        let keys: BTreeSet<u64> = batch
+            .iter()
+            .filter_map(|c| m.transaction_key(&c.bytes))
+            .collect();
+        let (last_bytes, last_index) = match batch.last() {
+            Some(c) => (c.bytes.clone(), c.index),
+            None => return batch,
+        };
+        let sentinel = std::iter::once(m.sentinel(&last_bytes, last_index))
+            .chain((0..64u64).map(|s| m.probe(0xA000 + ((last_index + s) & 0x0FFF))))
+            .find(|p| m.transaction_key(p).is_some_and(|k| !keys.contains(&k)));
+        let Some(sentinel) = sentinel else {
+            return batch;
+        };
+        let wait = self.cfg.case_timeout.unwrap_or(self.cfg.timeout);
+        let requests: Vec<(&[u8], u64)> = batch
+            .iter()
+            .map(|c| (c.bytes.as_slice(), c.index))
+            .collect();
+        let result = self
+            .session
+            .exchange_batch(m, &requests, &sentinel, wait)
+            .await;
+        // This connection's record, before anything below opens another.
+        let sent = self.sent();
+        let mut unresolved = Vec::new();
+        for (case, outcome) in batch.into_iter().zip(result.outcomes) {
+            let Some(outcome) = outcome else {
+                unresolved.push(case);
+                continue;
+            };
+            if let Outcome::Response(r, _) = &outcome {
+                self.shared.feedback.observe(m, &case.bytes, r);
+            }
+            let label = outcome_label(m, &outcome);
+            self.shared.answered.fetch_add(1, Ordering::SeqCst);
+            let outcome = self.confirm_alone(&case, true, outcome).await;
+            self.judge(&case, case.index, generation, outcome).await;
+            self.count(&case, Delivery::Delivered, label);
+            self.after_case(case.index).await;
+        }
+        let (Some(end), Some(first)) = (result.end, unresolved.first().cloned()) else {
+            return unresolved;
+        };
+        let failure = match end {
+            Outcome::Timeout(partial) => {
+                let starved = self.cfg.concurrency > 1
+                    && partial.is_empty()
+                    && !sent.0.iter().any(|w| !w.to_target)
+                    && self.shared.answered.load(Ordering::SeqCst) > answered;
+                if starved {
+                    return self.not_served_first(unresolved, generation, sent).await;
+                }
+                match probe_within(&mut self.session, m, first.index, self.cfg.timeout).await {
+                    Ok(_) => {
+                        self.shared.answered.fetch_add(1, Ordering::SeqCst);
+                        self.overtaken(generation, &sent);
+                        return unresolved;
+                    }
+                    Err(_)
+                        if self.cfg.concurrency > 1
+                            && self.shared.answered.load(Ordering::SeqCst) > answered =>
+                    {
+                        return self.not_served_first(unresolved, generation, sent).await;
+                    }
+                    Err(why) => {
+                        let b = if why.contains("connect") {
+                            Behaviour::Crash
+                        } else {
+                            Behaviour::Hang
+                        };
+                        (
+                            b,
+                            format!(
+                                "no answer within {wait:?} to a pipelined batch ({} bytes received) and the health probe failed: {why}",
+                                partial.len()
+                            ),
+                            "timeout",
+                        )
+                    }
+                }
+            }
+            Outcome::Closed => match target_down(&self.cfg, m, &mut self.session).await {
+                Some(why) => {
+                    let grace = self.cfg.crash_grace;
+                    (
+                            Behaviour::Crash,
+                            format!("connection closed during a pipelined batch and the target did not come back within {grace:?}: {why}"),
+                            "closed",
+                        )
+                }
+                None => {
+                    self.overtaken(generation, &sent);
+                    return unresolved;
+                }
+            },
+            // Nothing written (the sequential path judges a refused target), or a frame
+            // that answers nothing in flight (sent again one at a time, each is judged).
+            _ => return unresolved,
+        };
+        let (behaviour, observed, label) = failure;
+        self.failed(generation, &first, behaviour, observed, sent);
+        self.count(&first, Delivery::Delivered, label);
+        self.after_case(first.index).await;
+        unresolved.remove(0);
+        unresolved
+    }
+
+    /// A batch written on a connection the target never served while it answered others
+    /// (see [`Worker::starved`]): its first case counts as not delivered, the others go
+    /// again (a target slow to take a new connection costs one case, as without
+    /// pipelining, not a whole batch).
+    async fn not_served_first(
+        &mut self,
+        mut cases: Vec<TestCase>,
+        generation: u64,
+        sent: (Vec<Wire>, u64),
+    ) -> Vec<TestCase> {
+        self.shared.not_served(generation, candidate(sent));
+        self.session.reset();
+        if !cases.is_empty() {
+            let first = cases.remove(0);
+            self.count(&first, Delivery::Undelivered(NOT_SERVED), NOT_SERVED);
+            self.after_case(first.index).await;
+        }
+        cases
+    }
+
+    /// Send `case`, act on what the target did, and count it as delivered or not.
+    async fn run_case(&mut self, case: TestCase) {
+        let index = case.index;
+        let model = self.model.clone();
         let generation = self.shared.restarts.lock().map(|g| *g).unwrap_or(0);
         let answered = self.shared.answered.load(Ordering::SeqCst);
         let (sentinel, wait) = send_plan(model.as_ref(), &self.cfg, &case.bytes, index);
+        // A case that is not exactly one frame goes on a connection of its own, ended by a
+        // FIN (see `Session::exchange_closing`): no sentinel, no waiting for a timeout.
+        let closing =
+            self.cfg.sentinel && model.frame_len(&case.bytes) != Ok(Some(case.bytes.len()));
         self.session.case(index);
-        let outcome = self
-            .session
-            .exchange_within(model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
-            .await;
+        let outcome = if closing {
+            let wait = self.cfg.case_timeout.unwrap_or(self.cfg.timeout);
+            self.session
+                .exchange_closing(model.as_ref(), &case.bytes, wait)
+                .await
+        } else {
+            self.session
+                .exchange_within(model.as_ref(), &case.bytes, sentinel.as_deref(), wait)
+                .await
+        };
         if let Outcome::Response(r, _) = &outcome {
             self.shared.feedback.observe(model.as_ref(), &case.bytes, r);
         }
@@ -1417,6 +1713,10 @@ impl Worker {
                 self.on_timeout(&case, index, generation, &partial, answered)
                     .await
             }
+            // The target closed after our FIN without answering: what a server does at the
+            // end of its client's data (a failure shows on the next connection, which
+            // keeps this one's record as a candidate).
+            Outcome::Closed if closing => Delivery::Delivered,
             outcome => {
                 let outcome = self.confirm_alone(&case, sentinel.is_some(), outcome).await;
                 self.judge(&case, index, generation, outcome).await;
@@ -1428,16 +1728,7 @@ impl Worker {
         {
             self.session.reset();
         }
-        match delivery {
-            Delivery::Delivered => {
-                self.shared.delivered.fetch_add(1, Ordering::SeqCst);
-                self.count_coverage(&case, label);
-            }
-            Delivery::Undelivered(why) => {
-                self.shared.undelivered.fetch_add(1, Ordering::SeqCst);
-                self.count_outcome(why);
-            }
-        }
+        self.count(&case, delivery, label);
     }
 
     /// A case (with a sentinel behind it) written on a connection on which the target has
@@ -1629,9 +1920,20 @@ impl Worker {
         let model = self.model.clone();
         let model = model.as_ref();
         match outcome {
-            Outcome::Response(resp, d)
-                if had_sentinel && model.check(&case.bytes, case.valid, &resp).is_some() =>
-            {
+            Outcome::Response(resp, d) if had_sentinel => {
+                let Some(why) = model.check(&case.bytes, case.valid, &resp) else {
+                    return Outcome::Response(resp, d);
+                };
+                // A root cause seen often enough (each time confirmed alone) is not sent
+                // alone again: this answer is counted as one more occurrence of it.
+                let preview = self.conformance_finding(
+                    case,
+                    format!("{why}; response {}", hex::encode(&resp)),
+                    Seen::Answer(&resp),
+                );
+                if self.shared.occurrences(preview.key()) >= CONFIRMED_ENOUGH {
+                    return Outcome::Response(resp, d);
+                }
                 self.session.reset();
                 alone(model, &self.cfg, &case.bytes, d).await
             }
@@ -1646,6 +1948,12 @@ impl Worker {
     /// Record a conformance finding whose reproducer is the case alone (and, when known, its
     /// exchange: the case and the answer).
     fn conformance(&self, case: &TestCase, observed: String, seen: Seen<'_>) {
+        let f = self.conformance_finding(case, observed, seen);
+        self.shared.record(f);
+    }
+
+    /// The conformance finding [`Worker::conformance`] records.
+    fn conformance_finding(&self, case: &TestCase, observed: String, seen: Seen<'_>) -> Finding {
         let model = self.model.as_ref();
         let mut f = finding(
             case,
@@ -1675,11 +1983,10 @@ impl Worker {
             });
         }
         f.answer_shape = Some(seen.shape(model));
-        let f = f.with_effect(match seen {
+        f.with_effect(match seen {
             Seen::Closed => Effect::ConnectionLost,
             _ => Effect::WrongAnswer,
-        });
-        self.shared.record(f);
+        })
     }
 
     /// The target failed on `case`: record it with what this connection carried (see
@@ -1701,6 +2008,18 @@ impl Worker {
             sent,
         );
         self.shared.feedback.relabel(&mut f);
+        // The target may have failed on what the connection before this one carried (its
+        // failure shows only on the next connection).
+        let previous = candidate((self.session.previous().to_vec(), 0));
+        if !previous.reproducer.is_empty()
+            && previous.reproducer != f.reproducer
+            && !f
+                .candidates
+                .iter()
+                .any(|c| c.reproducer == previous.reproducer)
+        {
+            f.candidates.push(previous);
+        }
         target_failed(&self.cfg, &self.shared, generation, f);
         self.session.reset();
     }
@@ -1766,6 +2085,24 @@ impl Worker {
     async fn on_closed(&mut self, case: &TestCase, generation: u64) {
         let model = self.model.clone();
         let sent = self.sent();
+        // Where closing is allowed, whether the target is still there is left to the next
+        // case (a refused connection is judged there, with this connection's record): a
+        // probe after every close would cost a connection each. A launched target that
+        // exited is seen at once.
+        if self.cfg.sentinel && model.required_answer(&case.bytes).is_none() {
+            self.session.reset();
+            let exited = self.cfg.control.0.as_ref().and_then(|c| c.exited());
+            if let Some(how) = exited {
+                self.failed(
+                    generation,
+                    case,
+                    Behaviour::Crash,
+                    format!("connection closed after this input and the target process {how}"),
+                    sent,
+                );
+            }
+            return;
+        }
         let down = target_down(&self.cfg, model.as_ref(), &mut self.session).await;
         if down.is_none() && !self.overtaken(generation, &sent) {
             if let Some(why) = model.required_answer(&case.bytes) {
@@ -1892,6 +2229,15 @@ pub async fn run(
     let baseline = baseline_latency(model.as_ref(), &cfg).await;
     if cfg.case_timeout.is_none() {
         cfg.case_timeout = Some(case_timeout_for(baseline, cfg.timeout));
+    }
+    if cfg.sentinel
+        && baseline.is_some()
+        && !crate::exec::takes_two_in_one_write(model.as_ref(), cfg.target, cfg.timeout).await
+    {
+        cfg.pipeline = 1;
+        let case_timeout = cfg.case_timeout.unwrap_or(cfg.timeout);
+        cfg.sentinel_after =
+            baseline.map(|b| (b * 2).max(Duration::from_micros(500)).min(case_timeout));
     }
     let cfg = Arc::new(cfg);
     let pairs_total = (model.messages().len() * MutationClass::ALL.len()) as u64;

@@ -64,6 +64,16 @@ mod hex_bytes {
     }
 }
 
+/// What a pipelined exchange ([`Session::exchange_batch`]) came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// Per request, in order: its outcome, or `None` when the batch ended before it was
+    /// resolved.
+    pub outcomes: Vec<Option<Outcome>>,
+    /// Why the batch ended before the sentinel's answer (`None`: it was answered).
+    pub end: Option<Outcome>,
+}
+
 /// A connection to the target that reconnects when needed.
 pub struct Session {
     addr: SocketAddr,
@@ -88,6 +98,12 @@ pub struct Session {
     prelude_timeout: Duration,
     /// Connections opened so far.
     opened: u64,
+    /// The record of the connection before the current one (see [`Session::previous`]).
+    previous: Vec<Wire>,
+    /// Send a sentinel in a write of its own, only when the request has not been answered
+    /// this long after it was written (see [`Session::sentinel_after`]); `None`: in the same
+    /// write.
+    sentinel_after: Option<Duration>,
 }
 
 impl Session {
@@ -105,6 +121,8 @@ impl Session {
             case: None,
             prelude_timeout: timeout,
             opened: 0,
+            previous: Vec::new(),
+            sentinel_after: None,
         }
     }
 
@@ -122,6 +140,8 @@ impl Session {
             case: None,
             prelude_timeout: timeout,
             opened: 0,
+            previous: Vec::new(),
+            sentinel_after: None,
         }
     }
 
@@ -129,6 +149,14 @@ impl Session {
     /// it gets the campaign's full timeout, not the short per-case one).
     pub fn prelude_timeout(mut self, timeout: Duration) -> Session {
         self.prelude_timeout = timeout;
+        self
+    }
+
+    /// For a target that does not take two requests in one write (it answers the first and
+    /// drops the rest): a sentinel goes in a write of its own, once the request has gone
+    /// unanswered for `after` (`None`: in the same write as the request).
+    pub fn sentinel_after(mut self, after: Option<Duration>) -> Session {
+        self.sentinel_after = after;
         self
     }
 
@@ -160,6 +188,13 @@ impl Session {
         self.opened
     }
 
+    /// What the connection before the current one carried (empty before the second
+    /// connection): a target that failed after that connection was closed shows it only on
+    /// the next, so the earlier record is a candidate reproducer too.
+    pub fn previous(&self) -> &[Wire] {
+        &self.previous
+    }
+
     /// Whether a connection is open.
     pub fn connected(&self) -> bool {
         self.stream.is_some()
@@ -181,6 +216,18 @@ impl Session {
             let n = self.log.len() - MAX_LOG;
             self.log.drain(..n);
             self.dropped += n as u64;
+        }
+    }
+
+    /// How long to wait for an answer that should take `timeout`: on a connection the target
+    /// has not answered yet, at least the prelude's (the campaign's full) timeout, since a
+    /// loaded target may be slow to take up a new connection, and a short wait there would
+    /// look like a target serving someone else.
+    fn first_answer_wait(&self, timeout: Duration) -> Duration {
+        if self.served {
+            timeout
+        } else {
+            timeout.max(self.prelude_timeout)
         }
     }
 
@@ -225,7 +272,7 @@ impl Session {
             let _ = s.set_nodelay(true);
             self.stream = Some(s);
             self.opened += 1;
-            self.log.clear();
+            self.previous = std::mem::take(&mut self.log);
             self.dropped = 0;
             self.served = false;
             self.prelude(model).await?;
@@ -307,9 +354,12 @@ impl Session {
         timeout: Duration,
     ) -> Outcome {
         let case = self.case.take();
+        let delayed = sentinel.and(self.sentinel_after);
         let mut out = Vec::with_capacity(bytes.len() + sentinel.map_or(0, <[u8]>::len));
         out.extend_from_slice(bytes);
-        out.extend_from_slice(sentinel.unwrap_or_default());
+        if delayed.is_none() {
+            out.extend_from_slice(sentinel.unwrap_or_default());
+        }
         // A kept connection the target closed just before the write (after the check in
         // `connect`) takes nothing: the request was not written, so it goes once more on a
         // new connection rather than being counted as not delivered.
@@ -332,14 +382,35 @@ impl Session {
             }
         };
         self.note(true, bytes, case);
-        if let Some(p) = sentinel {
+        if let (Some(p), None) = (sentinel, delayed) {
             self.note(true, p, None);
         }
-        let deadline = start + timeout;
+        let deadline = start + self.first_answer_wait(timeout);
+        // With a delayed sentinel: the first wait is short; when it passes unanswered, the
+        // sentinel goes out and the wait goes on to the deadline.
+        let mut first_wait = delayed.map(|d| (start + d).min(deadline));
         let frame = loop {
-            let frame = match self.read_frame(model, deadline).await {
-                Ok(frame) => frame,
-                Err(outcome) => return outcome,
+            let frame = match first_wait {
+                Some(until) => match self.read_frame_by(model, until).await {
+                    Ok(Some(frame)) => frame,
+                    Ok(None) => {
+                        first_wait = None;
+                        let p = sentinel.unwrap_or_default();
+                        let written = match self.stream.as_mut() {
+                            Some(s) => s.write_all(p).await.is_ok(),
+                            None => false,
+                        };
+                        if written {
+                            self.note(true, p, None);
+                        }
+                        continue;
+                    }
+                    Err(outcome) => return outcome,
+                },
+                None => match self.read_frame(model, deadline).await {
+                    Ok(frame) => frame,
+                    Err(outcome) => return outcome,
+                },
             };
             if model.unsolicited(&frame) {
                 continue;
@@ -353,6 +424,12 @@ impl Session {
             }
         };
         let elapsed = start.elapsed();
+        // A delayed sentinel not sent (the request was answered first) is no sentinel.
+        let sentinel = if delayed.is_some() && first_wait.is_some() {
+            None
+        } else {
+            sentinel
+        };
         match sentinel {
             Some(p) if model.probe_ok(p, &frame) => {
                 // Anything the target sends later for the request is unexpected: start clean.
@@ -376,6 +453,161 @@ impl Session {
         }
     }
 
+    /// Send `bytes` (a case that is not exactly one frame: cut short, or with bytes after its
+    /// frame) and then end the connection's sending side (a FIN): nothing can follow it, so
+    /// the target's framing cannot swallow a sentinel, and the target's end of the connection
+    /// tells at once that it has read everything. Returns the first complete frame the
+    /// target sent ([`Outcome::Response`]), [`Outcome::Closed`] when it closed without one
+    /// (legitimate: it was told no more bytes come), or a timeout when it did neither. The
+    /// connection is not used again.
+    pub async fn exchange_closing(
+        &mut self,
+        model: &dyn ProtocolModel,
+        bytes: &[u8],
+        timeout: Duration,
+    ) -> Outcome {
+        let case = self.case.take();
+        // A kept connection may carry answers still owed; this case goes on its own.
+        self.reset();
+        let stream = match self.connect(model).await {
+            Ok(s) => s,
+            Err(e) => return Outcome::ConnectFailed(e),
+        };
+        let start = Instant::now();
+        if let Err(e) = stream.write_all(bytes).await {
+            self.reset();
+            return Outcome::NotSent(format!("writing to {}: {e}", self.addr));
+        }
+        let _ = stream.shutdown().await;
+        self.note(true, bytes, case);
+        let deadline = start + timeout;
+        let outcome = loop {
+            match self.read_frame(model, deadline).await {
+                Ok(frame) if model.unsolicited(&frame) => continue,
+                Ok(frame) => break Outcome::Response(frame, start.elapsed()),
+                Err(outcome) => break outcome,
+            }
+        };
+        self.reset();
+        outcome
+    }
+
+    /// Send several requests and a sentinel behind them in one write, and pair the answers
+    /// with the requests by the model's [`ProtocolModel::transaction_key`] (which every
+    /// request and the sentinel must have, all different). An in-order server answers the
+    /// requests, then the sentinel: when the sentinel's answer arrives, every request still
+    /// unanswered was read and left unanswered ([`Outcome::Silent`]). The wait is `timeout`
+    /// after the last frame received (the target answers one after another). The batch ends
+    /// early at anything else (the connection closed, a timeout, a malformed frame, an answer
+    /// to no request in flight): [`Batch::end`] says what, and the requests not answered by
+    /// then are left unresolved (`None`), for the caller to send again one at a time.
+    pub async fn exchange_batch(
+        &mut self,
+        model: &dyn ProtocolModel,
+        requests: &[(&[u8], u64)],
+        sentinel: &[u8],
+        timeout: Duration,
+    ) -> Batch {
+        let mut batch = Batch {
+            outcomes: vec![None; requests.len()],
+            end: None,
+        };
+        let keys: Vec<Option<u64>> = requests
+            .iter()
+            .map(|(r, _)| model.transaction_key(r))
+            .collect();
+        let sentinel_key = model.transaction_key(sentinel);
+        // An earlier sentinel still owed an answer with a key of this batch would make that
+        // answer ambiguous: start on a new connection.
+        if self.pending.iter().any(|p| {
+            model
+                .transaction_key(p)
+                .is_some_and(|k| keys.contains(&Some(k)))
+        }) {
+            self.reset();
+        }
+        let mut out: Vec<u8> = Vec::new();
+        for (r, _) in requests {
+            out.extend_from_slice(r);
+        }
+        out.extend_from_slice(sentinel);
+        let mut tries = if self.stream.is_some() { 2 } else { 1 };
+        let start = loop {
+            tries -= 1;
+            let stream = match self.connect(model).await {
+                Ok(s) => s,
+                Err(e) => {
+                    batch.end = Some(Outcome::ConnectFailed(e));
+                    return batch;
+                }
+            };
+            let start = Instant::now();
+            match stream.write_all(&out).await {
+                Ok(()) => break start,
+                Err(e) => {
+                    self.reset();
+                    if tries == 0 {
+                        batch.end =
+                            Some(Outcome::NotSent(format!("writing to {}: {e}", self.addr)));
+                        return batch;
+                    }
+                }
+            }
+        };
+        self.case = None;
+        for (r, index) in requests {
+            self.note(true, r, Some(*index));
+        }
+        self.note(true, sentinel, None);
+        let mut deadline = start + self.first_answer_wait(timeout);
+        loop {
+            let frame = match self.read_frame(model, deadline).await {
+                Ok(frame) => frame,
+                Err(outcome) => {
+                    batch.end = Some(outcome);
+                    return batch;
+                }
+            };
+            deadline = Instant::now() + timeout;
+            if model.unsolicited(&frame) {
+                continue;
+            }
+            let key = model.transaction_key(&frame);
+            if key.is_some() && key == sentinel_key && model.probe_ok(sentinel, &frame) {
+                let elapsed = start.elapsed();
+                let mut silent = false;
+                for o in batch.outcomes.iter_mut().filter(|o| o.is_none()) {
+                    *o = Some(Outcome::Silent(elapsed));
+                    silent = true;
+                }
+                if silent || !self.buf.is_empty() {
+                    // Anything the target sends later for those requests is unexpected.
+                    self.reset();
+                }
+                return batch;
+            }
+            let slot = (0..requests.len())
+                .find(|&i| key.is_some() && keys[i] == key && batch.outcomes[i].is_none());
+            match slot {
+                Some(i) => batch.outcomes[i] = Some(Outcome::Response(frame, start.elapsed())),
+                None => match self.pending.iter().position(|p| model.probe_ok(p, &frame)) {
+                    // An answer to a sentinel of an earlier exchange: skip it.
+                    Some(i) => {
+                        self.pending.remove(i);
+                    }
+                    None => {
+                        self.reset();
+                        batch.end = Some(Outcome::BadFrame(
+                            frame,
+                            "an answer to no request in flight".into(),
+                        ));
+                        return batch;
+                    }
+                },
+            }
+        }
+    }
+
     /// Read until the buffer starts with a complete frame; remove and return it. On failure
     /// the connection is dropped and the outcome says why.
     async fn read_frame(
@@ -383,10 +615,28 @@ impl Session {
         model: &dyn ProtocolModel,
         deadline: Instant,
     ) -> Result<Vec<u8>, Outcome> {
+        match self.read_frame_by(model, deadline).await {
+            Ok(Some(frame)) => Ok(frame),
+            Ok(None) => {
+                let bytes = std::mem::take(&mut self.buf);
+                self.reset();
+                Err(Outcome::Timeout(bytes))
+            }
+            Err(outcome) => Err(outcome),
+        }
+    }
+
+    /// [`Session::read_frame`], except that reaching `deadline` keeps the connection and
+    /// what was read (`Ok(None)`).
+    async fn read_frame_by(
+        &mut self,
+        model: &dyn ProtocolModel,
+        deadline: Instant,
+    ) -> Result<Option<Vec<u8>>, Outcome> {
         let mut chunk = [0u8; 4096];
         loop {
             match model.frame_len(&self.buf) {
-                Ok(Some(n)) => return Ok(self.buf.drain(..n).collect()),
+                Ok(Some(n)) => return Ok(Some(self.buf.drain(..n).collect())),
                 Ok(None) => {}
                 Err(why) => {
                     let bytes = std::mem::take(&mut self.buf);
@@ -403,7 +653,8 @@ impl Session {
                 ));
             }
             let now = Instant::now();
-            let read = match self.stream.as_mut().filter(|_| now < deadline) {
+            let read = match self.stream.as_mut() {
+                Some(_) if now >= deadline => return Ok(None),
                 Some(stream) => tokio::time::timeout(deadline - now, stream.read(&mut chunk)).await,
                 None => {
                     let bytes = std::mem::take(&mut self.buf);
@@ -412,11 +663,7 @@ impl Session {
                 }
             };
             match read {
-                Err(_) => {
-                    let bytes = std::mem::take(&mut self.buf);
-                    self.reset();
-                    return Err(Outcome::Timeout(bytes));
-                }
+                Err(_) => return Ok(None),
                 Ok(Ok(0)) | Ok(Err(_)) => {
                     self.reset();
                     return Err(Outcome::Closed);
@@ -428,6 +675,38 @@ impl Session {
             }
         }
     }
+}
+
+/// Whether the target takes two requests written at once: two health probes in one write
+/// on a fresh connection, both answered within `timeout`. A target that answers only the
+/// first (it reads one frame per read and drops the rest) loses any request sent behind
+/// another, sentinels included.
+pub async fn takes_two_in_one_write(
+    model: &dyn ProtocolModel,
+    addr: SocketAddr,
+    timeout: Duration,
+) -> bool {
+    let mut s = Session::new(addr, timeout);
+    let (a, b) = (model.probe(0xF0F0), model.probe(0xF0F1));
+    let mut out = a.clone();
+    out.extend_from_slice(&b);
+    let Ok(stream) = s.connect(model).await else {
+        return false;
+    };
+    if stream.write_all(&out).await.is_err() {
+        return false;
+    }
+    let deadline = Instant::now() + timeout;
+    let mut answered = (false, false);
+    while !(answered.0 && answered.1) {
+        match s.read_frame(model, deadline).await {
+            Ok(f) if model.unsolicited(&f) => {}
+            Ok(f) if !answered.0 && model.probe_ok(&a, &f) => answered.0 = true,
+            Ok(f) if model.probe_ok(&b, &f) => answered.1 = true,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// One health probe on a fresh connection: latency if the target answered well.

@@ -519,6 +519,26 @@ impl ProtocolModel for Modbus {
         self.probe(u64::from(tid))
     }
 
+    fn reframe(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        // The MBAP length counts the unit identifier and the PDU: at least the unit and a
+        // function code, at most 254.
+        let len = u16::try_from(bytes.len().checked_sub(6)?).ok()?;
+        if !(2..=254).contains(&len) {
+            return None;
+        }
+        let mut out = bytes.to_vec();
+        out[4..6].copy_from_slice(&len.to_be_bytes());
+        Some(out)
+    }
+
+    fn transaction_key(&self, frame: &[u8]) -> Option<u64> {
+        // The MBAP transaction identifier: a server copies it into its answer.
+        match frame {
+            [a, b, ..] => Some(u64::from(u16::from_be_bytes([*a, *b]))),
+            _ => None,
+        }
+    }
+
     fn code_of(&self, request: &[u8]) -> Option<u16> {
         // MBAP header (7 bytes), then the function code.
         request.get(7).map(|fc| u16::from(*fc))

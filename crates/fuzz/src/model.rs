@@ -483,6 +483,21 @@ pub trait ProtocolModel: Send + Sync {
         let _ = request;
         self.probe(seq)
     }
+    /// The key that pairs a request with its answer when several requests are in flight on
+    /// one connection (Modbus/TCP: the transaction identifier, which the answer echoes), read
+    /// from a request's or an answer's bytes. `None` (the default): answers cannot be paired
+    /// with requests, so requests go one at a time.
+    fn transaction_key(&self, frame: &[u8]) -> Option<u64> {
+        let _ = frame;
+        None
+    }
+    /// `bytes` with the transport framing's length set to match them (Modbus/TCP: the MBAP
+    /// length), when the protocol has one and the bytes are long enough to carry it; `None`
+    /// otherwise (the default). Used to send malformed contents in a well-formed frame.
+    fn reframe(&self, bytes: &[u8]) -> Option<Vec<u8>> {
+        let _ = bytes;
+        None
+    }
     /// The message code a request carries, read from its bytes (which may differ from the
     /// message type a mutated case was generated from); `None` when the bytes do not say.
     fn code_of(&self, request: &[u8]) -> Option<u16> {

@@ -93,6 +93,14 @@ fn a_single_client_server_gets_every_case_of_one_session() {
 /// executed count leave them out, and the campaign is inconclusive, not a pass.
 #[test]
 fn more_sessions_than_a_single_client_server_serves_are_inconclusive() {
+    // Cases one at a time, and two in flight per connection (a batch written on a
+    // connection never served is not delivered either).
+    for pipeline in [1, 2] {
+        more_sessions_than_served(pipeline);
+    }
+}
+
+fn more_sessions_than_served(pipeline: usize) {
     // Each answer takes 20 ms: the session it serves holds it for the whole campaign, far
     // longer than the others' 300 ms timeout (with instant answers it may finish its share
     // within that timeout, and the others are then served and their cases really delivered).
@@ -103,6 +111,7 @@ fn more_sessions_than_a_single_client_server_serves_are_inconclusive() {
     let n = message_types();
     cfg.cases = Some(n);
     cfg.concurrency = 4;
+    cfg.pipeline = pipeline;
     cfg.timeout = Duration::from_millis(300);
     let report = run(cfg);
     show(&report);
