@@ -375,8 +375,10 @@ impl Corpus {
     }
 }
 
-/// A derived case: the parent's message, the field at the first changed position when the
-/// parent's message type has a fixed layout there, else `*`.
+/// A derived case, labelled by what its bytes are: the message the model reads from them
+/// ([`crate::campaign::message_of`], else the parent's), and the field at the first changed
+/// position when that message type (else the parent's) has a fixed layout up to it (else
+/// `*`).
 fn derived(
     model: &dyn ProtocolModel,
     parent: &TestCase,
@@ -384,12 +386,14 @@ fn derived(
     bytes: Vec<u8>,
     at: Option<usize>,
 ) -> TestCase {
+    let (code, message) = crate::campaign::message_of(model, &bytes)
+        .unwrap_or_else(|| (parent.code, parent.message.clone()));
     TestCase {
         index,
-        message: parent.message.clone(),
-        code: parent.code,
+        message,
+        code,
         field: at
-            .and_then(|at| field_at(model, parent.code, at))
+            .and_then(|at| field_at(model, code, at).or_else(|| field_at(model, parent.code, at)))
             .unwrap_or("*")
             .to_string(),
         class: MutationClass::Havoc,
@@ -731,6 +735,14 @@ mod tests {
         assert_eq!(at10.field, "and_mask");
         assert_eq!(at10.class, MutationClass::Havoc);
         assert_eq!(at10.code, 22);
+        // A step that changes the function code is labelled with what the bytes now are.
+        let fc0 = walk.iter().find(|d| d.bytes[7] == 0).expect("function 0");
+        assert_eq!(
+            (fc0.code, fc0.message.as_str(), fc0.field.as_str()),
+            (0, "code 0 (not in the model)", "function")
+        );
+        let fc1 = walk.iter().find(|d| d.bytes[7] == 1).expect("function 1");
+        assert_eq!((fc1.code, fc1.message.as_str()), (1, "FC01 read coils"));
         // Once both walks are done: havoc, bounded, deterministic for a seed.
         let mut all = Vec::new();
         for i in 0..400 {
