@@ -27,7 +27,8 @@
 //! be credited to a case: the corpus is then noisier, never wrong about what the target did.
 //!
 //! Derived cases are a function of (seed, index, corpus), so, like learned cases, they depend
-//! on the target's earlier behaviour; a finding's reproducer is always the exact bytes sent.
+//! on the target's earlier behaviour (a resumed run starts with an empty corpus); a finding's
+//! reproducer is always the exact bytes sent.
 //! Everything kept is bounded ([`MAX_CORPUS`] entries of at most [`MAX_CASE_BYTES`] bytes).
 
 use crate::model::{FieldType, ProtocolModel};
@@ -210,20 +211,35 @@ impl Edges {
     pub fn fold(&mut self, map: &[u8]) -> Novelty {
         let mut new_edges = 0;
         let mut new_counts = false;
-        for (i, (last, seen)) in self.last.iter_mut().zip(self.seen.iter_mut()).enumerate() {
-            let now = map.get(i).copied().unwrap_or(0);
-            if now == *last {
+        const CHUNK: usize = 64;
+        for (c, (lasts, seens)) in self
+            .last
+            .chunks_mut(CHUNK)
+            .zip(self.seen.chunks_mut(CHUNK))
+            .enumerate()
+        {
+            // Most of the map does not change from one case to the next: skip it a chunk at
+            // a time.
+            let from = c * CHUNK;
+            let nows = map.get(from..from + CHUNK);
+            if nows == Some(&lasts[..]) {
                 continue;
             }
-            let b = bucket(now.wrapping_sub(*last));
-            *last = now;
-            if b & !*seen != 0 {
-                if *seen == 0 {
-                    new_edges += 1;
-                } else {
-                    new_counts = true;
+            for (k, (last, seen)) in lasts.iter_mut().zip(seens.iter_mut()).enumerate() {
+                let now = map.get(from + k).copied().unwrap_or(0);
+                if now == *last {
+                    continue;
                 }
-                *seen |= b;
+                let b = bucket(now.wrapping_sub(*last));
+                *last = now;
+                if b & !*seen != 0 {
+                    if *seen == 0 {
+                        new_edges += 1;
+                    } else {
+                        new_counts = true;
+                    }
+                    *seen |= b;
+                }
             }
         }
         self.edges += new_edges;
@@ -767,15 +783,29 @@ mod tests {
         #[test]
         fn any_map_reading_and_derivation_is_safe(
             readings in proptest::collection::vec(
-                proptest::collection::vec(proptest::num::u8::ANY, 0..300), 1..8),
+                proptest::collection::vec(proptest::num::u8::ANY, 0..300), 1..6),
             entries in proptest::collection::vec(
                 proptest::collection::vec(proptest::num::u8::ANY, 0..80), 0..6),
             seed in proptest::num::u64::ANY,
         ) {
             let mut e = Edges::new();
+            // A plain byte-by-byte reference.
+            let (mut last, mut seen) = (vec![0u8; MAP_SIZE], vec![0u8; MAP_SIZE]);
             for r in &readings {
                 let before = e.edges();
                 let n = e.fold(r);
+                let (mut edges, mut counts) = (0, false);
+                for i in 0..MAP_SIZE {
+                    let now = r.get(i).copied().unwrap_or(0);
+                    let b = bucket(now.wrapping_sub(last[i]));
+                    last[i] = now;
+                    if b & !seen[i] != 0 {
+                        if seen[i] == 0 { edges += 1 } else { counts = true }
+                        seen[i] |= b;
+                    }
+                }
+                let want = if edges > 0 { Novelty::Edges(edges) } else if counts { Novelty::Counts } else { Novelty::Nothing };
+                proptest::prop_assert_eq!(n, want);
                 proptest::prop_assert!(e.edges() >= before);
                 proptest::prop_assert!(e.edges() <= MAP_SIZE);
                 if let Novelty::Edges(k) = n {
