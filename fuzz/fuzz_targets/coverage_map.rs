@@ -14,8 +14,9 @@ fuzz_target!(|data: &[u8]| {
     for (i, chunk) in data.chunks(97).enumerate() {
         // A reading: the chunk repeated over a part of the map.
         let map: Vec<u8> = chunk.iter().copied().cycle().take(MAP_SIZE.min(chunk.len() * 31)).collect();
-        if edges.fold(&map).is_new() {
-            corpus.add(TestCase {
+        let novelty = edges.fold(&map);
+        corpus.add(
+            TestCase {
                 index: i as u64,
                 message: "fuzz".into(),
                 code: u16::from(chunk.first().copied().unwrap_or(0)),
@@ -23,8 +24,9 @@ fuzz_target!(|data: &[u8]| {
                 class: MutationClass::Valid,
                 valid: false,
                 bytes: chunk.to_vec(),
-            });
-        }
+            },
+            novelty,
+        );
         assert!(edges.edges() <= MAP_SIZE);
     }
     let mut rng = otproof_fuzz::rng::Rng::new(data.len() as u64);

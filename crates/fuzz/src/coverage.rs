@@ -258,10 +258,13 @@ impl Edges {
     }
 }
 
-/// A corpus entry: a case that took new edges, and how far it has been walked.
+/// A corpus entry: a case that took new edges (or known ones a new number of times), and how
+/// far it has been walked.
 #[derive(Debug, Clone)]
 struct Entry {
     case: TestCase,
+    /// It took edges never taken before (not only new hit counts).
+    new_edges: bool,
     /// Next step of the deterministic walk.
     walked: usize,
 }
@@ -273,16 +276,22 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Keep `case` (at most [`MAX_CORPUS`] entries; bytes beyond [`MAX_CASE_BYTES`] and cases
-    /// already kept are refused). Whether it was kept.
-    pub fn add(&mut self, case: TestCase) -> bool {
-        if self.entries.len() >= MAX_CORPUS
+    /// Keep `case`, which showed `novelty` (at most [`MAX_CORPUS`] entries; nothing new,
+    /// bytes beyond [`MAX_CASE_BYTES`] and cases already kept are refused). Whether it was
+    /// kept.
+    pub fn add(&mut self, case: TestCase, novelty: Novelty) -> bool {
+        if !novelty.is_new()
+            || self.entries.len() >= MAX_CORPUS
             || case.bytes.len() > MAX_CASE_BYTES
             || self.entries.iter().any(|e| e.case.bytes == case.bytes)
         {
             return false;
         }
-        self.entries.push(Entry { case, walked: 0 });
+        self.entries.push(Entry {
+            case,
+            new_edges: matches!(novelty, Novelty::Edges(_)),
+            walked: 0,
+        });
         true
     }
 
@@ -328,21 +337,26 @@ impl Corpus {
         Some(derived(model, parent, index, bytes, first))
     }
 
-    /// The next step of the walks: the newest entry whose first rounds (0x00 and 0xFF at
-    /// every position) are not done, else the newest entry with a round to go. Returns
-    /// (bytes, parent, position).
+    /// The next step of the walks: the first rounds (0x00 and 0xFF at every position) of the
+    /// newest entry that took new edges, else of the newest entry (new hit counts only, often
+    /// timing), else the other rounds in the same order. Returns (bytes, parent, position).
     fn walk_step(&mut self) -> Option<(Vec<u8>, TestCase, usize)> {
         for rounds in [FIRST_ROUNDS, WALK_VALUES.len()] {
-            for e in self.entries.iter_mut().rev() {
-                let positions = e.case.bytes.len().min(WALK_SPAN);
-                while e.walked < positions * rounds {
-                    let (round, at) = (e.walked / positions, e.walked % positions);
-                    let v = WALK_VALUES[round];
-                    e.walked += 1;
-                    if e.case.bytes.get(at) != Some(&v) {
-                        let mut bytes = e.case.bytes.clone();
-                        bytes[at] = v;
-                        return Some((bytes, e.case.clone(), at));
+            for edges_only in [true, false] {
+                for e in self.entries.iter_mut().rev() {
+                    if edges_only && !e.new_edges {
+                        continue;
+                    }
+                    let positions = e.case.bytes.len().min(WALK_SPAN);
+                    while e.walked < positions * rounds {
+                        let (round, at) = (e.walked / positions, e.walked % positions);
+                        let v = WALK_VALUES[round];
+                        e.walked += 1;
+                        if e.case.bytes.get(at) != Some(&v) {
+                            let mut bytes = e.case.bytes.clone();
+                            bytes[at] = v;
+                            return Some((bytes, e.case.clone(), at));
+                        }
                     }
                 }
             }
@@ -585,9 +599,8 @@ impl Coverage {
         if self.map.read(&mut s.buf).is_err() {
             return;
         }
-        if s.edges.fold(&s.buf).is_new() {
-            s.corpus.add(case);
-        }
+        let novelty = s.edges.fold(&s.buf);
+        s.corpus.add(case, novelty);
     }
 
     /// What grey-box feedback did so far.
@@ -691,11 +704,16 @@ mod tests {
     #[test]
     fn the_corpus_is_bounded_and_keeps_no_duplicate() {
         let mut c = Corpus::default();
-        assert!(c.add(case(0, &[1, 2, 3])));
-        assert!(!c.add(case(1, &[1, 2, 3])), "same bytes");
-        assert!(!c.add(case(2, &vec![0; MAX_CASE_BYTES + 1])), "too long");
+        let new = Novelty::Edges(1);
+        assert!(c.add(case(0, &[1, 2, 3]), new));
+        assert!(!c.add(case(1, &[1, 2, 3]), new), "same bytes");
+        assert!(
+            !c.add(case(2, &vec![0; MAX_CASE_BYTES + 1]), new),
+            "too long"
+        );
+        assert!(!c.add(case(3, &[4]), Novelty::Nothing), "nothing new");
         for i in 0..2 * MAX_CORPUS as u64 {
-            c.add(case(i, &i.to_be_bytes()));
+            c.add(case(i, &i.to_be_bytes()), Novelty::Counts);
         }
         assert_eq!(c.len(), MAX_CORPUS);
     }
@@ -707,10 +725,10 @@ mod tests {
         let mut rng = Rng::new(1);
         assert!(c.derive(&model, 0, &mut rng).is_none(), "empty corpus");
         let old = [0, 1, 0, 0, 0, 8, 1, 22, 0, 5, 0x12, 0x34, 0x56, 0x78];
-        c.add(case(0, &old));
+        c.add(case(0, &old), Novelty::Edges(1));
         let mut new = old;
         new[10] = 0;
-        c.add(case(1, &new));
+        c.add(case(1, &new), Novelty::Edges(2));
         let replay = c.clone();
         // The newest entry is walked first: every position set to 0x00, then to 0xFF
         // (values it already has skipped); then the older entry's first rounds.
@@ -779,6 +797,22 @@ mod tests {
         assert_eq!(again, first);
     }
 
+    #[test]
+    fn entries_with_new_edges_are_walked_before_those_with_new_counts_only() {
+        let model = Modbus::new(1);
+        let mut c = Corpus::default();
+        let mut rng = Rng::new(1);
+        c.add(case(0, &[0x10; 4]), Novelty::Edges(1));
+        c.add(case(1, &[0x20; 4]), Novelty::Counts);
+        let first: Vec<Vec<u8>> = (0..8)
+            .map(|i| c.derive(&model, i, &mut rng).expect("a case").bytes)
+            .collect();
+        // 4 positions x (0x00, 0xFF) of the entry with new edges, then the other's.
+        assert!(first.iter().all(|b| b.contains(&0x10)), "{first:?}");
+        let next = c.derive(&model, 8, &mut rng).expect("a case").bytes;
+        assert_eq!(next, [0x00, 0x20, 0x20, 0x20]);
+    }
+
     proptest::proptest! {
         #[test]
         fn any_map_reading_and_derivation_is_safe(
@@ -815,7 +849,7 @@ mod tests {
             let model = Modbus::new(1);
             let mut c = Corpus::default();
             for (i, b) in entries.iter().enumerate() {
-                c.add(case(i as u64, b));
+                c.add(case(i as u64, b), Novelty::Edges(1));
             }
             let mut rng = Rng::new(seed);
             for i in 0..50 {

@@ -132,7 +132,7 @@ fn meets_the_chain(b: &[u8]) -> bool {
 }
 
 /// The case budget of both runs below.
-const CASES: u64 = 2500;
+const CASES: u64 = 3000;
 
 /// The planted heap overflow of `--bug chain` (an FC 22 request with AND mask 0x0000, OR mask
 /// 0xFFFF and unit id 255; the masks are four nested byte conditions) is found with coverage
@@ -152,7 +152,18 @@ fn coverage_feedback_climbs_a_branch_chain_that_blind_generation_misses() {
         .coverage()
         .expect("the instrumented target gives coverage");
     let fb = Feedback::new(&model).with_coverage(Some(cov.clone()));
-    let crash = drive(&fb, &target, addr, seed, CASES).expect("coverage feedback finds the chain");
+    let crash = drive(&fb, &target, addr, seed, CASES).unwrap_or_else(|| {
+        let corpus: Vec<String> = cov
+            .corpus()
+            .iter()
+            .map(|c| format!("{} {}", c.index, hex::encode(&c.bytes)))
+            .collect();
+        panic!(
+            "coverage feedback did not find the chain: {:?}, target {:?}, corpus {corpus:#?}",
+            fb.learned().greybox,
+            target.exited()
+        )
+    });
     let summary = fb.learned().greybox.expect("grey-box summary");
     eprintln!(
         "with coverage: crash at case {} ({} {} {}): {}; {summary:?}",
