@@ -138,9 +138,10 @@ const CASES: u64 = 3000;
 /// 0xFFFF and unit id 255; the masks are four nested byte conditions) is found with coverage
 /// feedback: each request meeting one more condition takes a new edge, joins the corpus and
 /// is walked next. The same seed without coverage (the same schedule, learning included, over
-/// the same number of cases) does not find it: blind cases change one field of a valid
-/// request, and the chain needs three fields at values the model's generator picks with
-/// probability 2^-16 each.
+/// the same number of cases) does not find it: a blind case changes one field of a valid
+/// request, and the chain needs three at once: both masks at values the generator picks with
+/// probability 2^-16 each, and a unit id the model always sets to 1 (only the invalid-enum
+/// class changes it, and then alone).
 #[test]
 fn coverage_feedback_climbs_a_branch_chain_that_blind_generation_misses() {
     let bin = clang_build();
