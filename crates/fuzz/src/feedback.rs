@@ -27,15 +27,23 @@
 //! with several sessions, on timing). A finding's reproducer is always the exact bytes sent,
 //! so nothing needs rebuilding; [`Feedback`] remembers recent learned cases so findings are
 //! labelled with their field and class.
+//!
+//! Grey-box feedback ([`crate::coverage`]), when a [`Coverage`] is attached
+//! ([`Feedback::with_coverage`]) and the target took edges: after the limits, every other
+//! case is derived from the coverage corpus (a regular case while it is empty) and the turns
+//! above take the others (at half the pace); every case built is handed to the coverage to be
+//! credited with the edges it took, and [`Learned::greybox`] says what it did. Without
+//! coverage the schedule is exactly as above.
 
 use crate::campaign::build_case;
+use crate::coverage::{Coverage, GreyBox};
 use crate::model::{BytesLen, Domain, FieldType, Message, MessageDef, ProtocolModel, Value};
 use crate::mutate::{mutate, MutationClass, TestCase};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// What an answer taught.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +157,9 @@ pub struct Learned {
     /// Learned cases built (bisection and boundary).
     #[serde(default)]
     pub learned_cases: u64,
+    /// Grey-box feedback (the target's edge coverage), when it was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greybox: Option<GreyBox>,
 }
 
 impl Learned {
@@ -159,6 +170,7 @@ impl Learned {
             && self.values == 0
             && self.discovery_reads == 0
             && self.learned_cases == 0
+            && self.greybox.is_none()
     }
 }
 
@@ -339,6 +351,8 @@ pub struct Feedback {
     grid: Vec<(usize, u64)>,
     discovery: AtomicU64,
     learned_cases: AtomicU64,
+    /// Grey-box feedback, when the target gives coverage.
+    coverage: Option<Arc<Coverage>>,
 }
 
 impl std::fmt::Debug for Feedback {
@@ -392,7 +406,20 @@ impl Feedback {
             grid,
             discovery: AtomicU64::new(0),
             learned_cases: AtomicU64::new(0),
+            coverage: None,
         }
+    }
+
+    /// Use the target's edge coverage as feedback (see the module documentation), if
+    /// `coverage` is given and active (the target took edges: it is instrumented).
+    pub fn with_coverage(mut self, coverage: Option<Arc<Coverage>>) -> Feedback {
+        self.coverage = coverage.filter(|c| c.active());
+        self
+    }
+
+    /// The grey-box feedback in use.
+    pub fn coverage(&self) -> Option<&Arc<Coverage>> {
+        self.coverage.as_ref()
     }
 
     /// Index of the first limit case (after one round of the model).
@@ -407,6 +434,9 @@ impl Feedback {
 
     /// Learn from the answer `response` to `request`.
     pub fn observe(&self, model: &dyn ProtocolModel, request: &[u8], response: &[u8]) {
+        if let Some(c) = &self.coverage {
+            c.after_request(request);
+        }
         let obs = model.learn(request, response);
         if obs.is_empty() {
             return;
@@ -453,6 +483,7 @@ impl Feedback {
                 .load(Ordering::SeqCst)
                 .min(self.grid.len() as u64),
             learned_cases: self.learned_cases.load(Ordering::SeqCst),
+            greybox: self.coverage.as_ref().map(|c| c.summary()),
         }
     }
 
@@ -476,6 +507,14 @@ impl Feedback {
 
     /// Case `index` of the campaign (see the module documentation for the schedule).
     pub fn case(&self, model: &dyn ProtocolModel, seed: u64, index: u64) -> TestCase {
+        let case = self.scheduled(model, seed, index);
+        if let Some(c) = &self.coverage {
+            c.before_case(&case);
+        }
+        case
+    }
+
+    fn scheduled(&self, model: &dyn ProtocolModel, seed: u64, index: u64) -> TestCase {
         if index < self.round {
             return build_case(model, seed, index);
         }
@@ -483,7 +522,18 @@ impl Feedback {
         if let Some(l) = self.limits.get(li as usize) {
             return self.limit_case(model, seed, index, l);
         }
-        let j = li - self.limits.len() as u64;
+        let mut j = li - self.limits.len() as u64;
+        // Grey-box: every other turn is derived from the coverage corpus (while it is empty,
+        // a regular case); the turns above take the others.
+        if let Some(c) = &self.coverage {
+            if j % 2 == 1 {
+                let case = c.derive(model, seed, index);
+                return self
+                    .memo(case)
+                    .unwrap_or_else(|| build_case(model, seed, index));
+            }
+            j /= 2;
+        }
         let case = match j % 4 {
             0 => None,
             1 => self
@@ -494,18 +544,20 @@ impl Feedback {
                 .learned_case(model, seed, index, false)
                 .or_else(|| self.discover(model, seed, index)),
         };
-        match case {
-            Some(c) => {
-                if let Ok(mut k) = self.knowledge.lock() {
-                    k.memo.push_back((index, c.field.clone(), c.class));
-                    if k.memo.len() > MAX_MEMO {
-                        k.memo.pop_front();
-                    }
-                }
-                c
+        self.memo(case)
+            .unwrap_or_else(|| build_case(model, seed, index))
+    }
+
+    /// Remember the label of a case built from what was learned.
+    fn memo(&self, case: Option<TestCase>) -> Option<TestCase> {
+        let c = case?;
+        if let Ok(mut k) = self.knowledge.lock() {
+            k.memo.push_back((c.index, c.field.clone(), c.class));
+            if k.memo.len() > MAX_MEMO {
+                k.memo.pop_front();
             }
-            None => build_case(model, seed, index),
         }
+        Some(c)
     }
 
     fn limit_case(

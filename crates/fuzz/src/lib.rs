@@ -17,6 +17,9 @@
 //! - **feedback** ([`feedback`]): protocol limits tried after the first round; learning from
 //!   answers (mapped address ranges found by a grid of reads and exact by bisection, count
 //!   limits, a value dictionary) and cases placed at the learned boundaries;
+//! - **grey-box feedback** ([`coverage`], optional): the edge coverage of a launched target
+//!   built with coverage instrumentation and `support/otproof_cov.c` (a shared map of AFL
+//!   hit counts); cases that take new edges form a corpus new cases are derived from;
 //! - **CRCs** as derived fields ([`model::Rule::Crc`], [`model::Rule::CrcBlocks`]:
 //!   CRC-16/MODBUS, CRC-16/DNP, per block);
 //! - **executor** ([`exec::Session`]): async TCP with per-case timeouts, reconnects and a cap
@@ -50,6 +53,7 @@
 //! sends.
 
 pub mod campaign;
+pub mod coverage;
 pub mod exec;
 pub mod feedback;
 pub mod listen;

@@ -3,8 +3,15 @@
 //! measured (resident memory) for degradation. Its standard error is kept (the last
 //! [`STDERR_TAIL`] bytes of each run, never more) so that a sanitizer report it prints when it
 //! dies (AddressSanitizer, UndefinedBehaviorSanitizer, ...) becomes part of the crash finding.
+//!
+//! Each launched target also gets a coverage map ([`crate::coverage::CoverageMap`], a
+//! 64 KiB file in `/dev/shm`, removed with the target) named in its environment
+//! ([`crate::coverage::MAP_ENV`]); a target built with coverage instrumentation and
+//! `support/otproof_cov.c` counts its edges there, and [`ProcessTarget::coverage`] then offers
+//! them as grey-box feedback. An uninstrumented target leaves the map empty: no coverage.
 
 use crate::campaign::TargetControl;
+use crate::coverage::{Coverage, CoverageMap, MAP_ENV};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::io::Read;
@@ -90,6 +97,12 @@ pub struct ProcessTarget {
     startup: Duration,
     /// Standard error of the current (or last) run.
     stderr: Mutex<Arc<Mutex<Tail>>>,
+    /// The file of the coverage map named in the target's environment (none if it could not
+    /// be made), and the map until [`ProcessTarget::coverage`] takes it.
+    map_path: Option<std::path::PathBuf>,
+    map: Mutex<Option<CoverageMap>>,
+    /// Grey-box feedback on the map, once asked for.
+    coverage: Mutex<Option<Arc<Coverage>>>,
 }
 
 fn describe(status: std::process::ExitStatus) -> String {
@@ -109,19 +122,39 @@ fn describe(status: std::process::ExitStatus) -> String {
 impl ProcessTarget {
     /// Start `cmd` (a shell command line) and wait until `addr` accepts connections.
     pub fn launch(cmd: &str, addr: SocketAddr, startup: Duration) -> Result<ProcessTarget, String> {
+        let map = CoverageMap::create().ok();
         let t = ProcessTarget {
             cmd: cmd.to_string(),
             addr,
             child: Mutex::new(None),
             startup,
             stderr: Mutex::new(Arc::new(Mutex::new(Tail::default()))),
+            map_path: map.as_ref().map(|m| m.path().to_path_buf()),
+            map: Mutex::new(map),
+            coverage: Mutex::new(None),
         };
         t.start()?;
         Ok(t)
     }
 
+    /// The target's edge coverage as grey-box feedback, if it is instrumented (it took edges
+    /// while starting); `None` otherwise. The same [`Coverage`] each time it is asked; it
+    /// outlives restarts (the restarted process maps the same file, whose counts go on).
+    pub fn coverage(&self) -> Option<Arc<Coverage>> {
+        let mut c = self.coverage.lock().ok()?;
+        if c.is_none() {
+            let map = self.map.lock().ok()?.take()?;
+            *c = Some(Arc::new(Coverage::new(map).ok()?));
+        }
+        c.clone().filter(|c| c.active())
+    }
+
     fn start(&self) -> Result<(), String> {
-        let child = Command::new("sh")
+        let mut cmd = Command::new("sh");
+        if let Some(p) = &self.map_path {
+            cmd.env(MAP_ENV, p);
+        }
+        let child = cmd
             .arg("-c")
             .arg(format!("exec {}", self.cmd))
             .stdin(Stdio::null())

@@ -1,7 +1,7 @@
 //! Feedback: CRC derived fields, protocol limits early in the schedule, learning mapped
 //! address ranges from Modbus answers, and sanitizer reports of launched targets as crash
 //! findings, against real C targets built here with AddressSanitizer
-//! (tests/servers/asan_modbus_server.c, libmodbus 3.1.6).
+//! (tests/servers/libmodbus_server.c with a planted bug, libmodbus 3.1.6).
 #![allow(clippy::disallowed_macros)] // reports results on the console
 
 mod common;
@@ -16,7 +16,6 @@ use otproof_fuzz::mutate::{mutate, MutationClass};
 use otproof_fuzz::process::{sanitizer_report, ProcessTarget};
 use otproof_fuzz::rng::Rng;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -266,48 +265,18 @@ fn a_sanitizer_report_is_found_and_quoted() {
     assert!(sanitizer_report("==1==ERROR: something else\nplain text\n").is_none());
 }
 
-/// The ASan-built target (tests/servers/asan_modbus_server.c), compiled once per process.
+/// The ASan-built libmodbus server (tests/servers/libmodbus_server.c).
 fn asan_server() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("asan_modbus_server");
-            let src = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/servers/asan_modbus_server.c");
-            let flags = Command::new("pkg-config")
-                .args(["--cflags", "--libs", "libmodbus"])
-                .output()
-                .expect("pkg-config runs (.ci/run installs pkg-config and libmodbus-dev)");
-            assert!(flags.status.success(), "libmodbus-dev is not installed");
-            let flags = String::from_utf8_lossy(&flags.stdout).into_owned();
-            let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
-            let st = Command::new("cc")
-                .args([
-                    "-O1",
-                    "-g",
-                    "-fsanitize=address",
-                    "-fno-omit-frame-pointer",
-                    "-o",
-                ])
-                .arg(&tmp)
-                .arg(&src)
-                .args(flags.split_whitespace())
-                .status()
-                .expect("cc runs");
-            assert!(st.success(), "building the ASan target failed");
-            std::fs::rename(&tmp, &bin).expect("install target");
-            bin
-        })
-        .clone()
+    common::libmodbus_server(&["-O1", "-g", "-fsanitize=address", "-fno-omit-frame-pointer"])
 }
 
-/// A bounded campaign against the ASan target in `mode`, launched and controlled (as with
-/// `--target-cmd`).
+/// A bounded campaign against the ASan target with bug `mode` (1 ms libmodbus timeouts),
+/// launched and controlled (as with `--target-cmd`).
 fn campaign(mode: &str, cases: u64) -> Report {
     let port = common::free_port();
     let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
     let cmd = format!(
-        "env ASAN_OPTIONS=detect_leaks=0 {} {port} {mode}",
+        "env ASAN_OPTIONS=detect_leaks=0 {} {port} 1 --bug {mode}",
         asan_server().display()
     );
     let target = ProcessTarget::launch(&cmd, addr, Duration::from_secs(10)).expect("starts");

@@ -1,11 +1,16 @@
 //! Real Modbus/TCP servers for the tests, started on 127.0.0.1 and stopped on drop:
 //! pymodbus (Python, installed by .ci/run) and libmodbus (a C harness built here against
-//! Debian's libmodbus-dev, installed by .ci/run).
+//! Debian's libmodbus-dev, installed by .ci/run). C test servers are built by [`compile_c`],
+//! once per test process and per set of flags.
 #![allow(dead_code)]
 
+use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub struct Server {
@@ -84,7 +89,7 @@ impl Server {
         Server::spawn_on(cmd, port, "the single-client server (python3)")
     }
 
-    /// libmodbus 3.1.6 behind a small C harness, compiled once per test process.
+    /// libmodbus 3.1.6 behind a small C harness (tests/servers/libmodbus_server.c).
     pub fn libmodbus() -> Server {
         Server::spawn(
             Command::new(libmodbus_harness()),
@@ -98,36 +103,6 @@ impl Server {
             .arg(format!("-{sig}"))
             .arg(self.child.id().to_string())
             .status()
-    }
-}
-
-pub fn build_libmodbus_harness() -> PathBuf {
-    {
-        let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libmodbus_server");
-        let src = servers_dir().join("libmodbus_server.c");
-        let stale = std::fs::metadata(&bin)
-            .and_then(|b| Ok(b.modified()? < std::fs::metadata(&src)?.modified()?))
-            .unwrap_or(true);
-        if stale {
-            let flags = Command::new("pkg-config")
-                .args(["--cflags", "--libs", "libmodbus"])
-                .output()
-                .expect("pkg-config runs (.ci/run installs pkg-config and libmodbus-dev)");
-            assert!(flags.status.success(), "libmodbus-dev is not installed");
-            let flags = String::from_utf8_lossy(&flags.stdout).into_owned();
-            let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
-            let st = Command::new("cc")
-                .arg("-O1")
-                .arg("-o")
-                .arg(&tmp)
-                .arg(&src)
-                .args(flags.split_whitespace())
-                .status()
-                .expect("cc runs");
-            assert!(st.success(), "building the libmodbus harness failed");
-            std::fs::rename(&tmp, &bin).expect("install harness");
-        }
-        bin
     }
 }
 
@@ -164,36 +139,90 @@ pub fn rt() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-/// The libmodbus harness binary, compiled once per test process.
+/// A C program built from `sources` with the compiler flags `flags` (sources first, then
+/// flags, so that libraries can follow), by `cc`, or by `NAME` when a flag is `CC=NAME`. Built once per test process and per (sources, flags);
+/// a binary left by an earlier process is reused while it is newer than its sources.
+pub fn compile_c(sources: &[PathBuf], flags: &[String]) -> PathBuf {
+    static BUILT: OnceLock<Mutex<BTreeMap<String, PathBuf>>> = OnceLock::new();
+    let key = format!("{sources:?} {flags:?}");
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().expect("compile lock");
+    if let Some(bin) = built.get(&key) {
+        return bin.clone();
+    }
+    let mut hash = DefaultHasher::new();
+    key.hash(&mut hash);
+    let stem = sources
+        .first()
+        .and_then(|s| s.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "c".into());
+    let bin =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{stem}-{:016x}", hash.finish()));
+    let newest_source = sources
+        .iter()
+        .filter_map(|s| std::fs::metadata(s).and_then(|m| m.modified()).ok())
+        .max();
+    let fresh = std::fs::metadata(&bin)
+        .and_then(|b| b.modified())
+        .is_ok_and(|b| newest_source.is_some_and(|s| b >= s));
+    if !fresh {
+        let (compiler, flags): (Vec<&String>, Vec<&String>) =
+            flags.iter().partition(|f| f.starts_with("CC="));
+        let compiler = compiler
+            .first()
+            .map_or("cc", |c| c.trim_start_matches("CC="));
+        let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
+        let st = Command::new(compiler)
+            .arg("-o")
+            .arg(&tmp)
+            .args(sources)
+            .args(flags)
+            .status()
+            .unwrap_or_else(|e| panic!("{compiler} does not run: {e} (.ci/run installs it)"));
+        assert!(st.success(), "building {sources:?} with {compiler} failed");
+        std::fs::rename(&tmp, &bin).expect("install the binary");
+    }
+    built.insert(key, bin.clone());
+    bin
+}
+
+/// The compiler and linker flags of Debian's libmodbus-dev (`pkg-config`).
+pub fn libmodbus_flags() -> Vec<String> {
+    let out = Command::new("pkg-config")
+        .args(["--cflags", "--libs", "libmodbus"])
+        .output()
+        .expect("pkg-config runs (.ci/run installs pkg-config and libmodbus-dev)");
+    assert!(out.status.success(), "libmodbus-dev is not installed");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A test server source under tests/servers.
+pub fn server_source(name: &str) -> PathBuf {
+    servers_dir().join(name)
+}
+
+/// The libmodbus server (tests/servers/libmodbus_server.c) built with `flags` before the
+/// libmodbus ones.
+pub fn libmodbus_server(flags: &[&str]) -> PathBuf {
+    let mut all: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+    all.extend(libmodbus_flags());
+    compile_c(&[server_source("libmodbus_server.c")], &all)
+}
+
+/// The libmodbus harness, plain (`-O1`).
 pub fn libmodbus_harness() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT.get_or_init(build_libmodbus_harness).clone()
+    libmodbus_server(&["-O1"])
 }
 
 /// The crash-on-sequence target (tests/servers/crash_on_sequence.c: exits after FC 0x41 then
-/// FC 0x42 on one connection), compiled once per test process.
+/// FC 0x42 on one connection).
 pub fn crash_on_sequence() -> PathBuf {
-    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let bin = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("crash_on_sequence");
-            let src = servers_dir().join("crash_on_sequence.c");
-            let stale = std::fs::metadata(&bin)
-                .and_then(|b| Ok(b.modified()? < std::fs::metadata(&src)?.modified()?))
-                .unwrap_or(true);
-            if stale {
-                let tmp = bin.with_extension(format!("tmp{}", std::process::id()));
-                let st = Command::new("cc")
-                    .arg("-O1")
-                    .arg("-o")
-                    .arg(&tmp)
-                    .arg(&src)
-                    .status()
-                    .expect("cc runs");
-                assert!(st.success(), "building the crash-on-sequence target failed");
-                std::fs::rename(&tmp, &bin).expect("install target");
-            }
-            bin
-        })
-        .clone()
+    compile_c(
+        &[server_source("crash_on_sequence.c")],
+        &["-O1".to_string()],
+    )
 }
