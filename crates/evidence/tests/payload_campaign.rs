@@ -97,6 +97,7 @@ fn realistic() -> RobustnessCampaign {
             values: 12,
             discovery_reads: 40,
             learned_cases: 96,
+            greybox: None,
         }),
         findings: vec![
             CampaignFinding {

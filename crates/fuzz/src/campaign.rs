@@ -522,6 +522,10 @@ pub trait TargetControl: Send + Sync {
     fn crash_report(&self) -> Option<crate::process::SanitizerReport> {
         None
     }
+    /// The target's edge coverage (grey-box feedback), if it is instrumented.
+    fn coverage(&self) -> Option<Arc<crate::coverage::Coverage>> {
+        None
+    }
 }
 
 /// A shared [`TargetControl`] in a [`Config`].
@@ -2230,6 +2234,13 @@ pub async fn run(
     if cfg.case_timeout.is_none() {
         cfg.case_timeout = Some(case_timeout_for(baseline, cfg.timeout));
     }
+    // Grey-box mode (the launched target's edge coverage, taken after the baseline so its
+    // probes count as start-up edges): each case's new edges are credited to that case, so
+    // cases go one at a time.
+    let coverage = cfg.control.0.as_ref().and_then(|c| c.coverage());
+    if coverage.is_some() {
+        cfg.pipeline = 1;
+    }
     if cfg.sentinel
         && baseline.is_some()
         && !crate::exec::takes_two_in_one_write(model.as_ref(), cfg.target, cfg.timeout).await
@@ -2247,7 +2258,7 @@ pub async fn run(
         answered: AtomicU64::new(0),
         last_probe: Mutex::new((0, Instant::now())),
         baseline,
-        feedback: crate::feedback::Feedback::new(model.as_ref()),
+        feedback: crate::feedback::Feedback::new(model.as_ref()).with_coverage(coverage),
         findings: Mutex::new(Vec::new()),
         coverage: Mutex::new(Coverage {
             pairs_total,

@@ -281,6 +281,10 @@ impl TargetControl for ProcessTarget {
         };
         sanitizer_report(&self.stderr_tail(wait))
     }
+
+    fn coverage(&self) -> Option<Arc<Coverage>> {
+        ProcessTarget::coverage(self)
+    }
 }
 
 impl Drop for ProcessTarget {

@@ -278,3 +278,42 @@ fn instrumented_targets_fill_the_map_and_plain_ones_give_none() {
         assert!(target.exited().is_none());
     }
 }
+
+/// The same chain through a whole campaign (`campaign::run` with the launched target as its
+/// control, as `--target-cmd` does): grey-box mode switches on by itself, the crash is found
+/// with the AddressSanitizer report attached and the learned knowledge says what the corpus
+/// did.
+#[test]
+fn a_campaign_on_an_instrumented_target_uses_its_coverage() {
+    use otproof_fuzz::campaign::{self, Behaviour, Config, Control};
+    use otproof_fuzz::model::ProtocolModel;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    let (target, addr) = launch(&clang_build(), "--bug chain");
+    let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
+    let mut cfg = Config::new(addr);
+    cfg.cases = Some(3000);
+    cfg.seed = 3;
+    cfg.timeout = Duration::from_millis(500);
+    cfg.crash_grace = Duration::from_millis(500);
+    cfg.minimize_failure_time = Duration::from_secs(3);
+    cfg.case_timeout = Some(Duration::from_millis(100));
+    cfg.control = Control(Some(Arc::new(target)));
+    let report = common::rt().block_on(campaign::run(
+        model,
+        cfg,
+        Arc::new(AtomicBool::new(false)),
+        &mut |_| {},
+    ));
+    let greybox = report.learned.greybox.as_ref().expect("grey-box mode");
+    eprintln!("{} cases, grey-box {greybox:?}", report.cases);
+    let crash = report
+        .findings
+        .iter()
+        .find(|f| f.behaviour == Behaviour::Crash && f.sanitizer.is_some())
+        .unwrap_or_else(|| panic!("no sanitizer crash: {:?}", report.findings));
+    assert_eq!(crash.reproducer.len(), 1, "{crash:?}");
+    assert!(meets_the_chain(
+        &hex::decode(&crash.reproducer[0]).expect("hex")
+    ));
+}

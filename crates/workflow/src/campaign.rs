@@ -770,6 +770,13 @@ pub fn campaign_of(r: &Report, scope: CampaignScope) -> RobustnessCampaign {
             values: r.learned.values as u64,
             discovery_reads: r.learned.discovery_reads,
             learned_cases: r.learned.learned_cases,
+            greybox: r.learned.greybox.as_ref().map(|g| p::GreyBoxCoverage {
+                edges: g.edges,
+                startup_edges: g.startup_edges,
+                corpus: g.corpus,
+                derived_cases: g.derived_cases,
+                map_size: g.map_size,
+            }),
         }),
         findings: r.findings.iter().map(finding).collect(),
     }

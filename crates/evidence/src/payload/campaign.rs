@@ -443,6 +443,26 @@ pub struct LearnedKnowledge {
     pub discovery_reads: u64,
     /// Cases built from what was learned (bisection and boundary cases).
     pub learned_cases: u64,
+    /// Grey-box mode: the launched target's edge coverage was the feedback (absent when
+    /// the target was not instrumented).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greybox: Option<GreyBoxCoverage>,
+}
+
+/// What grey-box feedback saw of the target's code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GreyBoxCoverage {
+    /// Distinct edges the target took, start-up included.
+    pub edges: u64,
+    /// Edges taken while it started, before the first case.
+    pub startup_edges: u64,
+    /// Cases kept in the corpus because they took new edges (or new hit counts).
+    pub corpus: u64,
+    /// Cases derived from the corpus.
+    pub derived_cases: u64,
+    /// Size of the coverage map (edge slots).
+    pub map_size: u64,
 }
 
 /// A learned run of mapped addresses.
