@@ -41,6 +41,15 @@ fn a_client_campaign_writes_the_outputs_and_its_crash_replays() {
         &dir,
     );
     fails(&out, 1, &["13 cases executed (0 not delivered)", "crash"]);
+    // The start message and the evidence show the port actually bound, not the ':0' asked.
+    let said = text(&out.stderr);
+    let port: u16 = said
+        .split("listening on 127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no listening address in: {said}"));
+    assert_ne!(port, 0, "{said}");
     for f in [
         "evidence.json",
         "report.html",
@@ -56,6 +65,7 @@ fn a_client_campaign_writes_the_outputs_and_its_crash_replays() {
         "{ev}"
     );
     assert!(ev.contains("CR 7.1"));
+    assert!(ev.contains(&format!("127.0.0.1:{port}")), "{ev}");
     let f1 = std::fs::read_to_string(dir.join("c/findings/1.json")).expect("finding");
     assert!(f1.contains("\"behaviour\": \"crash\""), "{f1}");
     assert!(f1.contains("PINGREQ from the broker"), "{f1}");

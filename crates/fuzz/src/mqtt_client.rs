@@ -429,6 +429,14 @@ impl ClientModel for MqttClient {
         }
     }
 
+    fn body_of(&self, frame: &[u8]) -> Option<Vec<u8>> {
+        crate::mqtt::packet_body(frame).map(<[u8]>::to_vec)
+    }
+
+    fn with_body(&self, frame: &[u8], body: &[u8]) -> Option<Vec<u8>> {
+        crate::mqtt::with_body(frame, body)
+    }
+
     fn goes_on(&self, sent: &[u8]) -> bool {
         // After refusing a connection (CONNACK return code > 0) a broker closes it [MQTT-3.2.2-5].
         !matches!(split(sent), Some((0x20, [_, code])) if *code != 0)

@@ -17,12 +17,10 @@ use otproof_evidence::{
     Record, RecordId, Severity, Subject,
 };
 use otproof_fuzz::campaign::{self as fz, Control};
-use otproof_fuzz::listen::ClientModel as _;
 use otproof_fuzz::modbus::{self, Modbus};
 use otproof_fuzz::model::ProtocolModel;
 /// The MQTT version a campaign speaks.
 pub use otproof_fuzz::mqtt::Version as MqttVersion;
-use otproof_fuzz::mqtt_client::MqttClient;
 use otproof_fuzz::sequence;
 use otproof_report::campaign as render;
 use otproof_report::ReportError;
@@ -52,6 +50,9 @@ pub const MQTT_SCOPE_PROTOCOL: &str = "MQTT 3.1.1 (OASIS Standard), broker side"
 /// The protocol and specification an MQTT client campaign (otproof as the broker) tests.
 pub const MQTT_CLIENT_SCOPE_PROTOCOL: &str =
     "MQTT 3.1.1 (OASIS Standard), client side (otproof plays the broker)";
+/// The protocol and specification an MQTT 5.0 client campaign (otproof as the broker) tests.
+pub const MQTT5_CLIENT_SCOPE_PROTOCOL: &str =
+    "MQTT 5.0 (OASIS Standard), client side (otproof plays the broker)";
 /// The protocol and specification an MQTT 5.0 campaign tests, as written in its scope.
 pub const MQTT5_SCOPE_PROTOCOL: &str = "MQTT 5.0 (OASIS Standard), broker side";
 
@@ -356,7 +357,7 @@ pub async fn run_mqtt(
     Ok(CampaignRun { report, campaign })
 }
 
-/// An MQTT 3.1.1 campaign against a client, otproof listening and playing the broker.
+/// An MQTT campaign against a client, otproof listening and playing the broker.
 #[derive(Debug, Clone)]
 pub struct MqttClientPlan {
     /// Settings; `config.target` is the address to listen on (port 0: any free port).
@@ -369,6 +370,10 @@ pub struct MqttClientPlan {
     pub previous: Option<Report>,
     /// The device under test.
     pub device: Device,
+    /// The MQTT version otproof speaks as the broker (3.1.1 unless set).
+    pub version: MqttVersion,
+    /// The socket bound by [`MqttClientPlan::bind`], if it was called.
+    listener: Option<Arc<std::net::TcpListener>>,
 }
 
 impl MqttClientPlan {
@@ -388,11 +393,27 @@ impl MqttClientPlan {
             client_cmd,
             previous,
             device,
+            version: MqttVersion::V311,
+            listener: None,
         }
+    }
+
+    /// Bind the listening socket now (port 0: any free port), so that the address actually
+    /// bound can be shown before the campaign starts; `config.target` becomes that address.
+    pub fn bind(&mut self) -> Result<SocketAddr, CampaignError> {
+        let asked = self.config.target;
+        let no_client = |e: std::io::Error| CampaignError::NoClient {
+            listen: asked,
+            reason: format!("cannot listen: {e}"),
+        };
+        let l = otproof_fuzz::listen::bind(asked).map_err(no_client)?;
+        self.config.target = l.local_addr().map_err(no_client)?;
+        self.listener = Some(Arc::new(l));
+        Ok(self.config.target)
     }
 }
 
-/// Run an MQTT 3.1.1 campaign against a client (server mode, see `otproof_fuzz::listen`).
+/// Run an MQTT campaign against a client (server mode, see `otproof_fuzz::listen`).
 /// `stop` ends it early (what is done is kept); `progress` is called after every session.
 pub async fn run_mqtt_client(
     plan: MqttClientPlan,
@@ -400,16 +421,28 @@ pub async fn run_mqtt_client(
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<CampaignRun, CampaignError> {
     let listen = plan.config.target;
-    let model = Arc::new(MqttClient::new());
+    let model = plan.version.client_model();
     let codes: Vec<u16> = model.messages().iter().map(|m| m.code).collect();
     let client = plan
         .client_cmd
         .as_deref()
         .map(|c| Arc::new(otproof_fuzz::listen::ClientProcess::new(c)));
-    let mut report = otproof_fuzz::listen::run(model, plan.config, client, stop, progress).await;
+    let bound = plan.listener.as_ref().map(|l| l.try_clone()).transpose();
+    let mut report = match bound {
+        Ok(Some(l)) => {
+            otproof_fuzz::listen::run_on(l, model, plan.config, client, stop, progress).await
+        }
+        Ok(None) => otproof_fuzz::listen::run(model, plan.config, client, stop, progress).await,
+        Err(e) => {
+            return Err(CampaignError::NoClient {
+                listen,
+                reason: format!("cannot use the listening socket: {e}"),
+            })
+        }
+    };
     if report.baseline.is_none() {
         return Err(CampaignError::NoClient {
-            listen,
+            listen: report.config.target,
             reason: report
                 .stopped
                 .unwrap_or_else(|| "the client did not connect".into()),
@@ -420,7 +453,10 @@ pub async fn run_mqtt_client(
     }
     let d = &plan.device;
     let scope = CampaignScope {
-        protocol: MQTT_CLIENT_SCOPE_PROTOCOL.into(),
+        protocol: match plan.version {
+            MqttVersion::V311 => MQTT_CLIENT_SCOPE_PROTOCOL.into(),
+            MqttVersion::V5 => MQTT5_CLIENT_SCOPE_PROTOCOL.into(),
+        },
         target: report.config.target.to_string(),
         unit_id: None,
         vendor: d.vendor.clone().unwrap_or_else(|| "unknown".into()),
@@ -438,7 +474,7 @@ pub async fn run_mqtt_client(
 /// Whether a finding file comes from a client campaign (server mode): it is replayed by
 /// listening and launching the client ([`replay_client`]), not by connecting.
 pub fn is_client_finding(f: &FindingFile) -> bool {
-    f.protocol == MqttClient::new().name()
+    MqttVersion::of_client_protocol(&f.protocol).is_some()
 }
 
 /// Replay a client finding: listen on `listen` (port 0: any free port), launch the client
@@ -475,14 +511,12 @@ pub async fn replay_client(
         f.finding.exchange.clone()
     };
     let client = client_cmd.map(otproof_fuzz::listen::ClientProcess::new);
-    let (shown, outcome) = otproof_fuzz::listen::replay(
-        &MqttClient::new(),
-        listen,
-        client.as_ref(),
-        timeout,
-        &exchange,
-    )
-    .await;
+    let model = MqttVersion::of_client_protocol(&f.protocol)
+        .unwrap_or_default()
+        .client_model();
+    let (shown, outcome) =
+        otproof_fuzz::listen::replay(model.as_ref(), listen, client.as_ref(), timeout, &exchange)
+            .await;
     let verdict = match shown {
         fz::Replayed::Reproduced(v) => ReplayVerdict::Reproduced(v),
         fz::Replayed::NotReproduced | fz::Replayed::Empty => ReplayVerdict::NotReproduced,
@@ -958,7 +992,7 @@ pub fn outputs(run: &CampaignRun) -> Result<Vec<OutputFile>, CampaignError> {
         } else {
             // In a client campaign otproof is the server: what it wrote goes back from the
             // port, what the client sent goes to it.
-            let server_mode = r.protocol == MqttClient::new().name();
+            let server_mode = MqttVersion::of_client_protocol(&r.protocol).is_some();
             let segments: Vec<(bool, Vec<u8>)> = f
                 .exchange
                 .iter()

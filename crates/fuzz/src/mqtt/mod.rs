@@ -17,6 +17,7 @@ use crate::model::{
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+pub mod client5;
 pub mod props;
 pub mod v5;
 
@@ -52,6 +53,21 @@ impl Version {
         [Version::V311, Version::V5]
             .into_iter()
             .find(|v| v.protocol() == name)
+    }
+
+    /// The client model of this version (otproof plays the broker, [`crate::listen`]).
+    pub fn client_model(self) -> Arc<dyn crate::listen::ClientModel> {
+        match self {
+            Version::V311 => Arc::new(crate::mqtt_client::MqttClient::new()),
+            Version::V5 => Arc::new(client5::Mqtt5Client::new()),
+        }
+    }
+
+    /// The version whose client model has this name (`mqtt-3.1.1-client`, `mqtt-5.0-client`).
+    pub fn of_client_protocol(name: &str) -> Option<Version> {
+        [Version::V311, Version::V5]
+            .into_iter()
+            .find(|v| v.client_model().name() == name)
     }
 
     /// The specification, in words.
@@ -214,6 +230,20 @@ pub fn packet_len(buf: &[u8]) -> Result<Option<usize>, String> {
         Ok(None) => Ok(None),
         Err(_) => Err("remaining length runs over 4 bytes".into()),
     }
+}
+
+/// The body of a packet that is exactly one frame (what follows the remaining length).
+pub fn packet_body(p: &[u8]) -> Option<&[u8]> {
+    if packet_len(p).ok()?? != p.len() {
+        return None;
+    }
+    let (_, used) = decode_varint(p.get(1..)?).ok()??;
+    p.get(1 + used..)
+}
+
+/// A packet with the first byte of `p` and another body (the remaining length recomputed).
+pub fn with_body(p: &[u8], body: &[u8]) -> Option<Vec<u8>> {
+    Some(packet(*p.first()?, body))
 }
 
 /// A request that is exactly one well-formed packet of the model's kinds.
