@@ -46,6 +46,9 @@ shared and wildcard filters, QoS 2 with a repeated packet id and PUBREL out of o
 Each connection opens with CONNECT (clean session, its own client id, keep alive 60 s) and
 must get CONNACK 0; cases are PUBLISH QoS 0/1/2, PUBREL, SUBSCRIBE, UNSUBSCRIBE and PINGREQ.
 A broker closing the connection on a malformed packet is allowed behaviour, not a finding.
+After the single-packet cases (and sequences), CONNECT cases open fresh connections with a
+CONNECT the specification forbids accepting (reserved flag, inconsistent will flags, 5.0
+property errors): accepting one (success CONNACK) is a finding, refusing or closing is not.
 Accounting, outputs and exit codes are those of `otproof fuzz modbus`.
 
 Client side (otproof plays the broker): --listen instead of --target, and --target-cmd

@@ -19,6 +19,7 @@ use otproof_evidence::{
 use otproof_fuzz::campaign::{self as fz, Control};
 use otproof_fuzz::modbus::{self, Modbus};
 use otproof_fuzz::model::ProtocolModel;
+use otproof_fuzz::mqtt::connect;
 /// The MQTT version a campaign speaks.
 pub use otproof_fuzz::mqtt::Version as MqttVersion;
 use otproof_fuzz::sequence;
@@ -333,6 +334,12 @@ pub async fn run_mqtt(
         .await;
         sequence::fold(&mut report, seq);
     }
+    // CONNECT cases (otproof_fuzz::mqtt::connect): a fresh connection each, opened with a
+    // CONNECT the version's specification forbids accepting.
+    if report.stopped.is_none() {
+        let cc = connect::run(plan.version, target, timeout, &stop2).await;
+        connect::fold(&mut report, cc);
+    }
     if let Some(prev) = plan.previous {
         report.merge_previous(prev);
     }
@@ -616,7 +623,9 @@ pub fn reproducer_request(hex: &str) -> ReproducerRequest {
 
 /// The bytes of a reproducer line: hex, or a sequence step (`A:hex`, `B:hex`, `B:close`).
 fn request_bytes(line: &str) -> Option<Vec<u8>> {
-    fz::unhex(line).or_else(|| sequence::Step::parse(line).map(|s| s.bytes))
+    fz::unhex(line)
+        .or_else(|| sequence::Step::parse(line).map(|s| s.bytes))
+        .or_else(|| connect::line_bytes(line))
 }
 
 fn finding(f: &fz::Finding) -> CampaignFinding {
@@ -1272,6 +1281,26 @@ pub async fn replay(f: &FindingFile, target: SocketAddr, timeout: Duration) -> R
             Ok(v) => (
                 format!("sequence delivered, {} violation(s)", v.len()),
                 ReplayVerdict::Reproduced(v.join("; ")),
+            ),
+            Err(why) => (
+                "nothing delivered".to_string(),
+                ReplayVerdict::NoTarget(why),
+            ),
+        };
+        return Replay { outcome, verdict };
+    }
+    if let Some(v) = version.filter(|_| connect::is_connect_case(&f.finding.reproducer)) {
+        // A CONNECT case: the CONNECT as the first packet of a fresh connection.
+        let shown =
+            connect::replay(v, target, timeout, &f.finding.field, &f.finding.reproducer).await;
+        let (outcome, verdict) = match shown {
+            Ok(None) => (
+                "CONNECT delivered".to_string(),
+                ReplayVerdict::NotReproduced,
+            ),
+            Ok(Some(w)) => (
+                "CONNECT delivered".to_string(),
+                ReplayVerdict::Reproduced(w),
             ),
             Err(why) => (
                 "nothing delivered".to_string(),

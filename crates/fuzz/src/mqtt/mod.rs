@@ -6,9 +6,12 @@
 //! message grammars, the remaining-length framing, the session prelude (CONNECT, CONNACK
 //! accepted), and the conformance oracle.
 //!
-//! The oracle judges only requests that are exactly one well-formed packet: for anything
-//! else MQTT 3.1.1 (4.8) has the broker close the connection, and brokers legitimately differ
-//! on what they still answer, so closing (or answering) a malformed packet is never a finding.
+//! The oracle judges requests that are exactly one well-formed packet by their answer. Of the
+//! malformed ones it judges only those a normative statement names ([`must_close`]: reserved
+//! fixed-header flags [MQTT-2.2.2-2], PUBLISH QoS 3 [MQTT-3.3.1-4]): any answer to them (or
+//! to what follows them on the connection) is a finding, as the broker must close. For any
+//! other malformed packet brokers legitimately differ on what they still answer (4.8), so
+//! closing (or answering) it is never a finding.
 
 use crate::model::{
     decode_varint, BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, ProtocolModel,
@@ -18,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub mod client5;
+pub mod connect;
 pub mod props;
 pub mod v5;
 
@@ -282,6 +286,35 @@ fn valid_filter(f: &str) -> bool {
         })
 }
 
+/// For a request that starts with a whole packet a client may send: the 3.1.1 rule that
+/// makes the broker close the connection on it, when one names that packet exactly: flags
+/// other than the fixed header table's ([MQTT-2.2.2-2]: "If invalid flags are received, the
+/// receiver MUST close the Network Connection"), a PUBLISH with both QoS bits set
+/// ([MQTT-3.3.1-4]). Other malformed packets are not judged (brokers differ on them, 4.8).
+pub fn must_close(req: &[u8]) -> Option<String> {
+    let n = packet_len(req).ok()??;
+    if n > req.len() {
+        return None;
+    }
+    let (kind, flags) = (req[0] >> 4, req[0] & 0x0F);
+    match kind {
+        3 if flags & 0x06 == 0x06 => {
+            Some("a PUBLISH with both QoS bits set ([MQTT-3.3.1-4])".into())
+        }
+        3 | 0 | 15 => None,
+        6 | 8 | 10 if flags != 0x02 => Some(format!(
+            "a {} with fixed-header flags {flags:04b}, not 0010 ([MQTT-2.2.2-2])",
+            packet_name(kind)
+        )),
+        6 | 8 | 10 => None,
+        _ if flags != 0 => Some(format!(
+            "a {} with fixed-header flags {flags:04b}, not 0000 ([MQTT-2.2.2-2])",
+            packet_name(kind)
+        )),
+        _ => None,
+    }
+}
+
 /// Is `req` exactly one well-formed packet of the 3.1.1 model's kinds?
 pub(crate) fn is_valid(req: &[u8]) -> bool {
     parse(req).is_some()
@@ -427,6 +460,13 @@ impl ProtocolModel for Mqtt {
                 "fixed header 0x{:02X} ({}) is not a packet a server sends, or its reserved flags are wrong",
                 resp[0],
                 packet_name(resp[0] >> 4)
+            ));
+        }
+        if let Some(why) = must_close(req) {
+            return Some(format!(
+                "the broker went on with the connection (it sent {} 0x{:02X}) after {why}, where it must close the network connection",
+                packet_name(resp[0] >> 4),
+                resp[0]
             ));
         }
         match parse(req)? {
@@ -674,6 +714,25 @@ mod tests {
         // What a server never sends.
         assert!(m.check(&ping, true, &[0xC0, 0x00]).is_some());
         assert!(m.check(&ping, true, &[0xD1, 0x00]).is_some());
+        // Reserved flags other than the table's: the broker must close ([MQTT-2.2.2-2]).
+        let why = m
+            .check(&[0xC1, 0x00], false, &[0xD0, 0x00])
+            .expect("PINGREQ 0xC1");
+        assert!(
+            why.contains("MQTT-2.2.2-2") && why.contains("0001"),
+            "{why}"
+        );
+        let sub0 = packet(0x80, &[0, 7, 0, 1, b'#', 1]);
+        assert!(m.check(&sub0, false, &[0x90, 3, 0, 7, 1]).is_some());
+        assert!(m.check(&[0x60, 2, 0, 1], false, &[0x70, 2, 0, 1]).is_some());
+        assert!(m
+            .check(&[0x36, 3, 0, 1, b't'], false, &[0x40, 2, 0, 1])
+            .is_some());
+        for ok in [&[0x62, 2, 0, 1][..], &[0xC0, 0], &[0x3B, 3, 0, 1, b't']] {
+            assert_eq!(must_close(ok), None, "{ok:02X?}");
+        }
+        // Not a whole packet: not judged.
+        assert_eq!(must_close(&[0xC1, 0x05]), None);
     }
 
     #[test]
