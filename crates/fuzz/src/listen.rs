@@ -15,7 +15,8 @@
 //!   within the timeout; or, without `--target-cmd`, it did not connect again;
 //! - **conformance**: it acknowledged the probe (went on with the session) after an answer on
 //!   which the specification requires it to close the connection
-//!   ([`ClientModel::must_close`]).
+//!   ([`ClientModel::must_close`]); or, after the case, it sent a packet that breaks one of
+//!   its own obligations ([`ClientModel::client_breaks`], e.g. limits a CONNACK case set).
 //!
 //! Accounting follows [`crate::campaign`]: a case counts only when delivered (the client
 //! connected, reached the case's stage, and the case was written on its connection). A first
@@ -24,7 +25,11 @@
 //! `{port}` (and `{host}`) in its text and as the environment variables `OTPROOF_PORT` and
 //! `OTPROOF_HOST`. A finding's reproducer is every answer otproof wrote on that connection,
 //! in order; its exchange records both directions, and [`replay`] plays it back to a fresh
-//! client: each answer once the client has sent as many packets as it had before it.
+//! client: each answer once the client has sent as many packets as it had before it. Crash
+//! and hang findings are then minimized ([`Ddmin`] over the answers around the case, then
+//! over the bytes of the case's body, reframed by the model), each candidate replayed to a
+//! freshly launched client that must fail the same way; the reproducer and exchange become
+//! those of the last session that did, exactly as sent.
 
 use crate::campaign::{
     Behaviour, Config, Confirmed, Coverage, Finding, Minimization, Origin, Progress, Replayed,
@@ -1165,7 +1170,7 @@ async fn replay_script(
 }
 
 /// Delta debugging (ddmin with complement removal, down to single items) as a state machine:
-/// [`Ddmin::next`] gives the next candidate to test, [`Ddmin::report`] says whether it still
+/// [`Ddmin::next_candidate`] gives the next candidate to test, [`Ddmin::report`] says whether it still
 /// showed the behaviour; [`Ddmin::result`] is the smallest reproducing sequence found.
 #[derive(Debug, Clone)]
 pub struct Ddmin<T> {
