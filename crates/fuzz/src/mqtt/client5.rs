@@ -25,11 +25,11 @@
 //!   ([MQTT-3.14.2-1]).
 
 use super::props;
-use super::{be16, packet, packet_len, packet_name};
-use crate::listen::{ClientModel, Stage};
-use crate::model::{
-    decode_varint, BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, Rule, Value,
+use super::{
+    be16, def, packet, packet_id, packet_len, packet_name, properties, set_bytes, set_int, split,
 };
+use crate::listen::{ClientModel, Stage};
+use crate::model::{BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, Rule};
 use std::sync::Mutex;
 
 /// The topic PUBLISH cases and the liveness probe use when the client subscribed to no plain
@@ -173,38 +173,6 @@ const DISCONNECT_CODES: &[u8] = &[
     0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2,
 ];
 
-fn header(byte: u8) -> Vec<FieldDef> {
-    vec![
-        FieldDef::int("packet_type", U8, Domain::Const(u64::from(byte))),
-        FieldDef::derived("remaining_length", VarInt, Rule::RestLength),
-    ]
-}
-
-fn def(name: &str, code: u16, byte: u8, body: Vec<FieldDef>) -> MessageDef {
-    let mut fields = header(byte);
-    fields.extend(body);
-    MessageDef {
-        name: name.to_string(),
-        code,
-        fields,
-    }
-}
-
-fn properties(choices: &'static [&'static str]) -> [FieldDef; 2] {
-    [
-        FieldDef::derived(
-            "properties_length",
-            VarInt,
-            Rule::ByteLengthOf("properties"),
-        ),
-        FieldDef::bytes("properties", BytesLen::Choice(choices)),
-    ]
-}
-
-fn packet_id() -> FieldDef {
-    FieldDef::int("packet_id", U16, Domain::Range(1, 0xFFFF))
-}
-
 fn publish(name: &str, code: u16, qos: u8) -> MessageDef {
     let mut body = vec![
         FieldDef::derived("topic_length", U16, Rule::ByteLengthOf("topic")),
@@ -259,15 +227,6 @@ pub fn read_connect(p: &[u8]) -> Option<ClientConnect> {
     })
 }
 
-/// The body of a packet that is exactly one frame: (first byte, body).
-fn split(p: &[u8]) -> Option<(u8, &[u8])> {
-    if packet_len(p).ok()?? != p.len() {
-        return None;
-    }
-    let (_, used) = decode_varint(p.get(1..)?).ok()??;
-    Some((p[0], &p[1 + used..]))
-}
-
 /// A 5.0 SUBSCRIBE: packet id, filters and their requested QoS (`None` if it is not one).
 pub fn subscribe_filters(p: &[u8]) -> Option<(u16, Vec<Vec<u8>>, Vec<u8>)> {
     let (first, body) = split(p)?;
@@ -298,10 +257,10 @@ fn unsubscribe_count(body: &[u8]) -> Option<usize> {
 }
 
 fn topic_for(trigger: &[u8]) -> Vec<u8> {
-    subscribe_filters(trigger)
-        .and_then(|(_, f, _)| f.into_iter().next())
-        .filter(|f| !f.is_empty() && !f.contains(&b'+') && !f.contains(&b'#'))
-        .unwrap_or_else(|| DEFAULT_TOPIC.as_bytes().to_vec())
+    crate::mqtt::plain_topic(
+        subscribe_filters(trigger).and_then(|(_, f, _)| f.into_iter().next()),
+        DEFAULT_TOPIC,
+    )
 }
 
 /// The limits a CONNACK case set for the client, read from it.
@@ -410,18 +369,6 @@ impl Mqtt5Client {
     }
 }
 
-fn set_int(m: &mut Message, def: &MessageDef, name: &str, v: u64) {
-    if let Some(i) = def.field(name) {
-        m.values[i] = Value::Int(v);
-    }
-}
-
-fn set_bytes(m: &mut Message, def: &MessageDef, name: &str, v: Vec<u8>) {
-    if let Some(i) = def.field(name) {
-        m.values[i] = Value::Bytes(v);
-    }
-}
-
 impl ClientModel for Mqtt5Client {
     fn name(&self) -> &'static str {
         "mqtt-5.0-client"
@@ -462,12 +409,6 @@ impl ClientModel for Mqtt5Client {
         let Some((first, body)) = split(frame) else {
             return Vec::new();
         };
-        let id = if first >> 4 == 3 {
-            be16(body, 0).and_then(|n| be16(body, 2 + usize::from(n)))
-        } else {
-            be16(body, 0)
-        };
-        let ack = |byte: u8, id: Option<u16>| id.map(|i| packet(byte, &i.to_be_bytes()));
         match first {
             0x10 => vec![vec![0x20, 0x03, 0x00, 0x00, 0x00]],
             0x82 => subscribe_filters(frame)
@@ -487,15 +428,7 @@ impl ClientModel for Mqtt5Client {
                 }
                 _ => Vec::new(),
             },
-            0xC0 => vec![vec![0xD0, 0x00]],
-            0x62 => ack(0x70, id).into_iter().collect(),
-            0x50 => ack(0x62, id).into_iter().collect(),
-            f if f >> 4 == 3 => match (f >> 1) & 3 {
-                1 => ack(0x40, id).into_iter().collect(),
-                2 => ack(0x50, id).into_iter().collect(),
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
+            _ => crate::mqtt::broker_ack(frame),
         }
     }
 
@@ -706,13 +639,7 @@ impl ClientModel for Mqtt5Client {
     }
 
     fn probe(&self, trigger: &[u8]) -> Vec<u8> {
-        let t = topic_for(trigger);
-        let mut body = (t.len() as u16).to_be_bytes().to_vec();
-        body.extend_from_slice(&t);
-        body.extend_from_slice(&PROBE_ID.to_be_bytes());
-        body.push(0);
-        body.extend_from_slice(b"otproof probe");
-        packet(0x32, &body)
+        crate::mqtt::probe_publish(&topic_for(trigger), PROBE_ID, true)
     }
 
     fn probe_ack(&self, frame: &[u8]) -> bool {

@@ -119,31 +119,65 @@ const SENTINEL_TOPIC: &str = "otproof/sentinel";
 /// Message code of a SUBSCRIBE with two filters (the packet byte is 0x82 as for one).
 pub const SUBSCRIBE_TWO: u16 = 0x182;
 
-fn header(byte: u8) -> Vec<FieldDef> {
+/// The fixed header of a message type: the packet byte, then the remaining length.
+pub(crate) fn header(byte: u8) -> Vec<FieldDef> {
     vec![
         FieldDef::int("packet_type", U8, Domain::Const(u64::from(byte))),
         FieldDef::derived("remaining_length", VarInt, Rule::RestLength),
     ]
 }
 
-fn packet_id() -> FieldDef {
+/// A packet identifier field (1..=65535).
+pub(crate) fn packet_id() -> FieldDef {
     FieldDef::int("packet_id", U16, Domain::Range(1, 0xFFFF))
 }
 
-fn text(len: &'static str, name: &'static str, choices: &'static [&'static str]) -> [FieldDef; 2] {
+/// A length-prefixed string field with its derived length.
+pub(crate) fn text(
+    len: &'static str,
+    name: &'static str,
+    choices: &'static [&'static str],
+) -> [FieldDef; 2] {
     [
         FieldDef::derived(len, U16, Rule::ByteLengthOf(name)),
         FieldDef::bytes(name, BytesLen::Choice(choices)),
     ]
 }
 
-fn def(name: &str, code: u16, byte: u8, body: Vec<FieldDef>) -> MessageDef {
+/// A message type: the fixed header, then `body`.
+pub(crate) fn def(name: &str, code: u16, byte: u8, body: Vec<FieldDef>) -> MessageDef {
     let mut fields = header(byte);
     fields.extend(body);
     MessageDef {
         name: name.to_string(),
         code,
         fields,
+    }
+}
+
+/// A 5.0 property block field (`properties`, one of `choices`) with its derived length.
+pub(crate) fn properties(choices: &'static [&'static str]) -> [FieldDef; 2] {
+    [
+        FieldDef::derived(
+            "properties_length",
+            VarInt,
+            Rule::ByteLengthOf("properties"),
+        ),
+        FieldDef::bytes("properties", BytesLen::Choice(choices)),
+    ]
+}
+
+/// Set an integer field of a generated message, if the type has it.
+pub(crate) fn set_int(m: &mut Message, def: &MessageDef, name: &str, v: u64) {
+    if let Some(i) = def.field(name) {
+        m.values[i] = Value::Int(v);
+    }
+}
+
+/// Set a bytes field of a generated message, if the type has it.
+pub(crate) fn set_bytes(m: &mut Message, def: &MessageDef, name: &str, v: Vec<u8>) {
+    if let Some(i) = def.field(name) {
+        m.values[i] = Value::Bytes(v);
     }
 }
 
@@ -236,13 +270,64 @@ pub fn packet_len(buf: &[u8]) -> Result<Option<usize>, String> {
     }
 }
 
-/// The body of a packet that is exactly one frame (what follows the remaining length).
-pub fn packet_body(p: &[u8]) -> Option<&[u8]> {
+/// Client side (otproof as the broker, 3.1.1 and 5.0 alike): the topic to publish on, the
+/// SUBSCRIBE's first filter if it is a plain topic (no wildcard), else `default`.
+pub(crate) fn plain_topic(first_filter: Option<Vec<u8>>, default: &str) -> Vec<u8> {
+    first_filter
+        .filter(|f| !f.is_empty() && !f.contains(&b'+') && !f.contains(&b'#'))
+        .unwrap_or_else(|| default.as_bytes().to_vec())
+}
+
+/// Client side: a conforming broker's answer to a client's PINGREQ, PUBLISH QoS 1 or 2,
+/// PUBREL or PUBREC (the same in 3.1.1 and 5.0, whose short form means success).
+pub(crate) fn broker_ack(frame: &[u8]) -> Vec<Vec<u8>> {
+    let Some((first, body)) = split(frame) else {
+        return Vec::new();
+    };
+    let id = if first >> 4 == 3 {
+        // PUBLISH: the packet id follows the topic.
+        be16(body, 0).and_then(|n| be16(body, 2 + usize::from(n)))
+    } else {
+        be16(body, 0)
+    };
+    let byte = match first {
+        0xC0 => return vec![vec![0xD0, 0x00]],
+        0x62 => 0x70,
+        0x50 => 0x62,
+        f if f >> 4 == 3 && (f >> 1) & 3 == 1 => 0x40,
+        f if f >> 4 == 3 && (f >> 1) & 3 == 2 => 0x50,
+        _ => return Vec::new(),
+    };
+    id.map(|i| packet(byte, &i.to_be_bytes()))
+        .into_iter()
+        .collect()
+}
+
+/// Client side: the liveness probe, a PUBLISH QoS 1 on `topic` with packet id `id` (`v5`:
+/// with an empty property block).
+pub(crate) fn probe_publish(topic: &[u8], id: u16, v5: bool) -> Vec<u8> {
+    let mut body = (topic.len() as u16).to_be_bytes().to_vec();
+    body.extend_from_slice(topic);
+    body.extend_from_slice(&id.to_be_bytes());
+    if v5 {
+        body.push(0);
+    }
+    body.extend_from_slice(b"otproof probe");
+    packet(0x32, &body)
+}
+
+/// A packet that is exactly one frame, split: (first byte, body after the remaining length).
+pub fn split(p: &[u8]) -> Option<(u8, &[u8])> {
     if packet_len(p).ok()?? != p.len() {
         return None;
     }
     let (_, used) = decode_varint(p.get(1..)?).ok()??;
-    p.get(1 + used..)
+    Some((p[0], p.get(1 + used..)?))
+}
+
+/// The body of a packet that is exactly one frame (what follows the remaining length).
+pub fn packet_body(p: &[u8]) -> Option<&[u8]> {
+    split(p).map(|(_, b)| b)
 }
 
 /// A packet with the first byte of `p` and another body (the remaining length recomputed).
@@ -260,7 +345,8 @@ enum Request {
     Pingreq,
 }
 
-fn be16(b: &[u8], i: usize) -> Option<u16> {
+/// The big-endian two-byte integer at `i`.
+pub(crate) fn be16(b: &[u8], i: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
 }
 
