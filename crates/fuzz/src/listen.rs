@@ -101,6 +101,15 @@ pub trait ClientModel: Send + Sync {
     fn with_body(&self, _frame: &[u8], _body: &[u8]) -> Option<Vec<u8>> {
         None
     }
+    /// For an answer that is exactly one frame: the rule that makes the client reply to it
+    /// (MQTT: a PUBCOMP to a PUBREL), if one does; none by default.
+    fn must_reply(&self, _sent: &[u8]) -> Option<String> {
+        None
+    }
+    /// Whether a client frame is the reply [`ClientModel::must_reply`] asks for.
+    fn is_reply(&self, _sent: &[u8], _frame: &[u8]) -> bool {
+        false
+    }
     /// A rule of the specification that a client frame sent after the case breaks (the
     /// client's own obligations, such as limits the case set); none by default.
     fn client_breaks(&self, _case: &[u8], _frame: &[u8]) -> Option<String> {
@@ -434,6 +443,9 @@ struct Session {
     undelivered: Option<String>,
     /// A rule a client frame after the case broke ([`ClientModel::client_breaks`]).
     broke: Option<String>,
+    /// The reply the case required and the client, going on, did not send
+    /// ([`ClientModel::must_reply`]).
+    unreplied: Option<String>,
     /// Stages the client opened (baseline).
     stages: Vec<Stage>,
     log: Vec<Wire>,
@@ -451,6 +463,7 @@ impl Session {
             crash: None,
             undelivered: Some(why),
             broke: None,
+            unreplied: None,
             stages: Vec::new(),
             log: Vec::new(),
             dropped: 0,
@@ -674,24 +687,47 @@ async fn session(
         }
         let deadline = Instant::now() + timeout;
         let case = case.bytes.clone();
+        // A reply the case requires: after the probe's acknowledgement, wait for it until the
+        // deadline.
+        let due = model.must_reply(&case);
+        let (mut replied, mut went_on) = (false, false);
         s.reaction = loop {
             let got = conn.read(model, deadline).await;
-            if let (Got::Frame(f), None) = (&got, &s.broke) {
-                s.broke = model.client_breaks(&case, f);
+            if let Got::Frame(f) = &got {
+                if s.broke.is_none() {
+                    s.broke = model.client_breaks(&case, f);
+                }
+                replied |= due.is_some() && model.is_reply(&case, f);
             }
+            let waiting = due.is_some() && !replied;
+            let closed = if went_on {
+                Reaction::WentOn
+            } else {
+                Reaction::Closed
+            };
             match got {
-                Got::Frame(f) if s.probed && model.probe_ack(&f) => break Reaction::WentOn,
-                Got::Frame(f) if model.ends_session(&f) => break Reaction::Closed,
-                Got::Frame(f) => {
-                    if conn.answer(model, &f).await.is_err() {
-                        break Reaction::Closed;
+                Got::Frame(f) if s.probed && !went_on && model.probe_ack(&f) => {
+                    went_on = true;
+                    if !waiting {
+                        break Reaction::WentOn;
                     }
                 }
-                Got::Closed | Got::Bad(_) => break Reaction::Closed,
+                Got::Frame(_) if went_on && !waiting => break Reaction::WentOn,
+                Got::Frame(f) if model.ends_session(&f) => break closed,
+                Got::Frame(f) => {
+                    if conn.answer(model, &f).await.is_err() {
+                        break closed;
+                    }
+                }
+                Got::Closed | Got::Bad(_) => break closed,
+                Got::Timeout if went_on => break Reaction::WentOn,
                 Got::Timeout if s.probed => break Reaction::Silent,
                 Got::Timeout => break Reaction::Waiting,
             }
         };
+        if went_on && !replied {
+            s.unreplied = due;
+        }
     }
     let closed_by_client = s.reaction == Reaction::Closed;
     s.log = std::mem::take(&mut conn.log);
@@ -762,6 +798,14 @@ fn judge(model: &dyn ClientModel, s: &Session, timeout: Duration) -> Option<(Beh
         return Some((
             Behaviour::Conformance,
             format!("after the case the client sent {why}"),
+        ));
+    }
+    if let Some(rule) = &s.unreplied {
+        return Some((
+            Behaviour::Conformance,
+            format!(
+                "the client went on with the session (it acknowledged the liveness probe) but did not reply to {rule} within {timeout:?}"
+            ),
         ));
     }
     match s.reaction {

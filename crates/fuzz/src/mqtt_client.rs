@@ -371,6 +371,20 @@ impl ClientModel for MqttClient {
         crate::mqtt::with_body(frame, body)
     }
 
+    fn must_reply(&self, sent: &[u8]) -> Option<String> {
+        match split(sent) {
+            Some((0x62, body)) if body.len() == 2 && be16(body, 0) != Some(0) => Some(
+                "a PUBREL, which the receiver must answer with a PUBCOMP with its packet id (3.6.4, 4.3.3)"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+
+    fn is_reply(&self, sent: &[u8], frame: &[u8]) -> bool {
+        crate::mqtt::is_pubcomp_for(sent, frame)
+    }
+
     fn goes_on(&self, sent: &[u8]) -> bool {
         // After refusing a connection (CONNACK return code > 0) a broker closes it [MQTT-3.2.2-5].
         !matches!(split(sent), Some((0x20, [_, code])) if *code != 0)
@@ -502,6 +516,10 @@ mod tests {
         assert_eq!(&bytes[2..8], b"\x00\x04news");
         assert_eq!(m.must_close(&bytes, &sub), None);
         assert!(m.probe_ack(&[0x40, 2, 0x7E, 0x57]));
+        assert!(m.must_reply(&[0x62, 2, 1, 0]).is_some());
+        assert!(m.is_reply(&[0x62, 2, 1, 0], &[0x70, 2, 1, 0]));
+        assert!(!m.is_reply(&[0x62, 2, 1, 0], &[0x70, 2, 1, 1]));
+        assert_eq!(m.must_reply(&[0x60, 2, 1, 0]), None);
         assert!(!m.goes_on(&[0x20, 2, 0, 5]));
         assert!(m.goes_on(&[0x20, 2, 0, 0]));
     }

@@ -279,3 +279,57 @@ fn paho_mqtt_dies_on_a_reserved_suback_code_and_its_minimized_reproducer_replays
         "{shown:?}"
     );
 }
+
+#[test]
+fn a_client_that_ignores_a_pubrel_breaks_the_pubcomp_rule() {
+    // The broken client acknowledges QoS 1 PUBLISH packets but never answers a PUBREL, which
+    // a receiver must answer with a PUBCOMP (3.6.4, 4.3.3); mosquitto_sub and paho-mqtt do.
+    let cmd = format!(
+        "{} {}",
+        python(),
+        clients_dir().join("broken_client.py").display()
+    );
+    let m = MqttClient::new();
+    let w = |to_target: bool, bytes: Vec<u8>, case: Option<u64>| otproof_fuzz::exec::Wire {
+        to_target,
+        bytes,
+        case,
+    };
+    let sub = vec![0x82, 6, 0, 1, 0, 1, b't', 1];
+    let exchange = vec![
+        w(false, vec![0x10, 0], None),
+        w(true, vec![0x20, 2, 0, 0], None),
+        w(false, sub.clone(), None),
+        w(true, vec![0x90, 3, 0, 1, 1], None),
+        w(true, vec![0x62, 2, 1, 5], Some(6)),
+        w(true, m.probe(&sub), None),
+    ];
+    let client = ClientProcess::new(&cmd);
+    let (shown, outcome) = rt().block_on(listen::replay(
+        &m,
+        any_port(),
+        Some(&client),
+        Duration::from_millis(400),
+        &exchange,
+    ));
+    println!("replay: {shown:?} ({outcome})");
+    assert!(
+        matches!(&shown, Replayed::Reproduced(b) if b.starts_with("conformance") && b.contains("PUBCOMP")),
+        "{shown:?}"
+    );
+    // paho-mqtt answers the same PUBREL with its PUBCOMP: nothing.
+    let paho = ClientProcess::new(&format!(
+        "{} {}",
+        python(),
+        clients_dir().join("paho_client.py").display()
+    ));
+    let (shown, outcome) = rt().block_on(listen::replay(
+        &m,
+        any_port(),
+        Some(&paho),
+        Duration::from_millis(400),
+        &exchange,
+    ));
+    println!("paho: {shown:?} ({outcome})");
+    assert_eq!(shown, Replayed::NotReproduced);
+}

@@ -22,7 +22,9 @@
 //!   with RETAIN when Retain Available is 0 ([MQTT-3.2.2-14]), a Topic Alias over the
 //!   CONNACK's Topic Alias Maximum, 0 when absent ([MQTT-3.3.2-9]);
 //! - a DISCONNECT from the client whose reason code is not a DISCONNECT reason code
-//!   ([MQTT-3.14.2-1]).
+//!   ([MQTT-3.14.2-1]);
+//! - going on after a well-formed PUBREL without answering it with a PUBCOMP
+//!   ([MQTT-4.3.3-11]; 0x92 answers an unknown packet id).
 
 use super::props;
 use super::{
@@ -628,6 +630,27 @@ impl ClientModel for Mqtt5Client {
         crate::mqtt::with_body(frame, body)
     }
 
+    fn must_reply(&self, sent: &[u8]) -> Option<String> {
+        let (first, body) = split(sent)?;
+        let id = be16(body, 0)?;
+        let well_formed = match body.len() {
+            2 => true,
+            3 => super::v5::PUBCOMP_CODES.contains(&body[2]),
+            _ => {
+                super::v5::PUBCOMP_CODES.contains(&body[2])
+                    && props::decode(body, 3, props::Packet::Ack)
+                        .is_ok_and(|(_, end)| end == body.len())
+            }
+        };
+        (first == 0x62 && id != 0 && well_formed).then(|| {
+            "a PUBREL, which the receiver must answer with a PUBCOMP with its packet id (0x92 for an unknown one) ([MQTT-4.3.3-11])".to_string()
+        })
+    }
+
+    fn is_reply(&self, sent: &[u8], frame: &[u8]) -> bool {
+        super::is_pubcomp_for(sent, frame)
+    }
+
     fn goes_on(&self, sent: &[u8]) -> bool {
         match split(sent) {
             // After refusing a connection a server closes it ([MQTT-3.2.2-7]); after a
@@ -735,6 +758,14 @@ mod tests {
             .client_breaks(&[0x20, 3, 0, 0, 0], &[0xE0, 1, 0x05])
             .is_some());
         assert_eq!(m.client_breaks(&[0x20, 3, 0, 0, 0], &[0xE0, 1, 0x81]), None);
+        let pubrel = [0x62, 3, 1, 0, 0x92];
+        assert!(m
+            .must_reply(&pubrel)
+            .is_some_and(|r| r.contains("MQTT-4.3.3-11")));
+        assert!(m.is_reply(&pubrel, &[0x70, 3, 1, 0, 0x92]));
+        assert!(!m.is_reply(&pubrel, &[0x70, 2, 1, 1]));
+        assert_eq!(m.must_reply(&[0x62, 3, 1, 0, 0x10]), None);
+        assert_eq!(m.must_reply(&[0x63, 2, 1, 0]), None);
         assert!(!m.goes_on(&[0x20, 3, 0, 0x87, 0]));
         assert!(!m.goes_on(&[0xE0, 1, 0x8B]));
         assert!(m.goes_on(&[0xF0, 1, 0x18]));

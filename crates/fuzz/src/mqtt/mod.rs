@@ -303,6 +303,14 @@ pub(crate) fn broker_ack(frame: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Client side: whether `frame` is the PUBCOMP with the packet id of the PUBREL `sent`.
+pub(crate) fn is_pubcomp_for(sent: &[u8], frame: &[u8]) -> bool {
+    match (split(sent), split(frame)) {
+        (Some((0x62, a)), Some((0x70, b))) => be16(a, 0).is_some() && be16(a, 0) == be16(b, 0),
+        _ => false,
+    }
+}
+
 /// Client side: the liveness probe, a PUBLISH QoS 1 on `topic` with packet id `id` (`v5`:
 /// with an empty property block).
 pub(crate) fn probe_publish(topic: &[u8], id: u16, v5: bool) -> Vec<u8> {
