@@ -442,4 +442,23 @@ mod tests {
         assert!(is_connect_case(&["C:1000".into()]));
         assert!(!is_connect_case(&["1000".into()]));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_answer_is_judged_without_panicking(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            rc in proptest::num::u8::ANY,
+            line in "\\PC{0,40}",
+        ) {
+            for v in [Version::V311, Version::V5] {
+                for c in cases(v, "p") {
+                    // A first answer that is not a CONNACK is always a finding.
+                    proptest::prop_assert!(judge(v, &c, &Answer::Other(bytes.clone())).is_some());
+                    let _ = judge(v, &c, &Answer::Connack(rc));
+                }
+            }
+            let _ = line_bytes(&line);
+            let _ = is_connect_case(&[line]);
+        }
+    }
 }
