@@ -46,6 +46,9 @@ shared and wildcard filters, QoS 2 with a repeated packet id and PUBREL out of o
 Each connection opens with CONNECT (clean session, its own client id, keep alive 60 s) and
 must get CONNACK 0; cases are PUBLISH QoS 0/1/2, PUBREL, SUBSCRIBE, UNSUBSCRIBE and PINGREQ.
 A broker closing the connection on a malformed packet is allowed behaviour, not a finding.
+After the single-packet cases (and sequences), CONNECT cases open fresh connections with a
+CONNECT the specification forbids accepting (reserved flag, inconsistent will flags, 5.0
+property errors): accepting one (success CONNACK) is a finding, refusing or closing is not.
 Accounting, outputs and exit codes are those of `otproof fuzz modbus`.
 
 Client side (otproof plays the broker): --listen instead of --target, and --target-cmd
@@ -56,7 +59,11 @@ Cases are CONNACK, SUBACK, PUBLISH (good and bad topics), PUBREL/UNSUBACK for un
 packets a broker never sends. Crash: the client dies on a signal or exits with a crash report
 (traceback, sanitizer, panic) on stderr; hang: it neither closes nor acknowledges a valid
 PUBLISH QoS 1 after a case; conformance: it goes on after a packet the specification
-requires it to close the connection on.
+requires it to close the connection on. With --mqtt-version 5 otproof is a 5.0 broker (CONNACK
+properties and reason codes, topic aliases, DISCONNECT and AUTH from the broker); a 5.0
+client only SHOULD close on a malformed packet, so conformance findings are the MUSTs: Session
+Present on a clean start, and packets breaking the CONNACK's limits:
+  otproof fuzz mqtt --listen 127.0.0.1:0 --mqtt-version 5 --target-cmd 'mosquitto_sub -V 5 -p {port} -t t -C 1' --cases 200 --out c5
 
 Exit codes: 0 pass (no finding, cases delivered), 1 findings (see report.html), 2 usage or
 input error, 3 inconclusive (too few cases reached the target).")]
@@ -300,15 +307,6 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
     // Server mode: otproof listens and the client under test connects.
     let listen = match (&a.listen, proto) {
         (None, _) => None,
-        (
-            Some(_),
-            Proto::Mqtt {
-                version: wf::MqttVersion::V5,
-                ..
-            },
-        ) => {
-            bail!("--listen: the client side speaks MQTT 3.1.1 only (no --mqtt-version 5 yet)")
-        }
         (Some(_), Proto::Mqtt { sequences, .. }) if sequences > 0 => {
             bail!("--listen: two-session sequences test brokers; leave out --sequences")
         }
@@ -378,10 +376,13 @@ fn campaign(a: &CampaignArgs, proto: Proto, s: &StoreArg) -> Result<()> {
                 show_progress(p, tty, &mut last)
             }))
         }
-        Proto::Mqtt { .. } if listen.is_some() => {
-            let plan = MqttClientPlan::new(cfg, a.target_cmd.clone(), previous, device);
+        Proto::Mqtt { version, .. } if listen.is_some() => {
+            let mut plan = MqttClientPlan::new(cfg, a.target_cmd.clone(), previous, device);
+            plan.version = version;
+            let target = plan.bind()?;
             tell!(
-                "listening on {target} as the MQTT broker for the client (mqtt-3.1.1, seed {}, from case {}); Ctrl-C stops and keeps what is done",
+                "listening on {target} as the MQTT broker for the client ({}, seed {}, from case {}); Ctrl-C stops and keeps what is done",
+                version.protocol(),
                 plan.config.seed, plan.config.start_at
             );
             rt.block_on(wf::run_mqtt_client(plan, stop, &mut |p| {

@@ -41,6 +41,15 @@ fn a_client_campaign_writes_the_outputs_and_its_crash_replays() {
         &dir,
     );
     fails(&out, 1, &["13 cases executed (0 not delivered)", "crash"]);
+    // The start message and the evidence show the port actually bound, not the ':0' asked.
+    let said = text(&out.stderr);
+    let port: u16 = said
+        .split("listening on 127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no listening address in: {said}"));
+    assert_ne!(port, 0, "{said}");
     for f in [
         "evidence.json",
         "report.html",
@@ -56,6 +65,7 @@ fn a_client_campaign_writes_the_outputs_and_its_crash_replays() {
         "{ev}"
     );
     assert!(ev.contains("CR 7.1"));
+    assert!(ev.contains(&format!("127.0.0.1:{port}")), "{ev}");
     let f1 = std::fs::read_to_string(dir.join("c/findings/1.json")).expect("finding");
     assert!(f1.contains("\"behaviour\": \"crash\""), "{f1}");
     assert!(f1.contains("PINGREQ from the broker"), "{f1}");
@@ -104,5 +114,56 @@ fn a_client_campaign_writes_the_outputs_and_its_crash_replays() {
     );
     fails(&out, 2, &["only `fuzz mqtt` has a server mode"]);
     let _ = text(&out.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_5_0_client_campaign_judges_mosquitto_sub_by_the_musts_and_replays() {
+    let dir = std::env::temp_dir().join(format!("otproof-fuzz-client5-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cmd = "mosquitto_sub -V 5 -h 127.0.0.1 -p {port} -t t -q 1 -C 1";
+    // Case 0 is a valid CONNACK; case 1 the first CONNACK variant, Session Present 1 on a
+    // clean start, which mosquitto_sub 2.0.11 goes on after ([MQTT-3.2.2-4]).
+    let out = otproof(
+        &[
+            "fuzz",
+            "mqtt",
+            "--listen",
+            "127.0.0.1:0",
+            "--mqtt-version",
+            "5",
+            "--target-cmd",
+            cmd,
+            "--cases",
+            "2",
+            "--timeout-ms",
+            "400",
+            "--out",
+            "c",
+        ],
+        &dir,
+    );
+    fails(&out, 1, &["mqtt-5.0", "2 cases executed (0 not delivered)"]);
+    let ev = std::fs::read_to_string(dir.join("c/evidence.json")).expect("evidence");
+    assert!(
+        ev.contains("MQTT 5.0 (OASIS Standard), client side"),
+        "{ev}"
+    );
+    let f1 = std::fs::read_to_string(dir.join("c/findings/1.json")).expect("finding");
+    assert!(f1.contains("MQTT-3.2.2-4"), "{f1}");
+    let replay = otproof(
+        &[
+            "fuzz",
+            "replay",
+            "c/findings/1.json",
+            "--target-cmd",
+            cmd,
+            "--timeout-ms",
+            "400",
+        ],
+        &dir,
+    );
+    fails(&replay, 1, &["reproduced: conformance", "MQTT-3.2.2-4"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

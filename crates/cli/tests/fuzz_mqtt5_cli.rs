@@ -67,7 +67,8 @@ fn an_mqtt5_campaign_with_sequences_replays_a_two_session_finding() {
     )
     .expect("json");
     assert_eq!(ev["configuration"]["protocol"], "mqtt-5.0");
-    assert_eq!(ev["result"]["cases"], 24 + 7, "{}", ev["result"]);
+    // 24 single-packet cases, 7 sequences, then the 12 CONNECT cases of 5.0.
+    assert_eq!(ev["result"]["cases"], 24 + 7 + 12, "{}", ev["result"]);
     // The two-session finding: its reproducer names the session of every line.
     let mut two = None;
     for i in 1.. {
@@ -85,6 +86,26 @@ fn an_mqtt5_campaign_with_sequences_replays_a_two_session_finding() {
     assert_eq!(out.status.code(), Some(1), "{said}{}", text(&out.stderr));
     assert!(
         said.contains("reproduced") && said.contains("MQTT-3.8.3-3"),
+        "{said}"
+    );
+    // A CONNECT-case finding (rumqttd accepts the reserved connect flag, [MQTT-3.1.2-3])
+    // replays as the first packet of a fresh connection.
+    let mut cc = None;
+    for i in 1.. {
+        let p = d.join(format!("c/findings/{i}.json"));
+        let Ok(t) = std::fs::read_to_string(&p) else {
+            break;
+        };
+        if t.contains("\"C:") && t.contains("MQTT-3.1.2-3") {
+            cc = Some(format!("c/findings/{i}.json"));
+        }
+    }
+    let cc = cc.expect("a CONNECT-case finding on the reserved connect flag");
+    let out = otproof(&["fuzz", "replay", &cc, "--target", &target], d);
+    let said = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{said}{}", text(&out.stderr));
+    assert!(
+        said.contains("reproduced") && said.contains("MQTT-3.1.2-3"),
         "{said}"
     );
     // No broker there: nothing replayed, exit 2.

@@ -45,7 +45,12 @@
 //! conforming server answers, where cases go (in place of an answer, or after the session is
 //! set up) and which answers the client must close the connection on; crash (the client's
 //! exit signal or crash report on stderr), hang (no acknowledgement of a liveness probe) and
-//! conformance findings carry the exact answers of their session, replayable.
+//! conformance findings carry the exact answers of their session, replayable; crash and hang
+//! findings are minimized (ddmin over the answers, then the case's body, each candidate
+//! replayed on a freshly launched client). MQTT 5.0: [`mqtt::client5`].
+//!
+//! **CONNECT cases** ([`mqtt::connect`]): after a broker campaign, CONNECTs the version
+//! forbids accepting, each on a fresh connection; a success CONNACK is a finding.
 //!
 //! Invariants: this crate never writes to the store or to files; it returns a
 //! [`campaign::Report`] that callers turn into evidence. It only connects to the target it is

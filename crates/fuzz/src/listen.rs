@@ -15,7 +15,8 @@
 //!   within the timeout; or, without `--target-cmd`, it did not connect again;
 //! - **conformance**: it acknowledged the probe (went on with the session) after an answer on
 //!   which the specification requires it to close the connection
-//!   ([`ClientModel::must_close`]).
+//!   ([`ClientModel::must_close`]); or, after the case, it sent a packet that breaks one of
+//!   its own obligations ([`ClientModel::client_breaks`], e.g. limits a CONNACK case set).
 //!
 //! Accounting follows [`crate::campaign`]: a case counts only when delivered (the client
 //! connected, reached the case's stage, and the case was written on its connection). A first
@@ -24,7 +25,11 @@
 //! `{port}` (and `{host}`) in its text and as the environment variables `OTPROOF_PORT` and
 //! `OTPROOF_HOST`. A finding's reproducer is every answer otproof wrote on that connection,
 //! in order; its exchange records both directions, and [`replay`] plays it back to a fresh
-//! client: each answer once the client has sent as many packets as it had before it.
+//! client: each answer once the client has sent as many packets as it had before it. Crash
+//! and hang findings are then minimized ([`Ddmin`] over the answers around the case, then
+//! over the bytes of the case's body, reframed by the model), each candidate replayed to a
+//! freshly launched client that must fail the same way; the reproducer and exchange become
+//! those of the last session that did, exactly as sent.
 
 use crate::campaign::{
     Behaviour, Config, Confirmed, Coverage, Finding, Minimization, Origin, Progress, Replayed,
@@ -86,6 +91,30 @@ pub trait ClientModel: Send + Sync {
     fn probe(&self, trigger: &[u8]) -> Vec<u8>;
     /// Whether a client frame acknowledges the probe.
     fn probe_ack(&self, frame: &[u8]) -> bool;
+    /// The body of a frame that byte-level minimization may cut (MQTT: what follows the
+    /// remaining length); `None`: the frame is not cut.
+    fn body_of(&self, _frame: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    /// A frame like `frame` with another body (MQTT: the same first byte, the remaining
+    /// length recomputed).
+    fn with_body(&self, _frame: &[u8], _body: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    /// For an answer that is exactly one frame: the rule that makes the client reply to it
+    /// (MQTT: a PUBCOMP to a PUBREL), if one does; none by default.
+    fn must_reply(&self, _sent: &[u8]) -> Option<String> {
+        None
+    }
+    /// Whether a client frame is the reply [`ClientModel::must_reply`] asks for.
+    fn is_reply(&self, _sent: &[u8], _frame: &[u8]) -> bool {
+        false
+    }
+    /// A rule of the specification that a client frame sent after the case breaks (the
+    /// client's own obligations, such as limits the case set); none by default.
+    fn client_breaks(&self, _case: &[u8], _frame: &[u8]) -> Option<String> {
+        None
+    }
 }
 
 /// The most findings of a campaign replayed to confirm them.
@@ -138,17 +167,25 @@ impl Exit {
         if !self.signal && mark.is_none() {
             return None;
         }
-        let tail: String = {
-            let lines: Vec<&str> = self.stderr.trim_end().lines().collect();
-            let from = lines.len().saturating_sub(6);
-            lines[from..].join(" | ")
+        // The last line first (a traceback's exception, a sanitizer's summary), then the
+        // lines before it.
+        let lines: Vec<&str> = self.stderr.trim_end().lines().collect();
+        let Some((last, before)) = lines.split_last() else {
+            return Some(format!("the client process {}", self.how));
         };
+        let from = before.len().saturating_sub(5);
+        let tail = before[from..].join(" | ");
         Some(if tail.is_empty() {
-            format!("the client process {}", self.how)
-        } else {
             format!(
                 "the client process {}; its stderr ends: {}",
                 self.how,
+                otproof_text::quote(last)
+            )
+        } else {
+            format!(
+                "the client process {}; its stderr ends: {} (after: {})",
+                self.how,
+                otproof_text::quote(last),
                 otproof_text::quote(&tail)
             )
         })
@@ -404,6 +441,11 @@ struct Session {
     crash: Option<String>,
     /// Why the case was not delivered.
     undelivered: Option<String>,
+    /// A rule a client frame after the case broke ([`ClientModel::client_breaks`]).
+    broke: Option<String>,
+    /// The reply the case required and the client, going on, did not send
+    /// ([`ClientModel::must_reply`]).
+    unreplied: Option<String>,
     /// Stages the client opened (baseline).
     stages: Vec<Stage>,
     log: Vec<Wire>,
@@ -420,6 +462,8 @@ impl Session {
             reaction: Reaction::Waiting,
             crash: None,
             undelivered: Some(why),
+            broke: None,
+            unreplied: None,
             stages: Vec::new(),
             log: Vec::new(),
             dropped: 0,
@@ -642,20 +686,48 @@ async fn session(
             }
         }
         let deadline = Instant::now() + timeout;
+        let case = case.bytes.clone();
+        // A reply the case requires: after the probe's acknowledgement, wait for it until the
+        // deadline.
+        let due = model.must_reply(&case);
+        let (mut replied, mut went_on) = (false, false);
         s.reaction = loop {
-            match conn.read(model, deadline).await {
-                Got::Frame(f) if s.probed && model.probe_ack(&f) => break Reaction::WentOn,
-                Got::Frame(f) if model.ends_session(&f) => break Reaction::Closed,
-                Got::Frame(f) => {
-                    if conn.answer(model, &f).await.is_err() {
-                        break Reaction::Closed;
+            let got = conn.read(model, deadline).await;
+            if let Got::Frame(f) = &got {
+                if s.broke.is_none() {
+                    s.broke = model.client_breaks(&case, f);
+                }
+                replied |= due.is_some() && model.is_reply(&case, f);
+            }
+            let waiting = due.is_some() && !replied;
+            let closed = if went_on {
+                Reaction::WentOn
+            } else {
+                Reaction::Closed
+            };
+            match got {
+                Got::Frame(f) if s.probed && !went_on && model.probe_ack(&f) => {
+                    went_on = true;
+                    if !waiting {
+                        break Reaction::WentOn;
                     }
                 }
-                Got::Closed | Got::Bad(_) => break Reaction::Closed,
+                Got::Frame(_) if went_on && !waiting => break Reaction::WentOn,
+                Got::Frame(f) if model.ends_session(&f) => break closed,
+                Got::Frame(f) => {
+                    if conn.answer(model, &f).await.is_err() {
+                        break closed;
+                    }
+                }
+                Got::Closed | Got::Bad(_) => break closed,
+                Got::Timeout if went_on => break Reaction::WentOn,
                 Got::Timeout if s.probed => break Reaction::Silent,
                 Got::Timeout => break Reaction::Waiting,
             }
         };
+        if went_on && !replied {
+            s.unreplied = due;
+        }
     }
     let closed_by_client = s.reaction == Reaction::Closed;
     s.log = std::mem::take(&mut conn.log);
@@ -722,6 +794,20 @@ fn judge(model: &dyn ClientModel, s: &Session, timeout: Duration) -> Option<(Beh
         return Some((Behaviour::Crash, c.clone()));
     }
     let (case, trigger) = s.case.as_ref()?;
+    if let Some(why) = &s.broke {
+        return Some((
+            Behaviour::Conformance,
+            format!("after the case the client sent {why}"),
+        ));
+    }
+    if let Some(rule) = &s.unreplied {
+        return Some((
+            Behaviour::Conformance,
+            format!(
+                "the client went on with the session (it acknowledged the liveness probe) but did not reply to {rule} within {timeout:?}"
+            ),
+        ));
+    }
     match s.reaction {
         Reaction::Silent => Some((
             Behaviour::Hang,
@@ -793,21 +879,16 @@ fn record(findings: &mut Vec<Finding>, f: Finding) {
     }
 }
 
-/// Run a server-mode campaign: listen on `cfg.target` (port 0: any free port, reported in
-/// the report's config), launch `client` for each session (or wait for the client to connect
-/// by itself), and deliver the cases. `stop` ends it early; `progress` is called after every
-/// session. Without a baseline session (the client never connected) the report has no
-/// baseline and no case.
-pub async fn run(
-    model: Arc<dyn ClientModel>,
-    mut cfg: Config,
-    client: Option<Arc<ClientProcess>>,
-    stop: Arc<AtomicBool>,
-    progress: &mut (dyn FnMut(&Progress) + Send),
-) -> Report {
-    let started = Instant::now();
-    cfg.concurrency = 1;
-    let mut report = Report {
+/// Bind the listening socket of a server-mode campaign on `addr` (port 0: any free port);
+/// its `local_addr` is the address actually bound, to show before the campaign starts.
+pub fn bind(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    let l = std::net::TcpListener::bind(addr)?;
+    l.set_nonblocking(true)?;
+    Ok(l)
+}
+
+fn empty_report(model: &dyn ClientModel, cfg: &Config) -> Report {
+    Report {
         protocol: model.name().to_string(),
         config: cfg.clone(),
         cases: 0,
@@ -824,18 +905,57 @@ pub async fn run(
         target_identity: Vec::new(),
         learned: Default::default(),
         started_unix_ms: crate::campaign::now_unix_ms(),
-    };
-    let listener = match TcpListener::bind(cfg.target).await {
+    }
+}
+
+/// Run a server-mode campaign: listen on `cfg.target` (port 0: any free port, reported in
+/// the report's config), launch `client` for each session (or wait for the client to connect
+/// by itself), and deliver the cases. `stop` ends it early; `progress` is called after every
+/// session. Without a baseline session (the client never connected) the report has no
+/// baseline and no case.
+pub async fn run(
+    model: Arc<dyn ClientModel>,
+    mut cfg: Config,
+    client: Option<Arc<ClientProcess>>,
+    stop: Arc<AtomicBool>,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Report {
+    cfg.concurrency = 1;
+    match bind(cfg.target) {
+        Ok(l) => run_on(l, model, cfg, client, stop, progress).await,
+        Err(e) => {
+            let mut report = empty_report(model.as_ref(), &cfg);
+            report.stopped = Some(format!("cannot listen on {}: {e}", cfg.target));
+            report
+        }
+    }
+}
+
+/// [`run`] on a socket already bound with [`bind`]; `cfg.target` becomes its address.
+pub async fn run_on(
+    listener: std::net::TcpListener,
+    model: Arc<dyn ClientModel>,
+    mut cfg: Config,
+    client: Option<Arc<ClientProcess>>,
+    stop: Arc<AtomicBool>,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Report {
+    let started = Instant::now();
+    cfg.concurrency = 1;
+    if let Ok(a) = listener.local_addr() {
+        cfg.target = a;
+    }
+    let mut report = empty_report(model.as_ref(), &cfg);
+    let listener = match listener
+        .set_nonblocking(true)
+        .and_then(|()| TcpListener::from_std(listener))
+    {
         Ok(l) => l,
         Err(e) => {
             report.stopped = Some(format!("cannot listen on {}: {e}", cfg.target));
             return report;
         }
     };
-    if let Ok(a) = listener.local_addr() {
-        cfg.target = a;
-        report.config.target = a;
-    }
     let client = client.as_deref();
     if let Some(c) = client {
         report
@@ -999,15 +1119,47 @@ pub async fn run(
                         ),
                     );
                 }
+                if back && f.behaviour == Behaviour::Conformance {
+                    f.minimization = Some(Minimization {
+                        runs: 1,
+                        elapsed_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+                        complete: false,
+                        note: format!(
+                            "not minimized (only crashes and hangs are): the reproducer is the exact answers of its session up to the case and the liveness probe ({} packets), replayed on a freshly launched client with the same result",
+                            script_to_case(&f.exchange).len()
+                        ),
+                    });
+                    continue;
+                }
+                if !back {
+                    f.minimization = Some(Minimization {
+                        runs: 1,
+                        elapsed_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
+                        complete: false,
+                        note: format!(
+                            "not minimized: the reproducer is the exact answers of one session ({} packets); replayed on a freshly launched client, the {} did not come back",
+                            f.reproducer.len(),
+                            f.behaviour.name(),
+                        ),
+                    });
+                    continue;
+                }
+                let before = f.reproducer.len();
+                let shown = match &shown {
+                    Replayed::Reproduced(b) => b.clone(),
+                    _ => String::new(),
+                };
+                let (runs, complete) =
+                    minimize_client(model.as_ref(), &listener, c, &cfg, f, &shown).await;
                 f.minimization = Some(Minimization {
-                    runs: 1,
+                    runs: runs + 1,
                     elapsed_ms: u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX),
-                    complete: false,
+                    complete,
                     note: format!(
-                        "not minimized: the reproducer is the exact answers of one session ({} packets); replayed on a freshly launched client, the {} {}",
-                        f.reproducer.len(),
+                        "minimized by replaying to freshly launched clients (delta debugging over the answers, then over the bytes of the case's body): of {before} answers of the session, the case and {} other answer(s) kept; the reproducer is the exact answers of the last session that gave the {} again{}",
+                        script_to_case(&f.exchange).len().saturating_sub(1),
                         f.behaviour.name(),
-                        if back { "came back" } else { "did not come back" }
+                        if complete { "" } else { " (cut short by its time bound)" }
                     ),
                 });
             }
@@ -1024,23 +1176,29 @@ async fn replay_on(
     cfg: &Config,
     exchange: &[Wire],
 ) -> (Replayed, String) {
-    let items = script_to_case(exchange);
+    let (shown, outcome, _) =
+        replay_script(model, listener, client, cfg, &script_to_case(exchange)).await;
+    (shown, outcome)
+}
+
+/// Play a script of answers to a freshly launched client and judge it: what that shows, the
+/// client's reaction in words, and the exact exchange of the session.
+async fn replay_script(
+    model: &dyn ClientModel,
+    listener: &TcpListener,
+    client: Option<&ClientProcess>,
+    cfg: &Config,
+    items: &[(usize, Wire)],
+) -> (Replayed, String, Vec<Wire>) {
     if items.is_empty() {
-        return (Replayed::Empty, String::new());
+        return (Replayed::Empty, String::new(), Vec::new());
     }
-    let s = session(
-        model,
-        listener,
-        client,
-        cfg,
-        cfg.seed,
-        &Plan::Script(&items),
-    )
-    .await;
+    let s = session(model, listener, client, cfg, cfg.seed, &Plan::Script(items)).await;
     if !s.connected {
         return (
             Replayed::NoTarget(s.undelivered.unwrap_or_default()),
             String::new(),
+            Vec::new(),
         );
     }
     let outcome = match (&s.undelivered, s.crash.is_some()) {
@@ -1052,7 +1210,194 @@ async fn replay_on(
         Some((b, why)) => Replayed::Reproduced(format!("{}: {why}", b.name())),
         None => Replayed::NotReproduced,
     };
-    (shown, outcome)
+    (shown, outcome, s.log)
+}
+
+/// Delta debugging (ddmin with complement removal, down to single items) as a state machine:
+/// [`Ddmin::next_candidate`] gives the next candidate to test, [`Ddmin::report`] says whether it still
+/// showed the behaviour; [`Ddmin::result`] is the smallest reproducing sequence found.
+#[derive(Debug, Clone)]
+pub struct Ddmin<T> {
+    cur: Vec<T>,
+    n: usize,
+    i: usize,
+    done: bool,
+    pending: Option<Vec<T>>,
+}
+
+impl<T: Clone> Ddmin<T> {
+    /// Start from a sequence that shows the behaviour.
+    pub fn new(items: Vec<T>) -> Ddmin<T> {
+        Ddmin {
+            cur: items,
+            n: 2,
+            i: 0,
+            done: false,
+            pending: None,
+        }
+    }
+
+    /// The next candidate (a non-empty proper subsequence of the current one), or `None`
+    /// when the current one is 1-minimal.
+    pub fn next_candidate(&mut self) -> Option<Vec<T>> {
+        loop {
+            if self.done || self.cur.len() < 2 {
+                self.done = true;
+                return None;
+            }
+            let len = self.cur.len();
+            let chunk = len.div_ceil(self.n);
+            if self.i >= self.n {
+                if self.n >= len {
+                    self.done = true;
+                    return None;
+                }
+                self.n = (self.n * 2).min(len);
+                self.i = 0;
+                continue;
+            }
+            let (a, b) = (self.i * chunk, ((self.i + 1) * chunk).min(len));
+            self.i += 1;
+            if a >= b {
+                continue;
+            }
+            let mut cand = self.cur[..a].to_vec();
+            cand.extend_from_slice(&self.cur[b..]);
+            if cand.is_empty() {
+                continue;
+            }
+            self.pending = Some(cand.clone());
+            return Some(cand);
+        }
+    }
+
+    /// Whether the last candidate still showed the behaviour.
+    pub fn report(&mut self, reproduced: bool) {
+        if let Some(c) = self.pending.take() {
+            if reproduced {
+                self.cur = c;
+                self.n = (self.n - 1).max(2);
+                self.i = 0;
+            }
+        }
+    }
+
+    /// The smallest reproducing sequence found, and whether it is 1-minimal.
+    pub fn result(self) -> (Vec<T>, bool) {
+        (self.cur, self.done)
+    }
+}
+
+/// What a replay must show again for a candidate to count as the same failure: the
+/// behaviour and what was observed, up to the lines of a crash report before its last one
+/// (a crash is the same when the client dies the same way on the same last line, e.g.
+/// `KeyError: 127`, not on another exception).
+fn same_failure(shown: &str) -> &str {
+    shown.split(" (after: ").next().unwrap_or(shown)
+}
+
+/// Minimize a confirmed client finding: delta debugging over the answers otproof wrote
+/// before and after the case (the case itself stays), then, for a crash or a hang, over the
+/// bytes of the case's body (reframed by the model), each candidate replayed to a freshly
+/// launched client that must show the same behaviour again. Bounded by
+/// `Config::minimize_failure_time`. The finding's reproducer and exchange become those of
+/// the last session that reproduced, exactly as sent. Returns the runs and whether it ran to
+/// the end.
+async fn minimize_client(
+    model: &dyn ClientModel,
+    listener: &TcpListener,
+    client: &ClientProcess,
+    cfg: &Config,
+    f: &mut Finding,
+    shown: &str,
+) -> (u64, bool) {
+    let deadline = Instant::now() + cfg.minimize_failure_time;
+    let want = same_failure(shown);
+    let items = script_to_case(&f.exchange);
+    let Some(at) = items.iter().position(|(_, w)| w.case.is_some()) else {
+        return (0, true);
+    };
+    let mut runs = 0u64;
+    let mut best: Option<Vec<Wire>> = None;
+    // Phase 1: the answers around the case; first the case alone (ddmin never tries the
+    // empty set).
+    let others: Vec<usize> = (0..items.len()).filter(|i| *i != at).collect();
+    let mut alone = false;
+    if !others.is_empty() {
+        runs += 1;
+        let (shown, _, log) =
+            replay_script(model, listener, Some(client), cfg, &items[at..=at]).await;
+        if matches!(&shown, Replayed::Reproduced(b) if same_failure(b) == want) {
+            best = Some(log);
+            alone = true;
+        }
+    }
+    let mut dd = Ddmin::new(if alone { Vec::new() } else { others });
+    let mut cut = false;
+    while let Some(cand) = dd.next_candidate() {
+        if Instant::now() >= deadline {
+            cut = true;
+            break;
+        }
+        let script: Vec<(usize, Wire)> = items
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i == at || cand.contains(i))
+            .map(|(_, x)| x.clone())
+            .collect();
+        runs += 1;
+        let (shown, _, log) = replay_script(model, listener, Some(client), cfg, &script).await;
+        let ok = matches!(&shown, Replayed::Reproduced(b) if same_failure(b) == want);
+        if ok {
+            best = Some(log);
+        }
+        dd.report(ok);
+    }
+    let (kept, mut complete) = dd.result();
+    complete &= !cut;
+    let mut script: Vec<(usize, Wire)> = items
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i == at || kept.contains(i))
+        .map(|(_, x)| x.clone())
+        .collect();
+    // Phase 2: the bytes of the case's body (crash and hang only: a conformance rule holds
+    // for the exact packet).
+    let case_at = script.iter().position(|(_, w)| w.case.is_some());
+    let body = case_at.and_then(|i| model.body_of(&script[i].1.bytes));
+    if let (Some(ci), Some(body), false) = (case_at, body, f.behaviour == Behaviour::Conformance) {
+        let frame = script[ci].1.bytes.clone();
+        let mut dd = Ddmin::new(body);
+        while let Some(cand) = dd.next_candidate() {
+            if Instant::now() >= deadline {
+                complete = false;
+                break;
+            }
+            let Some(bytes) = model.with_body(&frame, &cand) else {
+                dd.report(false);
+                continue;
+            };
+            let mut trial = script.clone();
+            trial[ci].1.bytes = bytes;
+            runs += 1;
+            let (shown, _, log) = replay_script(model, listener, Some(client), cfg, &trial).await;
+            let ok = matches!(&shown, Replayed::Reproduced(b) if same_failure(b) == want);
+            if ok {
+                best = Some(log);
+                script = trial;
+            }
+            dd.report(ok);
+        }
+    }
+    if let Some(log) = best {
+        f.reproducer = log
+            .iter()
+            .filter(|w| w.to_target)
+            .map(|w| hex::encode(&w.bytes))
+            .collect();
+        f.exchange = log;
+    }
+    (runs, complete)
 }
 
 /// Replay a client finding's exchange: listen on `listen` (port 0: any free port), launch
@@ -1078,4 +1423,45 @@ pub async fn replay(
     let mut cfg = Config::new(listen);
     cfg.timeout = timeout;
     replay_on(model, &listener, client, &cfg, exchange).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ddmin;
+
+    fn run(items: Vec<u32>, need: &[u32]) -> (Vec<u32>, bool, usize) {
+        let mut dd = Ddmin::new(items);
+        let mut tests = 0;
+        while let Some(c) = dd.next_candidate() {
+            tests += 1;
+            dd.report(need.iter().all(|n| c.contains(n)));
+        }
+        let (kept, complete) = dd.result();
+        (kept, complete, tests)
+    }
+
+    #[test]
+    fn ddmin_keeps_exactly_what_is_needed() {
+        let (kept, complete, _) = run((0..10).collect(), &[3, 7]);
+        assert_eq!(kept, vec![3, 7]);
+        assert!(complete);
+        let (kept, _, tests) = run(vec![5], &[5]);
+        assert_eq!((kept, tests), (vec![5], 0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ddmin_finds_the_needed_items_in_order(
+            n in 1usize..24,
+            need in proptest::collection::btree_set(0u32..24, 1..4),
+        ) {
+            let items: Vec<u32> = (0..n as u32).collect();
+            let need: Vec<u32> = need.into_iter().filter(|x| (*x as usize) < n).collect();
+            proptest::prop_assume!(!need.is_empty());
+            let (kept, complete, tests) = run(items, &need);
+            proptest::prop_assert_eq!(kept, need);
+            proptest::prop_assert!(complete);
+            proptest::prop_assert!(tests <= n * n + 2 * n);
+        }
+    }
 }

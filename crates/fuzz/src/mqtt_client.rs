@@ -18,10 +18,8 @@
 //! 3.1.1 the client "can choose whether to proceed with the Session or to disconnect").
 
 use crate::listen::{ClientModel, Stage};
-use crate::model::{
-    decode_varint, BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, Rule, Value,
-};
-use crate::mqtt::{packet, packet_len};
+use crate::model::{BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, Rule};
+use crate::mqtt::{be16, def, packet, packet_id, packet_len, set_bytes, set_int, split};
 
 /// Topics a PUBLISH with a bad topic carries, in turn: wildcards, empty, U+0000, ill-formed
 /// UTF-8 (a lone continuation byte, a UTF-16 surrogate, an overlong encoding), a control
@@ -48,27 +46,6 @@ const PROBE_ID: u16 = 0x7E57;
 pub const PUBLISH_BAD_TOPIC: u16 = 0x130;
 /// Code of the second CONNACK (its packet byte is 0x20).
 pub const CONNACK_AGAIN: u16 = 0x120;
-
-fn header(byte: u8) -> Vec<FieldDef> {
-    vec![
-        FieldDef::int("packet_type", U8, Domain::Const(u64::from(byte))),
-        FieldDef::derived("remaining_length", VarInt, Rule::RestLength),
-    ]
-}
-
-fn def(name: &str, code: u16, byte: u8, body: Vec<FieldDef>) -> MessageDef {
-    let mut fields = header(byte);
-    fields.extend(body);
-    MessageDef {
-        name: name.to_string(),
-        code,
-        fields,
-    }
-}
-
-fn packet_id() -> FieldDef {
-    FieldDef::int("packet_id", U16, Domain::Range(1, 0xFFFF))
-}
 
 fn topic(name: &'static str) -> [FieldDef; 2] {
     [
@@ -154,19 +131,6 @@ impl MqttClient {
     }
 }
 
-fn be16(b: &[u8], i: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
-}
-
-/// The body of a packet that is exactly one frame: (first byte, body).
-fn split(p: &[u8]) -> Option<(u8, &[u8])> {
-    if packet_len(p).ok()?? != p.len() {
-        return None;
-    }
-    let (_, used) = decode_varint(p.get(1..)?).ok()??;
-    Some((p[0], &p[1 + used..]))
-}
-
 /// The topic filters of a SUBSCRIBE (`None` if it is not one well-formed SUBSCRIBE).
 pub fn subscribe_filters(p: &[u8]) -> Option<(u16, Vec<Vec<u8>>, Vec<u8>)> {
     let (first, body) = split(p)?;
@@ -187,10 +151,10 @@ pub fn subscribe_filters(p: &[u8]) -> Option<(u16, Vec<Vec<u8>>, Vec<u8>)> {
 /// The topic the client's SUBSCRIBE names (its first filter, if it holds no wildcard), else
 /// the default topic.
 fn topic_for(trigger: &[u8]) -> Vec<u8> {
-    subscribe_filters(trigger)
-        .and_then(|(_, f, _)| f.into_iter().next())
-        .filter(|f| !f.is_empty() && !f.contains(&b'+') && !f.contains(&b'#'))
-        .unwrap_or_else(|| DEFAULT_TOPIC.as_bytes().to_vec())
+    crate::mqtt::plain_topic(
+        subscribe_filters(trigger).and_then(|(_, f, _)| f.into_iter().next()),
+        DEFAULT_TOPIC,
+    )
 }
 
 /// Why a string's bytes break MQTT's UTF-8 rules, if they do.
@@ -199,18 +163,6 @@ fn bad_string(s: &[u8]) -> Option<&'static str> {
         Err(_) => Some("ill-formed UTF-8 in a string [MQTT-1.5.3-1]"),
         Ok(t) if t.contains('\0') => Some("U+0000 in a string [MQTT-1.5.3-2]"),
         Ok(_) => None,
-    }
-}
-
-fn set_int(m: &mut Message, def: &MessageDef, name: &str, v: u64) {
-    if let Some(i) = def.field(name) {
-        m.values[i] = Value::Int(v);
-    }
-}
-
-fn set_bytes(m: &mut Message, def: &MessageDef, name: &str, v: Vec<u8>) {
-    if let Some(i) = def.field(name) {
-        m.values[i] = Value::Bytes(v);
     }
 }
 
@@ -244,38 +196,20 @@ impl ClientModel for MqttClient {
     }
 
     fn answer(&self, frame: &[u8]) -> Vec<Vec<u8>> {
-        let Some(&first) = frame.first() else {
-            return Vec::new();
-        };
-        let id = split(frame).and_then(|(_, body)| {
-            if first >> 4 == 3 {
-                // PUBLISH: the packet id follows the topic.
-                let n = usize::from(be16(body, 0)?);
-                be16(body, 2 + n)
-            } else {
-                be16(body, 0)
-            }
-        });
-        let ack = |byte: u8, id: Option<u16>| id.map(|i| packet(byte, &i.to_be_bytes()));
-        match first {
-            0x10 => vec![vec![0x20, 0x02, 0x00, 0x00]],
-            0x82 => subscribe_filters(frame)
+        match frame.first() {
+            Some(0x10) => vec![vec![0x20, 0x02, 0x00, 0x00]],
+            Some(0x82) => subscribe_filters(frame)
                 .map(|(id, _, qos)| {
                     let mut body = id.to_be_bytes().to_vec();
                     body.extend(qos.iter().map(|q| (*q).min(2)));
                     vec![packet(0x90, &body)]
                 })
                 .unwrap_or_default(),
-            0xA2 => ack(0xB0, id).into_iter().collect(),
-            0xC0 => vec![vec![0xD0, 0x00]],
-            0x62 => ack(0x70, id).into_iter().collect(),
-            0x50 => ack(0x62, id).into_iter().collect(),
-            f if f >> 4 == 3 => match (f >> 1) & 3 {
-                1 => ack(0x40, id).into_iter().collect(),
-                2 => ack(0x50, id).into_iter().collect(),
-                _ => Vec::new(),
-            },
-            _ => Vec::new(),
+            Some(0xA2) => split(frame)
+                .and_then(|(_, body)| be16(body, 0))
+                .map(|id| vec![packet(0xB0, &id.to_be_bytes())])
+                .unwrap_or_default(),
+            _ => crate::mqtt::broker_ack(frame),
         }
     }
 
@@ -429,18 +363,35 @@ impl ClientModel for MqttClient {
         }
     }
 
+    fn body_of(&self, frame: &[u8]) -> Option<Vec<u8>> {
+        crate::mqtt::packet_body(frame).map(<[u8]>::to_vec)
+    }
+
+    fn with_body(&self, frame: &[u8], body: &[u8]) -> Option<Vec<u8>> {
+        crate::mqtt::with_body(frame, body)
+    }
+
+    fn must_reply(&self, sent: &[u8]) -> Option<String> {
+        match split(sent) {
+            Some((0x62, body)) if body.len() == 2 && be16(body, 0) != Some(0) => Some(
+                "a PUBREL, which the receiver must answer with a PUBCOMP with its packet id (3.6.4, 4.3.3)"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+
+    fn is_reply(&self, sent: &[u8], frame: &[u8]) -> bool {
+        crate::mqtt::is_pubcomp_for(sent, frame)
+    }
+
     fn goes_on(&self, sent: &[u8]) -> bool {
         // After refusing a connection (CONNACK return code > 0) a broker closes it [MQTT-3.2.2-5].
         !matches!(split(sent), Some((0x20, [_, code])) if *code != 0)
     }
 
     fn probe(&self, trigger: &[u8]) -> Vec<u8> {
-        let t = topic_for(trigger);
-        let mut body = (t.len() as u16).to_be_bytes().to_vec();
-        body.extend_from_slice(&t);
-        body.extend_from_slice(&PROBE_ID.to_be_bytes());
-        body.extend_from_slice(b"otproof probe");
-        packet(0x32, &body)
+        crate::mqtt::probe_publish(&topic_for(trigger), PROBE_ID, false)
     }
 
     fn probe_ack(&self, frame: &[u8]) -> bool {
@@ -565,6 +516,10 @@ mod tests {
         assert_eq!(&bytes[2..8], b"\x00\x04news");
         assert_eq!(m.must_close(&bytes, &sub), None);
         assert!(m.probe_ack(&[0x40, 2, 0x7E, 0x57]));
+        assert!(m.must_reply(&[0x62, 2, 1, 0]).is_some());
+        assert!(m.is_reply(&[0x62, 2, 1, 0], &[0x70, 2, 1, 0]));
+        assert!(!m.is_reply(&[0x62, 2, 1, 0], &[0x70, 2, 1, 1]));
+        assert_eq!(m.must_reply(&[0x60, 2, 1, 0]), None);
         assert!(!m.goes_on(&[0x20, 2, 0, 5]));
         assert!(m.goes_on(&[0x20, 2, 0, 0]));
     }

@@ -1,9 +1,9 @@
 //! Campaigns against real MQTT brokers started here on free 127.0.0.1 ports (installed by
 //! .ci/run), one broker process per test, killed at the end: Debian's `mosquitto` (3.1.1 and
 //! 5.0), PyPI `iotcore` 0.4.0 (rumqttd 0.20; 3.1.1 and 5.0 listeners) and PyPI `amqtt` 0.12.1
-//! (3.1.1 only). Each runs bounded single-packet campaigns and two-session sequence cases;
-//! where a broker deviates from the specification, the finding is kept and asserted by its
-//! normative reference.
+//! (3.1.1 only). Each runs bounded single-packet campaigns, two-session sequence cases and
+//! CONNECT cases; where a broker deviates from the specification, the finding is kept and
+//! asserted by its normative reference.
 #![allow(clippy::disallowed_macros)] // reports results on the console
 
 mod common;
@@ -11,7 +11,7 @@ use common::{free_port, python, rt};
 use otproof_fuzz::campaign::{self, Behaviour, Config, Replayed, Verdict};
 use otproof_fuzz::exec::{self, Session};
 use otproof_fuzz::model::ProtocolModel;
-use otproof_fuzz::mqtt::{Mqtt, Version};
+use otproof_fuzz::mqtt::{connect, Mqtt, Version};
 use otproof_fuzz::mutate::MutationClass;
 use otproof_fuzz::sequence;
 use std::net::{SocketAddr, TcpStream};
@@ -371,6 +371,37 @@ fn only_known(what: &str, findings: &[campaign::Finding], known: &[Known]) {
     }
 }
 
+/// The CONNECT cases of `v` against a broker: every case delivered, the broker still
+/// serving after each (no crash finding), and every finding a conformance finding with its
+/// normative reference, confirmed on a fresh connection; returns the findings' case names.
+fn connect_cases(what: &str, v: Version, addr: SocketAddr) -> Vec<String> {
+    let run = rt().block_on(connect::run(
+        v,
+        addr,
+        Duration::from_millis(1000),
+        &AtomicBool::new(false),
+    ));
+    let n = connect::cases(v, "x").len() as u64;
+    eprintln!(
+        "{what} CONNECT cases: {} delivered, {} undelivered",
+        run.cases, run.undelivered
+    );
+    for f in &run.findings {
+        eprintln!("  {:?} {}: {}", f.behaviour, f.message, f.observed);
+    }
+    assert_eq!((run.cases, run.undelivered), (n, 0), "{what}");
+    for f in &run.findings {
+        assert_eq!(f.behaviour, Behaviour::Conformance, "{what}: {f:?}");
+        assert!(
+            f.observed.contains("[MQTT-3.1.4-1]") || f.observed.contains("[MQTT-3.2.0-1]"),
+            "{f:?}"
+        );
+        assert!(f.confirmed, "{what}: {f:?}");
+        assert!(connect::is_connect_case(&f.reproducer));
+    }
+    run.findings.iter().map(|f| f.field.clone()).collect()
+}
+
 #[test]
 fn mosquitto_v5_campaign_and_two_session_sequences() {
     let _one = one_at_a_time();
@@ -397,6 +428,18 @@ fn mosquitto_v5_campaign_and_two_session_sequences() {
         assert!(run.cells.len() == 42, "{:?}", run.cells);
         assert!(run.findings.is_empty(), "{v:?}: {:?}", run.findings);
     }
+
+    // CONNECT cases: mosquitto 2.0.11 refuses every 3.1.1 CONNECT the specification forbids;
+    // in 5.0 it accepts Authentication Data without an Authentication Method, a Protocol
+    // Error (3.1.2.11.10) it must close on ([MQTT-3.1.4-1]): a real deviation, kept.
+    assert_eq!(
+        connect_cases("mosquitto", Version::V311, broker.addr),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        connect_cases("mosquitto", Version::V5, broker.addr),
+        vec!["Authentication Data without Authentication Method".to_string()]
+    );
 
     // A two-session reproducer replays: each line on its session; mosquitto behaves.
     let case = sequence::build(Version::V5, 3, 4); // own-subscription: A and B
@@ -452,6 +495,11 @@ fn iotcore_rumqttd_campaigns_keep_its_real_deviations() {
                 && last(f).contains("0800096f7470726f6f662f72")
                 && f.observed.contains("required")
         }),
+        // 3.1.1: answers packets whose fixed-header flags are not the table's (SUBSCRIBE
+        // 0x83, UNSUBSCRIBE 0xA1, PINGREQ 0xC1) where it must close ([MQTT-2.2.2-2]).
+        ("reserved flags answered", |f| {
+            f.observed.contains("[MQTT-2.2.2-2]") && f.field == "packet_type"
+        }),
         // 5.0: acknowledges packets the server must close on ([MQTT-4.13.1-1]): a zero-length
         // topic without alias, a repeated property, reserved flags, an alias out of range.
         ("protocol error acknowledged", |f| {
@@ -470,6 +518,25 @@ fn iotcore_rumqttd_campaigns_keep_its_real_deviations() {
             .any(|f| f.observed.contains("[MQTT-4.13.1-1]")),
         "{:?}",
         r5.findings
+    );
+
+    // CONNECT cases: rumqttd accepts the reserved connect flag ([MQTT-3.1.2-3]), a password
+    // without a user name in 3.1.1 ([MQTT-3.1.2-22]), and in 5.0 CONNECT properties that
+    // are Protocol Errors; all must be refused ([MQTT-3.1.4-1]). Real deviations, kept.
+    assert_eq!(
+        connect_cases("rumqttd", Version::V311, broker.addr),
+        ["reserved connect flag set", "password without user name"]
+    );
+    assert_eq!(
+        connect_cases("rumqttd", Version::V5, addr5),
+        [
+            "reserved connect flag set",
+            "property given twice",
+            "Receive Maximum 0",
+            "Maximum Packet Size 0",
+            "Request Problem Information 2",
+            "Authentication Data without Authentication Method"
+        ]
     );
 
     let run = sequences(Version::V5, addr5, 3);
@@ -523,11 +590,28 @@ fn amqtt_campaign_and_sequences_by_mqtt_3_1_1() {
     let report = campaign(Version::V311.model(), broker.addr, 7, false);
     // amqtt 0.12.1 does not answer a PUBREL whose packet id has no QoS 2 flow (3.6.4: the
     // receiver of a PUBREL answers PUBCOMP with its packet id): a real deviation, kept.
+    // It also answers packets whose fixed-header flags are not the table's (SUBSCRIBE 0x83,
+    // UNSUBSCRIBE 0xA1, PINGREQ 0xC1) where it must close the connection ([MQTT-2.2.2-2]).
     only_known(
         "amqtt (python)",
         &report.findings,
-        &[("PUBREL unanswered", |f| {
-            last(f).starts_with("62") && f.observed.contains("PUBCOMP required")
-        })],
+        &[
+            ("PUBREL unanswered", |f| {
+                last(f).starts_with("62") && f.observed.contains("PUBCOMP required")
+            }),
+            ("reserved flags answered", |f| {
+                f.observed.contains("[MQTT-2.2.2-2]") && f.field == "packet_type"
+            }),
+        ],
+    );
+    // CONNECT cases: amqtt accepts Will QoS or Will Retain without the Will Flag and Will
+    // QoS 3 ([MQTT-3.1.2-13..15]), which it must refuse ([MQTT-3.1.4-1]). Real deviations.
+    assert_eq!(
+        connect_cases("amqtt", Version::V311, broker.addr),
+        [
+            "Will QoS without Will Flag",
+            "Will Retain without Will Flag",
+            "Will QoS 3"
+        ]
     );
 }

@@ -229,3 +229,107 @@ fn hex_decode(h: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&h[i..i + 2], 16).expect("hex"))
         .collect()
 }
+
+#[test]
+fn paho_mqtt_dies_on_a_reserved_suback_code_and_its_minimized_reproducer_replays() {
+    // paho-mqtt 2.1.0 (3.1.1) looks a SUBACK return code up in a table: a reserved code
+    // ends its network loop with `KeyError`. Case 53 is the SUBACK of the invalid-enum round.
+    let cmd = format!(
+        "{} {}",
+        python(),
+        clients_dir().join("paho_client.py").display()
+    );
+    let r = campaign(&cmd, 1, 53);
+    summary("paho-mqtt, reserved SUBACK code", &r);
+    let crash = r
+        .findings
+        .iter()
+        .find(|f| f.behaviour == Behaviour::Crash)
+        .expect("a crash finding");
+    assert_eq!(crash.message, "SUBACK", "{crash:?}");
+    assert!(crash.observed.contains("KeyError"), "{}", crash.observed);
+    assert!(crash.confirmed, "{:?}", crash.minimization);
+    let m = crash.minimization.as_ref().expect("minimized");
+    println!("minimization: {m:?}; reproducer {:?}", crash.reproducer);
+    assert!(m.runs > 1, "{m:?}");
+    // Minimized: the CONNACK (without it paho never subscribes) and the SUBACK case, whose
+    // body is cut to what still kills the client; no liveness probe.
+    let answers: Vec<Vec<u8>> = crash.reproducer.iter().map(|h| hex_decode(h)).collect();
+    assert_eq!(answers.len(), 2, "{answers:02X?}");
+    assert_eq!(answers[0], vec![0x20, 2, 0, 0]);
+    assert_eq!(answers[1][0], 0x90);
+    let case = crash
+        .exchange
+        .iter()
+        .find(|w| w.case == Some(crash.case))
+        .expect("the case in the exchange");
+    assert_eq!(case.bytes, answers[1]);
+    // The minimized reproducer, replayed to a fresh client, gives the crash again.
+    let client = ClientProcess::new(&cmd);
+    let (shown, outcome) = rt().block_on(listen::replay(
+        &MqttClient::new(),
+        any_port(),
+        Some(&client),
+        Duration::from_millis(400),
+        &crash.exchange,
+    ));
+    println!("replay: {shown:?} ({outcome})");
+    assert!(
+        matches!(&shown, Replayed::Reproduced(b) if b.contains("KeyError")),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn a_client_that_ignores_a_pubrel_breaks_the_pubcomp_rule() {
+    // The broken client acknowledges QoS 1 PUBLISH packets but never answers a PUBREL, which
+    // a receiver must answer with a PUBCOMP (3.6.4, 4.3.3); mosquitto_sub and paho-mqtt do.
+    let cmd = format!(
+        "{} {}",
+        python(),
+        clients_dir().join("broken_client.py").display()
+    );
+    let m = MqttClient::new();
+    let w = |to_target: bool, bytes: Vec<u8>, case: Option<u64>| otproof_fuzz::exec::Wire {
+        to_target,
+        bytes,
+        case,
+    };
+    let sub = vec![0x82, 6, 0, 1, 0, 1, b't', 1];
+    let exchange = vec![
+        w(false, vec![0x10, 0], None),
+        w(true, vec![0x20, 2, 0, 0], None),
+        w(false, sub.clone(), None),
+        w(true, vec![0x90, 3, 0, 1, 1], None),
+        w(true, vec![0x62, 2, 1, 5], Some(6)),
+        w(true, m.probe(&sub), None),
+    ];
+    let client = ClientProcess::new(&cmd);
+    let (shown, outcome) = rt().block_on(listen::replay(
+        &m,
+        any_port(),
+        Some(&client),
+        Duration::from_millis(400),
+        &exchange,
+    ));
+    println!("replay: {shown:?} ({outcome})");
+    assert!(
+        matches!(&shown, Replayed::Reproduced(b) if b.starts_with("conformance") && b.contains("PUBCOMP")),
+        "{shown:?}"
+    );
+    // paho-mqtt answers the same PUBREL with its PUBCOMP: nothing.
+    let paho = ClientProcess::new(&format!(
+        "{} {}",
+        python(),
+        clients_dir().join("paho_client.py").display()
+    ));
+    let (shown, outcome) = rt().block_on(listen::replay(
+        &m,
+        any_port(),
+        Some(&paho),
+        Duration::from_millis(400),
+        &exchange,
+    ));
+    println!("paho: {shown:?} ({outcome})");
+    assert_eq!(shown, Replayed::NotReproduced);
+}

@@ -17,12 +17,11 @@ use otproof_evidence::{
     Record, RecordId, Severity, Subject,
 };
 use otproof_fuzz::campaign::{self as fz, Control};
-use otproof_fuzz::listen::ClientModel as _;
 use otproof_fuzz::modbus::{self, Modbus};
 use otproof_fuzz::model::ProtocolModel;
+use otproof_fuzz::mqtt::connect;
 /// The MQTT version a campaign speaks.
 pub use otproof_fuzz::mqtt::Version as MqttVersion;
-use otproof_fuzz::mqtt_client::MqttClient;
 use otproof_fuzz::sequence;
 use otproof_report::campaign as render;
 use otproof_report::ReportError;
@@ -52,6 +51,9 @@ pub const MQTT_SCOPE_PROTOCOL: &str = "MQTT 3.1.1 (OASIS Standard), broker side"
 /// The protocol and specification an MQTT client campaign (otproof as the broker) tests.
 pub const MQTT_CLIENT_SCOPE_PROTOCOL: &str =
     "MQTT 3.1.1 (OASIS Standard), client side (otproof plays the broker)";
+/// The protocol and specification an MQTT 5.0 client campaign (otproof as the broker) tests.
+pub const MQTT5_CLIENT_SCOPE_PROTOCOL: &str =
+    "MQTT 5.0 (OASIS Standard), client side (otproof plays the broker)";
 /// The protocol and specification an MQTT 5.0 campaign tests, as written in its scope.
 pub const MQTT5_SCOPE_PROTOCOL: &str = "MQTT 5.0 (OASIS Standard), broker side";
 
@@ -332,6 +334,12 @@ pub async fn run_mqtt(
         .await;
         sequence::fold(&mut report, seq);
     }
+    // CONNECT cases (otproof_fuzz::mqtt::connect): a fresh connection each, opened with a
+    // CONNECT the version's specification forbids accepting.
+    if report.stopped.is_none() {
+        let cc = connect::run(plan.version, target, timeout, &stop2).await;
+        connect::fold(&mut report, cc);
+    }
     if let Some(prev) = plan.previous {
         report.merge_previous(prev);
     }
@@ -356,7 +364,7 @@ pub async fn run_mqtt(
     Ok(CampaignRun { report, campaign })
 }
 
-/// An MQTT 3.1.1 campaign against a client, otproof listening and playing the broker.
+/// An MQTT campaign against a client, otproof listening and playing the broker.
 #[derive(Debug, Clone)]
 pub struct MqttClientPlan {
     /// Settings; `config.target` is the address to listen on (port 0: any free port).
@@ -369,6 +377,10 @@ pub struct MqttClientPlan {
     pub previous: Option<Report>,
     /// The device under test.
     pub device: Device,
+    /// The MQTT version otproof speaks as the broker (3.1.1 unless set).
+    pub version: MqttVersion,
+    /// The socket bound by [`MqttClientPlan::bind`], if it was called.
+    listener: Option<Arc<std::net::TcpListener>>,
 }
 
 impl MqttClientPlan {
@@ -388,11 +400,27 @@ impl MqttClientPlan {
             client_cmd,
             previous,
             device,
+            version: MqttVersion::V311,
+            listener: None,
         }
+    }
+
+    /// Bind the listening socket now (port 0: any free port), so that the address actually
+    /// bound can be shown before the campaign starts; `config.target` becomes that address.
+    pub fn bind(&mut self) -> Result<SocketAddr, CampaignError> {
+        let asked = self.config.target;
+        let no_client = |e: std::io::Error| CampaignError::NoClient {
+            listen: asked,
+            reason: format!("cannot listen: {e}"),
+        };
+        let l = otproof_fuzz::listen::bind(asked).map_err(no_client)?;
+        self.config.target = l.local_addr().map_err(no_client)?;
+        self.listener = Some(Arc::new(l));
+        Ok(self.config.target)
     }
 }
 
-/// Run an MQTT 3.1.1 campaign against a client (server mode, see `otproof_fuzz::listen`).
+/// Run an MQTT campaign against a client (server mode, see `otproof_fuzz::listen`).
 /// `stop` ends it early (what is done is kept); `progress` is called after every session.
 pub async fn run_mqtt_client(
     plan: MqttClientPlan,
@@ -400,16 +428,28 @@ pub async fn run_mqtt_client(
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<CampaignRun, CampaignError> {
     let listen = plan.config.target;
-    let model = Arc::new(MqttClient::new());
+    let model = plan.version.client_model();
     let codes: Vec<u16> = model.messages().iter().map(|m| m.code).collect();
     let client = plan
         .client_cmd
         .as_deref()
         .map(|c| Arc::new(otproof_fuzz::listen::ClientProcess::new(c)));
-    let mut report = otproof_fuzz::listen::run(model, plan.config, client, stop, progress).await;
+    let bound = plan.listener.as_ref().map(|l| l.try_clone()).transpose();
+    let mut report = match bound {
+        Ok(Some(l)) => {
+            otproof_fuzz::listen::run_on(l, model, plan.config, client, stop, progress).await
+        }
+        Ok(None) => otproof_fuzz::listen::run(model, plan.config, client, stop, progress).await,
+        Err(e) => {
+            return Err(CampaignError::NoClient {
+                listen,
+                reason: format!("cannot use the listening socket: {e}"),
+            })
+        }
+    };
     if report.baseline.is_none() {
         return Err(CampaignError::NoClient {
-            listen,
+            listen: report.config.target,
             reason: report
                 .stopped
                 .unwrap_or_else(|| "the client did not connect".into()),
@@ -420,7 +460,10 @@ pub async fn run_mqtt_client(
     }
     let d = &plan.device;
     let scope = CampaignScope {
-        protocol: MQTT_CLIENT_SCOPE_PROTOCOL.into(),
+        protocol: match plan.version {
+            MqttVersion::V311 => MQTT_CLIENT_SCOPE_PROTOCOL.into(),
+            MqttVersion::V5 => MQTT5_CLIENT_SCOPE_PROTOCOL.into(),
+        },
         target: report.config.target.to_string(),
         unit_id: None,
         vendor: d.vendor.clone().unwrap_or_else(|| "unknown".into()),
@@ -438,7 +481,7 @@ pub async fn run_mqtt_client(
 /// Whether a finding file comes from a client campaign (server mode): it is replayed by
 /// listening and launching the client ([`replay_client`]), not by connecting.
 pub fn is_client_finding(f: &FindingFile) -> bool {
-    f.protocol == MqttClient::new().name()
+    MqttVersion::of_client_protocol(&f.protocol).is_some()
 }
 
 /// Replay a client finding: listen on `listen` (port 0: any free port), launch the client
@@ -475,14 +518,12 @@ pub async fn replay_client(
         f.finding.exchange.clone()
     };
     let client = client_cmd.map(otproof_fuzz::listen::ClientProcess::new);
-    let (shown, outcome) = otproof_fuzz::listen::replay(
-        &MqttClient::new(),
-        listen,
-        client.as_ref(),
-        timeout,
-        &exchange,
-    )
-    .await;
+    let model = MqttVersion::of_client_protocol(&f.protocol)
+        .unwrap_or_default()
+        .client_model();
+    let (shown, outcome) =
+        otproof_fuzz::listen::replay(model.as_ref(), listen, client.as_ref(), timeout, &exchange)
+            .await;
     let verdict = match shown {
         fz::Replayed::Reproduced(v) => ReplayVerdict::Reproduced(v),
         fz::Replayed::NotReproduced | fz::Replayed::Empty => ReplayVerdict::NotReproduced,
@@ -582,7 +623,9 @@ pub fn reproducer_request(hex: &str) -> ReproducerRequest {
 
 /// The bytes of a reproducer line: hex, or a sequence step (`A:hex`, `B:hex`, `B:close`).
 fn request_bytes(line: &str) -> Option<Vec<u8>> {
-    fz::unhex(line).or_else(|| sequence::Step::parse(line).map(|s| s.bytes))
+    fz::unhex(line)
+        .or_else(|| sequence::Step::parse(line).map(|s| s.bytes))
+        .or_else(|| connect::line_bytes(line))
 }
 
 fn finding(f: &fz::Finding) -> CampaignFinding {
@@ -965,7 +1008,7 @@ pub fn outputs(run: &CampaignRun) -> Result<Vec<OutputFile>, CampaignError> {
         } else {
             // In a client campaign otproof is the server: what it wrote goes back from the
             // port, what the client sent goes to it.
-            let server_mode = r.protocol == MqttClient::new().name();
+            let server_mode = MqttVersion::of_client_protocol(&r.protocol).is_some();
             let segments: Vec<(bool, Vec<u8>)> = f
                 .exchange
                 .iter()
@@ -1245,6 +1288,26 @@ pub async fn replay(f: &FindingFile, target: SocketAddr, timeout: Duration) -> R
             Ok(v) => (
                 format!("sequence delivered, {} violation(s)", v.len()),
                 ReplayVerdict::Reproduced(v.join("; ")),
+            ),
+            Err(why) => (
+                "nothing delivered".to_string(),
+                ReplayVerdict::NoTarget(why),
+            ),
+        };
+        return Replay { outcome, verdict };
+    }
+    if let Some(v) = version.filter(|_| connect::is_connect_case(&f.finding.reproducer)) {
+        // A CONNECT case: the CONNECT as the first packet of a fresh connection.
+        let shown =
+            connect::replay(v, target, timeout, &f.finding.field, &f.finding.reproducer).await;
+        let (outcome, verdict) = match shown {
+            Ok(None) => (
+                "CONNECT delivered".to_string(),
+                ReplayVerdict::NotReproduced,
+            ),
+            Ok(Some(w)) => (
+                "CONNECT delivered".to_string(),
+                ReplayVerdict::Reproduced(w),
             ),
             Err(why) => (
                 "nothing delivered".to_string(),

@@ -6,9 +6,12 @@
 //! message grammars, the remaining-length framing, the session prelude (CONNECT, CONNACK
 //! accepted), and the conformance oracle.
 //!
-//! The oracle judges only requests that are exactly one well-formed packet: for anything
-//! else MQTT 3.1.1 (4.8) has the broker close the connection, and brokers legitimately differ
-//! on what they still answer, so closing (or answering) a malformed packet is never a finding.
+//! The oracle judges requests that are exactly one well-formed packet by their answer. Of the
+//! malformed ones it judges only those a normative statement names ([`must_close`]: reserved
+//! fixed-header flags [MQTT-2.2.2-2], PUBLISH QoS 3 [MQTT-3.3.1-4]): any answer to them (or
+//! to what follows them on the connection) is a finding, as the broker must close. For any
+//! other malformed packet brokers legitimately differ on what they still answer (4.8), so
+//! closing (or answering) it is never a finding.
 
 use crate::model::{
     decode_varint, BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, ProtocolModel,
@@ -17,6 +20,8 @@ use crate::model::{
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+pub mod client5;
+pub mod connect;
 pub mod props;
 pub mod v5;
 
@@ -52,6 +57,21 @@ impl Version {
         [Version::V311, Version::V5]
             .into_iter()
             .find(|v| v.protocol() == name)
+    }
+
+    /// The client model of this version (otproof plays the broker, [`crate::listen`]).
+    pub fn client_model(self) -> Arc<dyn crate::listen::ClientModel> {
+        match self {
+            Version::V311 => Arc::new(crate::mqtt_client::MqttClient::new()),
+            Version::V5 => Arc::new(client5::Mqtt5Client::new()),
+        }
+    }
+
+    /// The version whose client model has this name (`mqtt-3.1.1-client`, `mqtt-5.0-client`).
+    pub fn of_client_protocol(name: &str) -> Option<Version> {
+        [Version::V311, Version::V5]
+            .into_iter()
+            .find(|v| v.client_model().name() == name)
     }
 
     /// The specification, in words.
@@ -99,31 +119,65 @@ const SENTINEL_TOPIC: &str = "otproof/sentinel";
 /// Message code of a SUBSCRIBE with two filters (the packet byte is 0x82 as for one).
 pub const SUBSCRIBE_TWO: u16 = 0x182;
 
-fn header(byte: u8) -> Vec<FieldDef> {
+/// The fixed header of a message type: the packet byte, then the remaining length.
+pub(crate) fn header(byte: u8) -> Vec<FieldDef> {
     vec![
         FieldDef::int("packet_type", U8, Domain::Const(u64::from(byte))),
         FieldDef::derived("remaining_length", VarInt, Rule::RestLength),
     ]
 }
 
-fn packet_id() -> FieldDef {
+/// A packet identifier field (1..=65535).
+pub(crate) fn packet_id() -> FieldDef {
     FieldDef::int("packet_id", U16, Domain::Range(1, 0xFFFF))
 }
 
-fn text(len: &'static str, name: &'static str, choices: &'static [&'static str]) -> [FieldDef; 2] {
+/// A length-prefixed string field with its derived length.
+pub(crate) fn text(
+    len: &'static str,
+    name: &'static str,
+    choices: &'static [&'static str],
+) -> [FieldDef; 2] {
     [
         FieldDef::derived(len, U16, Rule::ByteLengthOf(name)),
         FieldDef::bytes(name, BytesLen::Choice(choices)),
     ]
 }
 
-fn def(name: &str, code: u16, byte: u8, body: Vec<FieldDef>) -> MessageDef {
+/// A message type: the fixed header, then `body`.
+pub(crate) fn def(name: &str, code: u16, byte: u8, body: Vec<FieldDef>) -> MessageDef {
     let mut fields = header(byte);
     fields.extend(body);
     MessageDef {
         name: name.to_string(),
         code,
         fields,
+    }
+}
+
+/// A 5.0 property block field (`properties`, one of `choices`) with its derived length.
+pub(crate) fn properties(choices: &'static [&'static str]) -> [FieldDef; 2] {
+    [
+        FieldDef::derived(
+            "properties_length",
+            VarInt,
+            Rule::ByteLengthOf("properties"),
+        ),
+        FieldDef::bytes("properties", BytesLen::Choice(choices)),
+    ]
+}
+
+/// Set an integer field of a generated message, if the type has it.
+pub(crate) fn set_int(m: &mut Message, def: &MessageDef, name: &str, v: u64) {
+    if let Some(i) = def.field(name) {
+        m.values[i] = Value::Int(v);
+    }
+}
+
+/// Set a bytes field of a generated message, if the type has it.
+pub(crate) fn set_bytes(m: &mut Message, def: &MessageDef, name: &str, v: Vec<u8>) {
+    if let Some(i) = def.field(name) {
+        m.values[i] = Value::Bytes(v);
     }
 }
 
@@ -216,6 +270,79 @@ pub fn packet_len(buf: &[u8]) -> Result<Option<usize>, String> {
     }
 }
 
+/// Client side (otproof as the broker, 3.1.1 and 5.0 alike): the topic to publish on, the
+/// SUBSCRIBE's first filter if it is a plain topic (no wildcard), else `default`.
+pub(crate) fn plain_topic(first_filter: Option<Vec<u8>>, default: &str) -> Vec<u8> {
+    first_filter
+        .filter(|f| !f.is_empty() && !f.contains(&b'+') && !f.contains(&b'#'))
+        .unwrap_or_else(|| default.as_bytes().to_vec())
+}
+
+/// Client side: a conforming broker's answer to a client's PINGREQ, PUBLISH QoS 1 or 2,
+/// PUBREL or PUBREC (the same in 3.1.1 and 5.0, whose short form means success).
+pub(crate) fn broker_ack(frame: &[u8]) -> Vec<Vec<u8>> {
+    let Some((first, body)) = split(frame) else {
+        return Vec::new();
+    };
+    let id = if first >> 4 == 3 {
+        // PUBLISH: the packet id follows the topic.
+        be16(body, 0).and_then(|n| be16(body, 2 + usize::from(n)))
+    } else {
+        be16(body, 0)
+    };
+    let byte = match first {
+        0xC0 => return vec![vec![0xD0, 0x00]],
+        0x62 => 0x70,
+        0x50 => 0x62,
+        f if f >> 4 == 3 && (f >> 1) & 3 == 1 => 0x40,
+        f if f >> 4 == 3 && (f >> 1) & 3 == 2 => 0x50,
+        _ => return Vec::new(),
+    };
+    id.map(|i| packet(byte, &i.to_be_bytes()))
+        .into_iter()
+        .collect()
+}
+
+/// Client side: whether `frame` is the PUBCOMP with the packet id of the PUBREL `sent`.
+pub(crate) fn is_pubcomp_for(sent: &[u8], frame: &[u8]) -> bool {
+    match (split(sent), split(frame)) {
+        (Some((0x62, a)), Some((0x70, b))) => be16(a, 0).is_some() && be16(a, 0) == be16(b, 0),
+        _ => false,
+    }
+}
+
+/// Client side: the liveness probe, a PUBLISH QoS 1 on `topic` with packet id `id` (`v5`:
+/// with an empty property block).
+pub(crate) fn probe_publish(topic: &[u8], id: u16, v5: bool) -> Vec<u8> {
+    let mut body = (topic.len() as u16).to_be_bytes().to_vec();
+    body.extend_from_slice(topic);
+    body.extend_from_slice(&id.to_be_bytes());
+    if v5 {
+        body.push(0);
+    }
+    body.extend_from_slice(b"otproof probe");
+    packet(0x32, &body)
+}
+
+/// A packet that is exactly one frame, split: (first byte, body after the remaining length).
+pub fn split(p: &[u8]) -> Option<(u8, &[u8])> {
+    if packet_len(p).ok()?? != p.len() {
+        return None;
+    }
+    let (_, used) = decode_varint(p.get(1..)?).ok()??;
+    Some((p[0], p.get(1 + used..)?))
+}
+
+/// The body of a packet that is exactly one frame (what follows the remaining length).
+pub fn packet_body(p: &[u8]) -> Option<&[u8]> {
+    split(p).map(|(_, b)| b)
+}
+
+/// A packet with the first byte of `p` and another body (the remaining length recomputed).
+pub fn with_body(p: &[u8], body: &[u8]) -> Option<Vec<u8>> {
+    Some(packet(*p.first()?, body))
+}
+
 /// A request that is exactly one well-formed packet of the model's kinds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Request {
@@ -226,7 +353,8 @@ enum Request {
     Pingreq,
 }
 
-fn be16(b: &[u8], i: usize) -> Option<u16> {
+/// The big-endian two-byte integer at `i`.
+pub(crate) fn be16(b: &[u8], i: usize) -> Option<u16> {
     Some(u16::from_be_bytes([*b.get(i)?, *b.get(i + 1)?]))
 }
 
@@ -250,6 +378,35 @@ fn valid_filter(f: &str) -> bool {
                 || *l == "+"
                 || (!l.contains('#') && !l.contains('+'))
         })
+}
+
+/// For a request that starts with a whole packet a client may send: the 3.1.1 rule that
+/// makes the broker close the connection on it, when one names that packet exactly: flags
+/// other than the fixed header table's ([MQTT-2.2.2-2]: "If invalid flags are received, the
+/// receiver MUST close the Network Connection"), a PUBLISH with both QoS bits set
+/// ([MQTT-3.3.1-4]). Other malformed packets are not judged (brokers differ on them, 4.8).
+pub fn must_close(req: &[u8]) -> Option<String> {
+    let n = packet_len(req).ok()??;
+    if n > req.len() {
+        return None;
+    }
+    let (kind, flags) = (req[0] >> 4, req[0] & 0x0F);
+    match kind {
+        3 if flags & 0x06 == 0x06 => {
+            Some("a PUBLISH with both QoS bits set ([MQTT-3.3.1-4])".into())
+        }
+        3 | 0 | 15 => None,
+        6 | 8 | 10 if flags != 0x02 => Some(format!(
+            "a {} with fixed-header flags {flags:04b}, not 0010 ([MQTT-2.2.2-2])",
+            packet_name(kind)
+        )),
+        6 | 8 | 10 => None,
+        _ if flags != 0 => Some(format!(
+            "a {} with fixed-header flags {flags:04b}, not 0000 ([MQTT-2.2.2-2])",
+            packet_name(kind)
+        )),
+        _ => None,
+    }
 }
 
 /// Is `req` exactly one well-formed packet of the 3.1.1 model's kinds?
@@ -397,6 +554,13 @@ impl ProtocolModel for Mqtt {
                 "fixed header 0x{:02X} ({}) is not a packet a server sends, or its reserved flags are wrong",
                 resp[0],
                 packet_name(resp[0] >> 4)
+            ));
+        }
+        if let Some(why) = must_close(req) {
+            return Some(format!(
+                "the broker went on with the connection (it sent {} 0x{:02X}) after {why}, where it must close the network connection",
+                packet_name(resp[0] >> 4),
+                resp[0]
             ));
         }
         match parse(req)? {
@@ -644,6 +808,25 @@ mod tests {
         // What a server never sends.
         assert!(m.check(&ping, true, &[0xC0, 0x00]).is_some());
         assert!(m.check(&ping, true, &[0xD1, 0x00]).is_some());
+        // Reserved flags other than the table's: the broker must close ([MQTT-2.2.2-2]).
+        let why = m
+            .check(&[0xC1, 0x00], false, &[0xD0, 0x00])
+            .expect("PINGREQ 0xC1");
+        assert!(
+            why.contains("MQTT-2.2.2-2") && why.contains("0001"),
+            "{why}"
+        );
+        let sub0 = packet(0x80, &[0, 7, 0, 1, b'#', 1]);
+        assert!(m.check(&sub0, false, &[0x90, 3, 0, 7, 1]).is_some());
+        assert!(m.check(&[0x60, 2, 0, 1], false, &[0x70, 2, 0, 1]).is_some());
+        assert!(m
+            .check(&[0x36, 3, 0, 1, b't'], false, &[0x40, 2, 0, 1])
+            .is_some());
+        for ok in [&[0x62, 2, 0, 1][..], &[0xC0, 0], &[0x3B, 3, 0, 1, b't']] {
+            assert_eq!(must_close(ok), None, "{ok:02X?}");
+        }
+        // Not a whole packet: not judged.
+        assert_eq!(must_close(&[0xC1, 0x05]), None);
     }
 
     #[test]

@@ -16,10 +16,13 @@
 //! depends on earlier packets, a broker limit the CONNACK did not state) is not judged.
 
 use super::props::{self, PropError, PropValue};
-use super::{be16, packet, packet_len, packet_name, valid_filter, valid_topic};
+use super::{
+    be16, def, packet, packet_id, packet_len, packet_name, properties, text, valid_filter,
+    valid_topic,
+};
 use crate::model::{
     decode_varint, BytesLen, Domain, FieldDef, FieldType::*, Message, MessageDef, ProtocolModel,
-    Rule, Value,
+    Value,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -100,45 +103,6 @@ pub const CONNACK_CODES: &[u8] = &[
     0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C, 0x90, 0x95, 0x97,
     0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F,
 ];
-
-fn header(byte: u8) -> Vec<FieldDef> {
-    vec![
-        FieldDef::int("packet_type", U8, Domain::Const(u64::from(byte))),
-        FieldDef::derived("remaining_length", VarInt, Rule::RestLength),
-    ]
-}
-
-fn packet_id() -> FieldDef {
-    FieldDef::int("packet_id", U16, Domain::Range(1, 0xFFFF))
-}
-
-fn text(len: &'static str, name: &'static str, choices: &'static [&'static str]) -> [FieldDef; 2] {
-    [
-        FieldDef::derived(len, U16, Rule::ByteLengthOf(name)),
-        FieldDef::bytes(name, BytesLen::Choice(choices)),
-    ]
-}
-
-fn properties(choices: &'static [&'static str]) -> [FieldDef; 2] {
-    [
-        FieldDef::derived(
-            "properties_length",
-            VarInt,
-            Rule::ByteLengthOf("properties"),
-        ),
-        FieldDef::bytes("properties", BytesLen::Choice(choices)),
-    ]
-}
-
-fn def(name: &str, code: u16, byte: u8, body: Vec<FieldDef>) -> MessageDef {
-    let mut fields = header(byte);
-    fields.extend(body);
-    MessageDef {
-        name: name.to_string(),
-        code,
-        fields,
-    }
-}
 
 fn publish(qos: u8) -> MessageDef {
     let mut body: Vec<FieldDef> = text("topic_length", "topic", TOPICS).into();
