@@ -122,9 +122,11 @@ pub struct CampaignArgs {
     #[arg(long, default_value_t = 1)]
     pub concurrency: usize,
     /// Test cases in flight at once on one connection, for protocols whose answers name
-    /// their request (Modbus/TCP); 1 sends them one at a time. Used only when the target
-    /// answers two requests written at once.
-    #[arg(long, default_value_t = 16)]
+    /// their request (Modbus/TCP); 1 (the default) sends them one at a time. Used only when
+    /// the target answers two requests written at once, and never once it has stalled. A
+    /// crash during a batch is labelled with its first unanswered case until minimization
+    /// finds the request that did it.
+    #[arg(long, default_value_t = 1)]
     pub pipeline: usize,
     /// Per-case answer timeout in milliseconds.
     #[arg(long = "timeout-ms", default_value_t = 1000)]

@@ -607,7 +607,7 @@ fn yes() -> bool {
 }
 
 fn pipeline_depth() -> usize {
-    16
+    1
 }
 
 fn memory_factor() -> f64 {
@@ -708,6 +708,11 @@ pub struct Report {
     /// target never served while it served others), this run and resumed ones.
     #[serde(default)]
     pub undelivered: u64,
+    /// Cases not sent because the target stalls on their kind (see [`STALL_SAMPLE`]): each
+    /// kind was sent, stalled the target and was recorded as a finding first; neither
+    /// executed nor undelivered.
+    #[serde(default)]
+    pub skipped: u64,
     /// Next case index (for --resume).
     pub next_case: u64,
     /// Wall time of this run.
@@ -783,6 +788,7 @@ impl Report {
     pub fn merge_previous(&mut self, prev: Report) {
         self.cases += prev.cases;
         self.undelivered += prev.undelivered;
+        self.skipped += prev.skipped;
         for (k, v) in prev.coverage.cells {
             *self.coverage.cells.entry(k).or_default() += v;
         }
@@ -897,6 +903,14 @@ struct Shared {
     /// Cases delivered and not.
     delivered: AtomicU64,
     undelivered: AtomicU64,
+    /// Cases skipped as predicted to stall the target.
+    skipped: AtomicU64,
+    /// Kinds of case (see `stall_kind`): how many were sent and how many stalled the target
+    /// (counted once the target has stalled at all).
+    stalls: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// The target stalled once: cases go one at a time from then on (a stalling target
+    /// that flushes its input on bad requests, as libmodbus does, loses a batch's rest).
+    no_pipeline: AtomicBool,
     /// Answers any worker received (cases, sentinels, probes): a target that answers others
     /// while one connection gets nothing is serving someone else.
     answered: AtomicU64,
@@ -915,6 +929,36 @@ const MAX_FAILURES: usize = 64;
 
 /// The most not-served connections kept as early candidates (see `Shared::early`).
 const MAX_EARLY_CANDIDATES: usize = 8;
+
+/// A target that stalled (answered slower than the case timeout and at least
+/// [`STALL_MIN`]) on at least [`STALL_KNOWN`] cases of one kind (its message code and the
+/// answer the specification requires of it, e.g. Modbus exception 01), and on four in five of
+/// the cases of that kind sent, is scheduled around: the stall is recorded as a finding, and
+/// from then on only one case in `STALL_SAMPLE` of that kind is sent, the others are skipped
+/// (counted apart), so a target that sleeps on every bad request (libmodbus: its response
+/// timeout, 500 ms by default) does not spend the campaign asleep.
+pub const STALL_SAMPLE: u64 = 32;
+const STALL_KNOWN: u64 = 1;
+const STALL_MIN: Duration = Duration::from_millis(100);
+
+/// The kind of a case for stall scheduling: the answer the specification requires of it (up
+/// to its first parenthesis), or none.
+fn stall_kind(model: &dyn ProtocolModel, case: &TestCase) -> String {
+    let bytes = &case.bytes;
+    let code = match model.code_of(bytes) {
+        Some(code) if model.messages().iter().any(|m| m.code == code) => format!("code {code}"),
+        _ => "a code not in the model".into(),
+    };
+    match model.required_answer(bytes) {
+        // The answer required (an exception, whatever the code): a target's input checks
+        // are per kind of fault, not per message.
+        Some(why) => why.split(" (").next().unwrap_or_default().to_string(),
+        // Any answer allowed: per message type and validity, so that one message the target
+        // does not support does not stop the others, nor malformed ones the valid ones.
+        None if case.valid => format!("{code}, valid"),
+        None => format!("{code}, malformed, no answer required"),
+    }
+}
 
 /// Occurrences of a conformance root cause, each confirmed by sending its case alone on a
 /// fresh connection, after which further answers of that root cause on the kept connection
@@ -973,9 +1017,9 @@ impl Shared {
         all.push(f);
     }
 
-    /// A connection whose case was judged not delivered (not served) in target generation
-    /// `generation`: a candidate of that generation's failure if one is recorded (now or
-    /// later).
+    /// A connection whose case was judged not delivered (not served), or that the target
+    /// closed where closing is allowed, in target generation `generation`: a candidate of
+    /// that generation's failure if one is recorded (now or later).
     fn not_served(&self, generation: u64, c: Candidate) {
         if self.failure_recorded(generation) {
             self.add_candidate(generation, c);
@@ -1465,6 +1509,12 @@ impl Worker {
             if self.shared.stop.load(Ordering::SeqCst) {
                 return;
             }
+            if self.stalls_predicted(&case) {
+                self.shared.skipped.fetch_add(1, Ordering::SeqCst);
+                self.count_outcome("skipped-stall");
+                self.after_case(case.index).await;
+                continue;
+            }
             let mut batch = vec![case];
             let mut keys = BTreeSet::new();
             if !alone && self.batchable(&batch[0]) {
@@ -1502,6 +1552,7 @@ impl Worker {
     /// complete frame (so it cannot swallow what follows it), with a transaction key.
     fn batchable(&self, case: &TestCase) -> bool {
         self.cfg.pipeline > 1
+            && !self.shared.no_pipeline.load(Ordering::SeqCst)
             && self.cfg.sentinel
             && self.model.frame_len(&case.bytes) == Ok(Some(case.bytes.len()))
             && self.model.transaction_key(&case.bytes).is_some()
@@ -1669,6 +1720,67 @@ impl Worker {
         cases
     }
 
+    /// Whether `case` is of a kind the target stalls on (known from earlier cases) and not
+    /// one of the sampled ones: it is skipped.
+    fn stalls_predicted(&self, case: &TestCase) -> bool {
+        // The first round (every message type with every mutation class) always runs.
+        let round = (self.model.messages().len() * MutationClass::ALL.len()) as u64;
+        if case.index < round || case.index.is_multiple_of(STALL_SAMPLE) {
+            return false;
+        }
+        let Ok(stalls) = self.shared.stalls.lock() else {
+            return false;
+        };
+        if stalls.is_empty() {
+            return false;
+        }
+        let kind = stall_kind(self.model.as_ref(), case);
+        stalls
+            .get(&kind)
+            .is_some_and(|&(sent, stalled)| stalled >= STALL_KNOWN && stalled * 5 >= sent * 4)
+    }
+
+    /// The target took `d` to answer `case`: over the case timeout and [`STALL_MIN`], a
+    /// stall. It is recorded (one root cause with the probe latency findings: the target
+    /// degraded), its kind counted for scheduling, and cases go one at a time from then on.
+    fn stall(&self, case: &TestCase, d: Duration) {
+        // With several sessions an answer may wait behind the others' requests (or their
+        // stalls): it measures the target's queue, not this case.
+        if self.cfg.concurrency > 1 {
+            return;
+        }
+        let limit = self.cfg.case_timeout.unwrap_or(self.cfg.timeout);
+        let stalled = d > limit && d >= STALL_MIN;
+        if !stalled && !self.shared.no_pipeline.load(Ordering::SeqCst) {
+            return;
+        }
+        let kind = stall_kind(self.model.as_ref(), case);
+        if let Ok(mut stalls) = self.shared.stalls.lock() {
+            let e = stalls.entry(kind.clone()).or_default();
+            e.0 += 1;
+            e.1 += u64::from(stalled);
+        }
+        if !stalled {
+            return;
+        }
+        self.shared.no_pipeline.store(true, Ordering::SeqCst);
+        let base = self.shared.baseline.unwrap_or_default();
+        let mut f = connection_finding(
+            self.model.as_ref(),
+            self.cfg.seed,
+            case,
+            Behaviour::Degradation,
+            format!(
+                "stall: the target took {d:?} to answer (baseline {base:?}, case timeout {limit:?}); a target that serves one request at a time serves no one meanwhile; further cases of this kind ({kind}) are sampled, one in {STALL_SAMPLE}"
+            ),
+            self.sent(),
+        );
+        f.confirmation = Confirmation::not_tried(
+            "not re-run: a slow answer is a state of the target at the time, not the effect of one sequence",
+        );
+        self.shared.record(f);
+    }
+
     /// Send `case`, act on what the target did, and count it as delivered or not.
     async fn run_case(&mut self, case: TestCase) {
         let index = case.index;
@@ -1693,6 +1805,9 @@ impl Worker {
         };
         if let Outcome::Response(r, _) = &outcome {
             self.shared.feedback.observe(model.as_ref(), &case.bytes, r);
+        }
+        if let Outcome::Response(_, d) | Outcome::Silent(d) = &outcome {
+            self.stall(&case, *d);
         }
         let label = outcome_label(model.as_ref(), &outcome);
         if matches!(
@@ -2096,6 +2211,11 @@ impl Worker {
         if self.cfg.sentinel && model.required_answer(&case.bytes).is_none() {
             self.session.reset();
             let exited = self.cfg.control.0.as_ref().and_then(|c| c.exited());
+            if exited.is_none() {
+                // If the target turns out to have failed (seen by another connection or the
+                // next case), what this connection carried is a candidate of that failure.
+                self.shared.not_served(generation, candidate(sent.clone()));
+            }
             if let Some(how) = exited {
                 self.failed(
                     generation,
@@ -2255,6 +2375,9 @@ pub async fn run(
     let shared = Arc::new(Shared {
         delivered: AtomicU64::new(0),
         undelivered: AtomicU64::new(0),
+        skipped: AtomicU64::new(0),
+        stalls: Mutex::new(BTreeMap::new()),
+        no_pipeline: AtomicBool::new(false),
         answered: AtomicU64::new(0),
         last_probe: Mutex::new((0, Instant::now())),
         baseline,
@@ -2358,6 +2481,7 @@ pub async fn run(
         next_case: cfg.start_at + done,
         cases: delivered,
         undelivered,
+        skipped: shared.skipped.load(Ordering::SeqCst),
         elapsed: testing_time,
         baseline,
         findings,

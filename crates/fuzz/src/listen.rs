@@ -893,6 +893,7 @@ fn empty_report(model: &dyn ClientModel, cfg: &Config) -> Report {
         config: cfg.clone(),
         cases: 0,
         undelivered: 0,
+        skipped: 0,
         next_case: cfg.start_at,
         elapsed: Duration::ZERO,
         baseline: None,

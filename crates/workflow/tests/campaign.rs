@@ -144,6 +144,7 @@ fn fixture() -> Report {
         config: cfg,
         cases: 36,
         undelivered: 0,
+        skipped: 0,
         next_case: 136,
         elapsed: Duration::from_millis(12345),
         baseline: Some(Duration::from_micros(850)),
