@@ -2266,6 +2266,8 @@ impl Worker {
         match probe_within(&mut self.session, model.as_ref(), index, self.cfg.timeout).await {
             Ok(d) => {
                 self.shared.answered.fetch_add(1, Ordering::SeqCst);
+                // A target busy with the case (asleep on it) answers the probe late: a stall.
+                self.stall(case, d);
                 if self.overtaken(generation, &sent) {
                     return Delivery::Delivered;
                 }

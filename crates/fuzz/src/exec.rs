@@ -385,10 +385,7 @@ impl Session {
         if let (Some(p), None) = (sentinel, delayed) {
             self.note(true, p, None);
         }
-        // A late answer is still read (up to the prelude's, the campaign's full, timeout): the
-        // caller tells a slow answer (a stall) from a fast one by its time, and a target
-        // that sleeps on a bad request is not probed while asleep and asked again.
-        let deadline = start + timeout.max(self.prelude_timeout);
+        let deadline = start + self.first_answer_wait(timeout);
         // With a delayed sentinel: the first wait is short; when it passes unanswered, the
         // sentinel goes out and the wait goes on to the deadline.
         let mut first_wait = delayed.map(|d| (start + d).min(deadline));
