@@ -1765,20 +1765,13 @@ impl Worker {
         }
         self.shared.no_pipeline.store(true, Ordering::SeqCst);
         let base = self.shared.baseline.unwrap_or_default();
-        let mut f = connection_finding(
-            self.model.as_ref(),
-            self.cfg.seed,
+        self.slow_answer(
             case,
-            Behaviour::Degradation,
             format!(
                 "stall: the target took {d:?} to answer (baseline {base:?}, case timeout {limit:?}); a target that serves one request at a time serves no one meanwhile; further cases of this kind ({kind}) are sampled, one in {STALL_SAMPLE}"
             ),
             self.sent(),
         );
-        f.confirmation = Confirmation::not_tried(
-            "not re-run: a slow answer is a state of the target at the time, not the effect of one sequence",
-        );
-        self.shared.record(f);
     }
 
     /// Send `case`, act on what the target did, and count it as delivered or not.
@@ -2009,22 +2002,32 @@ impl Worker {
             .mul_f64(self.cfg.degradation_factor)
             .max(Duration::from_millis(50));
         if d > limit {
-            let mut f = connection_finding(
-                self.model.as_ref(),
-                self.cfg.seed,
+            self.slow_answer(
                 case,
-                Behaviour::Degradation,
                 format!(
                     "health-probe latency {d:?} is over {:.0}x the baseline {base:?}",
                     self.cfg.degradation_factor
                 ),
                 sent,
             );
-            f.confirmation = Confirmation::not_tried(
-                "not re-run: a slow answer is a state of the target at the time, not the effect of one sequence",
-            );
-            self.shared.record(f);
         }
+    }
+
+    /// Record a degradation finding for a slow answer after what this connection carried
+    /// (`sent`); it is not re-run.
+    fn slow_answer(&self, case: &TestCase, observed: String, sent: (Vec<Wire>, u64)) {
+        let mut f = connection_finding(
+            self.model.as_ref(),
+            self.cfg.seed,
+            case,
+            Behaviour::Degradation,
+            observed,
+            sent,
+        );
+        f.confirmation = Confirmation::not_tried(
+            "not re-run: a slow answer is a state of the target at the time, not the effect of one sequence",
+        );
+        self.shared.record(f);
     }
 
     /// A suspicious answer seen with a sentinel behind the case is confirmed by sending the

@@ -231,6 +231,32 @@ impl Session {
         }
     }
 
+    /// Write `out` on the connection (connecting first if needed); when it was written, the
+    /// time it went out. A kept connection the target closed just before the write (after
+    /// the check in `connect`) takes nothing: the request was not written, so it goes once
+    /// more on a new connection rather than being counted as not delivered.
+    async fn write_request(
+        &mut self,
+        model: &dyn ProtocolModel,
+        out: &[u8],
+    ) -> Result<Instant, Outcome> {
+        let mut tries = if self.stream.is_some() { 2 } else { 1 };
+        loop {
+            tries -= 1;
+            let stream = self.connect(model).await.map_err(Outcome::ConnectFailed)?;
+            let start = Instant::now();
+            match stream.write_all(out).await {
+                Ok(()) => return Ok(start),
+                Err(e) => {
+                    self.reset();
+                    if tries == 0 {
+                        return Err(Outcome::NotSent(format!("writing to {}: {e}", self.addr)));
+                    }
+                }
+            }
+        }
+    }
+
     /// Drop the connection (the next request reconnects).
     pub fn reset(&mut self) {
         self.stream = None;
@@ -360,26 +386,9 @@ impl Session {
         if delayed.is_none() {
             out.extend_from_slice(sentinel.unwrap_or_default());
         }
-        // A kept connection the target closed just before the write (after the check in
-        // `connect`) takes nothing: the request was not written, so it goes once more on a
-        // new connection rather than being counted as not delivered.
-        let mut tries = if self.stream.is_some() { 2 } else { 1 };
-        let start = loop {
-            tries -= 1;
-            let stream = match self.connect(model).await {
-                Ok(s) => s,
-                Err(e) => return Outcome::ConnectFailed(e),
-            };
-            let start = Instant::now();
-            match stream.write_all(&out).await {
-                Ok(()) => break start,
-                Err(e) => {
-                    self.reset();
-                    if tries == 0 {
-                        return Outcome::NotSent(format!("writing to {}: {e}", self.addr));
-                    }
-                }
-            }
+        let start = match self.write_request(model, &out).await {
+            Ok(start) => start,
+            Err(outcome) => return outcome,
         };
         self.note(true, bytes, case);
         if let (Some(p), None) = (sentinel, delayed) {
@@ -531,27 +540,11 @@ impl Session {
             out.extend_from_slice(r);
         }
         out.extend_from_slice(sentinel);
-        let mut tries = if self.stream.is_some() { 2 } else { 1 };
-        let start = loop {
-            tries -= 1;
-            let stream = match self.connect(model).await {
-                Ok(s) => s,
-                Err(e) => {
-                    batch.end = Some(Outcome::ConnectFailed(e));
-                    return batch;
-                }
-            };
-            let start = Instant::now();
-            match stream.write_all(&out).await {
-                Ok(()) => break start,
-                Err(e) => {
-                    self.reset();
-                    if tries == 0 {
-                        batch.end =
-                            Some(Outcome::NotSent(format!("writing to {}: {e}", self.addr)));
-                        return batch;
-                    }
-                }
+        let start = match self.write_request(model, &out).await {
+            Ok(start) => start,
+            Err(outcome) => {
+                batch.end = Some(outcome);
+                return batch;
             }
         };
         self.case = None;
