@@ -908,6 +908,17 @@ struct Shared {
     /// Kinds of case (see `stall_kind`): how many were sent and how many stalled the target
     /// (counted once the target has stalled at all).
     stalls: Mutex<BTreeMap<String, (u64, u64)>>,
+    /// The time the target spent stalled, summed.
+    stall_time: Mutex<Duration>,
+    /// Stalls seen while several workers ran (not attributable to one case: an answer may
+    /// wait behind another session's stall).
+    concurrent_stalls: AtomicU64,
+    /// The target stalled while several workers ran: a target that stalls serves no one
+    /// meanwhile, so worker 0 goes on alone (and learns which cases stall) and the others
+    /// stop after their current case.
+    alone: AtomicBool,
+    /// When the campaign started.
+    started: Instant,
     /// The target stalled once: cases go one at a time from then on (a stalling target
     /// that flushes its input on bad requests, as libmodbus does, loses a batch's rest).
     no_pipeline: AtomicBool,
@@ -937,9 +948,20 @@ const MAX_EARLY_CANDIDATES: usize = 8;
 /// from then on only one case in `STALL_SAMPLE` of that kind is sent, the others are skipped
 /// (counted apart), so a target that sleeps on every bad request (libmodbus: its response
 /// timeout, 500 ms by default) does not spend the campaign asleep.
+///
+/// Once [`STALL_GUESS`] kinds stalled, a malformed kind not yet tried is guessed to stall as
+/// well, until it is tried. Cases of kinds known or guessed to stall are only sent while the
+/// time the target spent stalled is under 1/[`STALL_SHARE`] of the campaign so far, cases of
+/// message type x mutation class pairs not covered yet first: the campaign's other cases
+/// keep most of the time, and a long campaign still covers every pair. A campaign bounded by
+/// its number of cases (no duration) sends every pair's first case whatever it costs.
 pub const STALL_SAMPLE: u64 = 32;
 const STALL_KNOWN: u64 = 1;
 const STALL_MIN: Duration = Duration::from_millis(100);
+/// Kinds that stalled before untried malformed kinds are guessed to stall too.
+const STALL_GUESS: usize = 2;
+/// The share of the campaign's time that stalls may take (one in `STALL_SHARE`).
+const STALL_SHARE: u32 = 4;
 
 /// The kind of a case for stall scheduling: the answer the specification requires of it (up
 /// to its first parenthesis), or none.
@@ -1383,9 +1405,13 @@ struct Worker {
     session: Session,
     /// The last case this worker sent.
     last: u64,
+    /// Which of the `concurrency` workers this is (0: the one that goes on alone once the
+    /// target stalled, see `Shared::alone`).
+    id: usize,
 }
 
 async fn worker(
+    id: usize,
     model: Arc<dyn ProtocolModel>,
     cfg: Arc<Config>,
     shared: Arc<Shared>,
@@ -1399,6 +1425,7 @@ async fn worker(
         cfg,
         shared,
         last: 0,
+        id,
     };
     // Cases are claimed a pipeline's worth at a time when the protocol can have several in
     // flight on one connection.
@@ -1408,6 +1435,9 @@ async fn worker(
     let want = if pipelined { w.cfg.pipeline as u64 } else { 1 };
     loop {
         if w.shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
+            return;
+        }
+        if w.id > 0 && w.shared.alone.load(Ordering::SeqCst) {
             return;
         }
         let first = w.shared.next.fetch_add(want, Ordering::SeqCst);
@@ -1720,14 +1750,9 @@ impl Worker {
         cases
     }
 
-    /// Whether `case` is of a kind the target stalls on (known from earlier cases) and not
-    /// one of the sampled ones: it is skipped.
+    /// Whether `case` is of a kind the target stalls on (known from earlier cases, or guessed
+    /// from them) and not sent now: it is skipped. See [`STALL_SAMPLE`].
     fn stalls_predicted(&self, case: &TestCase) -> bool {
-        // The first round (every message type with every mutation class) always runs.
-        let round = (self.model.messages().len() * MutationClass::ALL.len()) as u64;
-        if case.index < round || case.index.is_multiple_of(STALL_SAMPLE) {
-            return false;
-        }
         let Ok(stalls) = self.shared.stalls.lock() else {
             return false;
         };
@@ -1735,43 +1760,96 @@ impl Worker {
             return false;
         }
         let kind = stall_kind(self.model.as_ref(), case);
-        stalls
-            .get(&kind)
-            .is_some_and(|&(sent, stalled)| stalled >= STALL_KNOWN && stalled * 5 >= sent * 4)
+        let known =
+            |&(sent, stalled): &(u64, u64)| stalled >= STALL_KNOWN && stalled * 5 >= sent * 4;
+        let stalling = stalls.values().filter(|e| known(e)).count();
+        let tried = stalls.get(&kind).filter(|e| e.0 > 0).copied();
+        drop(stalls);
+        match tried {
+            Some(e) if !known(&e) => return false,
+            // Not tried yet: guessed from the others.
+            None if case.valid || stalling < STALL_GUESS => return false,
+            _ => {}
+        }
+        // A message type x mutation class pair not covered yet comes first: in a campaign
+        // bounded by its number of cases it is sent anyway (the campaign is not bounded by
+        // time), otherwise it goes before the sampled ones within the time share.
+        let pair = format!("{}/{}", case.code, case.class.name());
+        let uncovered = self
+            .shared
+            .coverage
+            .lock()
+            .is_ok_and(|c| !c.pairs.contains_key(&pair));
+        if uncovered && self.cfg.duration.is_none() {
+            return false;
+        }
+        // Known to stall: one in STALL_SAMPLE is sent (within the time share).
+        if tried.is_some() && !uncovered && !case.index.is_multiple_of(STALL_SAMPLE) {
+            return true;
+        }
+        // Sent only while stalls keep to their share of the time.
+        let stalled = self.shared.stall_time.lock().map_or(Duration::MAX, |t| *t);
+        stalled >= self.shared.started.elapsed() / STALL_SHARE
     }
 
     /// The target took `d` to answer `case`: over the case timeout and [`STALL_MIN`], a
     /// stall. It is recorded (one root cause with the probe latency findings: the target
     /// degraded), its kind counted for scheduling, and cases go one at a time from then on.
-    fn stall(&self, case: &TestCase, d: Duration) {
-        // With several sessions an answer may wait behind the others' requests (or their
-        // stalls): it measures the target's queue, not this case.
-        if self.cfg.concurrency > 1 {
-            return;
-        }
+    /// Returns whether it was a stall of a kind that stalled before: its late answer need not
+    /// be waited for again.
+    fn stall(&self, case: &TestCase, d: Duration) -> bool {
         let limit = self.cfg.case_timeout.unwrap_or(self.cfg.timeout);
         let stalled = d > limit && d >= STALL_MIN;
+        // With several sessions an answer may wait behind the others' requests (or their
+        // stalls): it measures the target's queue, not this case. Once the target stalled
+        // twice, worker 0 goes on alone.
+        if self.cfg.concurrency > 1 && !self.shared.alone.load(Ordering::SeqCst) {
+            if stalled {
+                if let Ok(mut t) = self.shared.stall_time.lock() {
+                    *t += d;
+                }
+                if self.shared.concurrent_stalls.fetch_add(1, Ordering::SeqCst) + 1
+                    >= STALL_GUESS as u64
+                {
+                    self.shared.alone.store(true, Ordering::SeqCst);
+                }
+            }
+            return false;
+        }
+        if self.id > 0 {
+            return false;
+        }
         if !stalled && !self.shared.no_pipeline.load(Ordering::SeqCst) {
-            return;
+            return false;
         }
         let kind = stall_kind(self.model.as_ref(), case);
-        if let Ok(mut stalls) = self.shared.stalls.lock() {
+        let before = self.shared.stalls.lock().map_or(0, |mut stalls| {
             let e = stalls.entry(kind.clone()).or_default();
             e.0 += 1;
             e.1 += u64::from(stalled);
-        }
+            e.1 - u64::from(stalled)
+        });
         if !stalled {
-            return;
+            return false;
+        }
+        if let Ok(mut t) = self.shared.stall_time.lock() {
+            *t += d;
         }
         self.shared.no_pipeline.store(true, Ordering::SeqCst);
         let base = self.shared.baseline.unwrap_or_default();
         self.slow_answer(
             case,
             format!(
-                "stall: the target took {d:?} to answer (baseline {base:?}, case timeout {limit:?}); a target that serves one request at a time serves no one meanwhile; further cases of this kind ({kind}) are sampled, one in {STALL_SAMPLE}"
+                "stall: the target took {d:?} to answer (baseline {base:?}, case timeout {limit:?}); a target that serves one request at a time serves no one meanwhile; further cases of this kind ({kind}) are sampled, one in {STALL_SAMPLE}, while stalls take less than 1/{STALL_SHARE} of the time{}",
+                if self.cfg.concurrency > 1 {
+                    "; the campaign's other sessions were stopped (the target stalled on them too)"
+                } else {
+                    ""
+                }
             ),
             self.sent(),
         );
+        before > 0
     }
 
     /// Send `case`, act on what the target did, and count it as delivered or not.
@@ -1800,7 +1878,7 @@ impl Worker {
             self.shared.feedback.observe(model.as_ref(), &case.bytes, r);
         }
         if let Outcome::Response(_, d) | Outcome::Silent(d) = &outcome {
-            self.stall(&case, *d);
+            let _ = self.stall(&case, *d);
         }
         let label = outcome_label(model.as_ref(), &outcome);
         if matches!(
@@ -2266,11 +2344,21 @@ impl Worker {
     ) -> Delivery {
         let model = self.model.clone();
         let sent = self.sent();
-        match probe_within(&mut self.session, model.as_ref(), index, self.cfg.timeout).await {
+        let mut probe =
+            probe_within(&mut self.session, model.as_ref(), index, self.cfg.timeout).await;
+        if matches!(&probe, Err(why) if why.starts_with("no answer")) {
+            // A target that stalls (on this case, or with several sessions on another's)
+            // answers late, not never: one more, longer wait before judging.
+            let longer = self.cfg.crash_grace.max(self.cfg.timeout);
+            probe = probe_within(&mut self.session, model.as_ref(), index, longer)
+                .await
+                .map(|d| d + self.cfg.timeout);
+        }
+        match probe {
             Ok(d) => {
                 self.shared.answered.fetch_add(1, Ordering::SeqCst);
                 // A target busy with the case (asleep on it) answers the probe late: a stall.
-                self.stall(case, d);
+                let known_stall = self.stall(case, d);
                 if self.overtaken(generation, &sent) {
                     return Delivery::Delivered;
                 }
@@ -2278,7 +2366,10 @@ impl Worker {
                 if let (Some(base), false) = (self.shared.baseline, queued) {
                     self.check_latency(base, d, case, sent);
                 }
-                if let Some(why) = model.required_answer(&case.bytes) {
+                // A stall of a kind known to stall: the answer is late, not missing (asking
+                // again would cost the same stall once more).
+                let required = model.required_answer(&case.bytes).filter(|_| !known_stall);
+                if let Some(why) = required {
                     // The short case timeout may just have been too short: ask again with
                     // the full timeout before calling it a finding.
                     self.session.reset();
@@ -2382,6 +2473,10 @@ pub async fn run(
         undelivered: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
         stalls: Mutex::new(BTreeMap::new()),
+        stall_time: Mutex::new(Duration::ZERO),
+        concurrent_stalls: AtomicU64::new(0),
+        alone: AtomicBool::new(false),
+        started,
         no_pipeline: AtomicBool::new(false),
         answered: AtomicU64::new(0),
         last_probe: Mutex::new((0, Instant::now())),
@@ -2410,8 +2505,9 @@ pub async fn run(
     }
     let end = cfg.duration.map(|d| started + d);
     let mut tasks = Vec::new();
-    for _ in 0..cfg.concurrency.max(1) {
+    for id in 0..cfg.concurrency.max(1) {
         tasks.push(tokio::spawn(worker(
+            id,
             model.clone(),
             cfg.clone(),
             shared.clone(),

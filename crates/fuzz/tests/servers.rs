@@ -321,6 +321,61 @@ fn a_frozen_server_is_a_hang() {
     }
 }
 
+/// libmodbus with its default timeouts sleeps 500 ms before answering many invalid requests
+/// (unknown function codes, bad quantities) and serves no one meanwhile. With several
+/// sessions, each waits behind the others' stalls: the campaign goes on with one session, the
+/// stall is one degradation finding (CR 7.1), the kinds of case that stall are scheduled
+/// around (skipped, counted apart), and nothing of it is taken for a hang.
+#[test]
+fn a_stalling_server_is_scheduled_around_not_called_hung() {
+    let server = Server::libmodbus();
+    let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
+    let mut cfg = Config::new(server.addr);
+    cfg.cases = None;
+    cfg.duration = Some(Duration::from_secs(6));
+    cfg.concurrency = 3;
+    cfg.minimize = false;
+    let report = rt().block_on(campaign::run(
+        model,
+        cfg,
+        Arc::new(AtomicBool::new(false)),
+        &mut |_| {},
+    ));
+    for f in &report.findings {
+        eprintln!(
+            "finding: {} {}: {}",
+            f.behaviour.name(),
+            f.message,
+            f.observed
+        );
+    }
+    assert_eq!(report.stopped, None);
+    assert!(
+        !report
+            .findings
+            .iter()
+            .any(|f| matches!(f.behaviour, Behaviour::Hang | Behaviour::Crash)),
+        "{:?}",
+        report.findings
+    );
+    let stall = report
+        .findings
+        .iter()
+        .find(|f| f.behaviour == Behaviour::Degradation && f.observed.contains("stall"))
+        .expect("the stall is a finding");
+    assert!(
+        stall.observed.contains("other sessions were stopped"),
+        "{stall:?}"
+    );
+    assert!(report.skipped > 0, "stalling cases are skipped");
+    assert!(
+        report.undelivered * 20 <= report.cases,
+        "{} of {} cases not delivered",
+        report.undelivered,
+        report.cases
+    );
+}
+
 #[test]
 fn a_slowed_server_is_a_degradation() {
     let server = Server::libmodbus();
