@@ -2346,9 +2346,12 @@ impl Worker {
         let sent = self.sent();
         let mut probe =
             probe_within(&mut self.session, model.as_ref(), index, self.cfg.timeout).await;
-        if matches!(&probe, Err(why) if why.starts_with("no answer")) {
+        if matches!(&probe, Err(why) if why.starts_with("no answer") || why.starts_with("connection closed"))
+        {
             // A target that stalls (on this case, or with several sessions on another's)
-            // answers late, not never: one more, longer wait before judging.
+            // answers late, not never; one that closed a connection may still serve the
+            // next: one more try, with a longer wait, on a fresh connection, before judging.
+            self.session.reset();
             let longer = self.cfg.crash_grace.max(self.cfg.timeout);
             probe = probe_within(&mut self.session, model.as_ref(), index, longer)
                 .await
@@ -2459,7 +2462,17 @@ pub async fn run(
     }
     if cfg.sentinel
         && baseline.is_some()
-        && !crate::exec::takes_two_in_one_write(model.as_ref(), cfg.target, cfg.timeout).await
+        && !crate::exec::takes_two_in_one_write(
+            model.as_ref(),
+            cfg.target,
+            cfg.timeout,
+            // The second answer comes right after the first from a target that takes both:
+            // no need to wait the full timeout for one that drops it.
+            (cfg.case_timeout.unwrap_or(cfg.timeout) * 4)
+                .max(Duration::from_millis(20))
+                .min(cfg.timeout),
+        )
+        .await
     {
         cfg.pipeline = 1;
         let case_timeout = cfg.case_timeout.unwrap_or(cfg.timeout);

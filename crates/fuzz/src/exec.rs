@@ -687,13 +687,14 @@ impl Session {
 }
 
 /// Whether the target takes two requests written at once: two health probes in one write
-/// on a fresh connection, both answered within `timeout`. A target that answers only the
-/// first (it reads one frame per read and drops the rest) loses any request sent behind
-/// another, sentinels included.
+/// on a fresh connection, the first answered within `timeout` and the second within `then`
+/// of the first. A target that answers only the first (it reads one frame per read and
+/// drops the rest) loses any request sent behind another, sentinels included.
 pub async fn takes_two_in_one_write(
     model: &dyn ProtocolModel,
     addr: SocketAddr,
     timeout: Duration,
+    then: Duration,
 ) -> bool {
     let mut s = Session::new(addr, timeout);
     let (a, b) = (model.probe(0xF0F0), model.probe(0xF0F1));
@@ -705,12 +706,15 @@ pub async fn takes_two_in_one_write(
     if stream.write_all(&out).await.is_err() {
         return false;
     }
-    let deadline = Instant::now() + timeout;
+    let mut deadline = Instant::now() + timeout;
     let mut answered = (false, false);
     while !(answered.0 && answered.1) {
         match s.read_frame(model, deadline).await {
             Ok(f) if model.unsolicited(&f) => {}
-            Ok(f) if !answered.0 && model.probe_ok(&a, &f) => answered.0 = true,
+            Ok(f) if !answered.0 && model.probe_ok(&a, &f) => {
+                answered.0 = true;
+                deadline = deadline.min(Instant::now() + then);
+            }
             Ok(f) if model.probe_ok(&b, &f) => answered.1 = true,
             _ => return false,
         }
