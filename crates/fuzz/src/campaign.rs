@@ -3255,17 +3255,14 @@ pub async fn minimize_failure(model: &dyn ProtocolModel, cfg: &Config, f: &mut F
             )
         }
         Some((false, _)) => {
-            let what = if in_flight > 0 {
+            let behaviour = f.behaviour.name();
+            let note = if in_flight > 0 {
                 format!(
-                    "neither the reproducer nor the sequences of the {in_flight} other connections in flight when the target failed"
+                    "neither the reproducer nor the sequences of the {in_flight} other connections in flight when the target failed gave the {behaviour} again on a restarted target"
                 )
             } else {
-                "the reproducer".to_string()
+                format!("the reproducer did not give the {behaviour} again on a restarted target")
             };
-            let note = format!(
-                "{what} gave the {} again on a restarted target",
-                f.behaviour.name()
-            );
             f.confirmation =
                 Confirmation::new(Confirmed::NotReproduced, format!("not reproduced: {note}"));
             format!("not minimized: {note}")
