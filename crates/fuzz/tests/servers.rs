@@ -17,6 +17,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Run a campaign to its end (no Ctrl-C, no progress display).
+fn campaign_of(model: Arc<dyn ProtocolModel>, cfg: Config) -> Report {
+    rt().block_on(campaign::run(
+        model,
+        cfg,
+        Arc::new(AtomicBool::new(false)),
+        &mut |_| {},
+    ))
+}
+
 fn bounded(addr: std::net::SocketAddr, control: Control, concurrency: usize) -> Report {
     let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
     let pairs = (model.messages().len() * MutationClass::ALL.len()) as u64;
@@ -32,12 +42,7 @@ fn bounded(addr: std::net::SocketAddr, control: Control, concurrency: usize) -> 
     // short here, it is exercised in full by the crash-on-sequence test.
     cfg.minimize_failure_time = Duration::from_millis(300);
     let controlled = cfg.control.0.is_some();
-    let report = rt().block_on(campaign::run(
-        model.clone(),
-        cfg,
-        Arc::new(AtomicBool::new(false)),
-        &mut |_| {},
-    ));
+    let report = campaign_of(model.clone(), cfg);
     assert_eq!(report.stopped, None, "{:?}", report.findings);
     for f in report
         .findings
@@ -134,12 +139,7 @@ fn pymodbus_findings_are_one_per_root_cause_with_their_variants_counted() {
     cfg.seed = 7;
     cfg.concurrency = 2;
     cfg.timeout = Duration::from_millis(500);
-    let report = rt().block_on(campaign::run(
-        model,
-        cfg,
-        Arc::new(AtomicBool::new(false)),
-        &mut |_| {},
-    ));
+    let report = campaign_of(model, cfg);
     for f in &report.findings {
         eprintln!(
             "root cause: {} x{} codes {:?} fields {:?} classes {:?} examples {:?} [{}] {}",
@@ -228,12 +228,7 @@ fn a_launched_target_dying_on_a_signal_is_a_crash_and_is_restarted() {
     cfg.duration = Some(Duration::from_secs(3));
     cfg.timeout = Duration::from_millis(300);
     cfg.control = Control(Some(target.clone()));
-    let report = rt().block_on(campaign::run(
-        model,
-        cfg,
-        Arc::new(AtomicBool::new(false)),
-        &mut |_| {},
-    ));
+    let report = campaign_of(model, cfg);
     let pid = killer.join().expect("killer");
     let crash = report
         .findings
@@ -275,12 +270,7 @@ fn a_killed_server_is_a_crash() {
         let server = Server::pymodbus();
         let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
         let t = after(1500, &server, "KILL");
-        let report = rt().block_on(campaign::run(
-            model,
-            long_campaign(&server),
-            Arc::new(AtomicBool::new(false)),
-            &mut |_| {},
-        ));
+        let report = campaign_of(model, long_campaign(&server));
         t.join().expect("killer");
         assert!(
             report
@@ -303,12 +293,7 @@ fn a_frozen_server_is_a_hang() {
     for server in [Server::pymodbus(), Server::libmodbus()] {
         let model: Arc<dyn ProtocolModel> = Arc::new(Modbus::new(1));
         let t = after(1500, &server, "STOP");
-        let report = rt().block_on(campaign::run(
-            model,
-            long_campaign(&server),
-            Arc::new(AtomicBool::new(false)),
-            &mut |_| {},
-        ));
+        let report = campaign_of(model, long_campaign(&server));
         t.join().expect("freezer");
         assert!(
             report
@@ -335,12 +320,7 @@ fn a_stalling_server_is_scheduled_around_not_called_hung() {
     cfg.duration = Some(Duration::from_secs(6));
     cfg.concurrency = 3;
     cfg.minimize = false;
-    let report = rt().block_on(campaign::run(
-        model,
-        cfg,
-        Arc::new(AtomicBool::new(false)),
-        &mut |_| {},
-    ));
+    let report = campaign_of(model, cfg);
     for f in &report.findings {
         eprintln!(
             "finding: {} {}: {}",
@@ -399,12 +379,7 @@ fn a_slowed_server_is_a_degradation() {
             }
         })
     };
-    let report = rt().block_on(campaign::run(
-        model,
-        cfg,
-        Arc::new(AtomicBool::new(false)),
-        &mut |_| {},
-    ));
+    let report = campaign_of(model, cfg);
     done.store(true, Ordering::SeqCst);
     cycler.join().expect("cycler");
     assert!(
@@ -446,12 +421,7 @@ fn memory_growth_of_a_launched_target_is_degradation() {
     cfg.cases = Some(600);
     cfg.minimize = false;
     cfg.control = Control(Some(target.clone()));
-    let report = rt().block_on(campaign::run(
-        model,
-        cfg,
-        Arc::new(AtomicBool::new(false)),
-        &mut |_| {},
-    ));
+    let report = campaign_of(model, cfg);
     let grew = report
         .findings
         .iter()
