@@ -911,12 +911,8 @@ struct Shared {
     /// The time the target spent stalled, summed.
     stall_time: Mutex<Duration>,
     /// Stalls seen while several workers ran (not attributable to one case: an answer may
-    /// wait behind another session's stall).
+    /// wait behind another session's stall); see `Shared::alone`.
     concurrent_stalls: AtomicU64,
-    /// The target stalled while several workers ran: a target that stalls serves no one
-    /// meanwhile, so worker 0 goes on alone (and learns which cases stall) and the others
-    /// stop after their current case.
-    alone: AtomicBool,
     /// When the campaign started.
     started: Instant,
     /// The target stalled once: cases go one at a time from then on (a stalling target
@@ -988,6 +984,13 @@ fn stall_kind(model: &dyn ProtocolModel, case: &TestCase) -> String {
 const CONFIRMED_ENOUGH: u64 = 5;
 
 impl Shared {
+    /// The target stalled twice while several workers ran: a target that stalls serves no
+    /// one meanwhile, so worker 0 goes on alone (and learns which cases stall) and the
+    /// others stop after their current case.
+    fn alone(&self) -> bool {
+        self.concurrent_stalls.load(Ordering::SeqCst) >= STALL_GUESS as u64
+    }
+
     /// How many occurrences the root cause `key` has so far.
     fn occurrences(&self, key: &str) -> u64 {
         self.findings.lock().map_or(0, |all| {
@@ -1437,7 +1440,7 @@ async fn worker(
         if w.shared.stop.load(Ordering::SeqCst) || end.is_some_and(|e| Instant::now() >= e) {
             return;
         }
-        if w.id > 0 && w.shared.alone.load(Ordering::SeqCst) {
+        if w.id > 0 && w.shared.alone() {
             return;
         }
         let first = w.shared.next.fetch_add(want, Ordering::SeqCst);
@@ -1803,16 +1806,14 @@ impl Worker {
         // With several sessions an answer may wait behind the others' requests (or their
         // stalls): it measures the target's queue, not this case. Once the target stalled
         // twice, worker 0 goes on alone.
-        if self.cfg.concurrency > 1 && !self.shared.alone.load(Ordering::SeqCst) {
+        if stalled {
+            if let Ok(mut t) = self.shared.stall_time.lock() {
+                *t += d;
+            }
+        }
+        if self.cfg.concurrency > 1 && !self.shared.alone() {
             if stalled {
-                if let Ok(mut t) = self.shared.stall_time.lock() {
-                    *t += d;
-                }
-                if self.shared.concurrent_stalls.fetch_add(1, Ordering::SeqCst) + 1
-                    >= STALL_GUESS as u64
-                {
-                    self.shared.alone.store(true, Ordering::SeqCst);
-                }
+                self.shared.concurrent_stalls.fetch_add(1, Ordering::SeqCst);
             }
             return false;
         }
@@ -1831,9 +1832,6 @@ impl Worker {
         });
         if !stalled {
             return false;
-        }
-        if let Ok(mut t) = self.shared.stall_time.lock() {
-            *t += d;
         }
         self.shared.no_pipeline.store(true, Ordering::SeqCst);
         let base = self.shared.baseline.unwrap_or_default();
@@ -2488,7 +2486,6 @@ pub async fn run(
         stalls: Mutex::new(BTreeMap::new()),
         stall_time: Mutex::new(Duration::ZERO),
         concurrent_stalls: AtomicU64::new(0),
-        alone: AtomicBool::new(false),
         started,
         no_pipeline: AtomicBool::new(false),
         answered: AtomicU64::new(0),
